@@ -1,0 +1,48 @@
+# send-hub developer commands. `make help` lists them.
+# The two set-up commands of the README are `make demo` and `make test`;
+# both create the virtual environment and fetch the Kafka jars on first use.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install kafka-jars demo test test-unit test-integration lint typecheck bench clean
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-18s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) kafka-jars ## create .venv, install packages and the Kafka broker jars (idempotent)
+
+kafka-jars: $(STAMP) ## resolve Apache Kafka jars from Maven Central into the cache (once)
+	$(BIN)/send-hub kafka install
+
+demo: install ## run the whole hub locally: Kafka, worker, web, simulated agencies
+	$(BIN)/send-hub demo
+
+test: install ## run unit tests, then integration tests against a real Kafka broker
+	$(BIN)/pytest -m "not integration" -q
+	$(BIN)/pytest -m integration -q
+
+test-unit: $(STAMP) ## unit tests only (no broker)
+	$(BIN)/pytest -m "not integration" -q
+
+test-integration: install ## integration tests only (starts a real Kafka broker)
+	$(BIN)/pytest -m integration -q
+
+lint: $(STAMP) ## ruff and mypy
+	$(BIN)/ruff check .
+	$(BIN)/mypy hub streams schemas connectors infra
+
+bench: install ## run the benchmark scripts (print figures)
+	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean: ## remove local data (not the venv or the jar cache)
+	rm -rf .send-hub .pytest_cache .mypy_cache .ruff_cache

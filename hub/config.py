@@ -1,0 +1,43 @@
+"""Runtime configuration from ``SEND_HUB_*`` environment variables (frozen, validated).
+
+Defaults run everything on loopback with data under ``./.send-hub`` so a fresh
+clone works with no set-up; secrets are ``SecretStr`` and never printed.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+
+class Settings(BaseSettings):
+    """All tunables of the hub; one frozen instance per process."""
+
+    model_config = SettingsConfigDict(env_prefix="SEND_HUB_", frozen=True, extra="ignore")
+
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_controller_port: int = 9093
+    kafka_version: str = "4.1.1"
+    kafka_cache_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "send-hub")
+    kafka_start_timeout: float = 60.0
+    data_dir: Path = Path(".send-hub")
+    topic_prefix: str = "send"
+    topic_partitions: int = 4
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    auth_secret: SecretStr = SecretStr("dev-only-secret-change-me-in-production")
+    auth_issuer: str = "send-hub"
+    log_level: str = "INFO"
+
+    def topic(self, name: str) -> str:
+        """Full topic name for a short name such as ``ingest.health``."""
+        return f"{self.topic_prefix}.{name}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()
