@@ -143,7 +143,9 @@ class CsvFile:
         self.close()
 
 
-def iter_json_lines(path: Path, counter: list[int] | None = None) -> Iterator[JsonLine | RecordError]:
+def iter_json_lines(
+    path: Path, counter: list[int] | None = None
+) -> Iterator[JsonLine | RecordError]:
     """Yield each non-blank line parsed as JSON, or an error naming the line.
 
     ``counter`` (a one-element list) receives the bytes consumed so far, for progress.
