@@ -1,0 +1,158 @@
+"""Comparison levels evaluated on prepared records: the model's levels compiled for speed.
+
+Each comparison of a `MatchModel` becomes a `CompiledComparison` holding its level
+codes, weights (log2 m/u) and term-frequency adjustments, plus the evaluator for its
+field type. ``level_of`` returns the index of the first level that applies, or
+``NULL`` when either side is missing (a missing value is no evidence either way).
+"""
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from rapidfuzz.distance import JaroWinkler
+
+from hub.identity.model import Comparison, MatchModel
+from hub.identity.normalise import NameParts, PostcodeParts
+
+__all__ = ["NULL", "CompiledComparison", "compile_comparisons", "level_of"]
+
+NULL = -1
+_CODES = {
+    "exact": 0, "token_overlap": 1, "nickname": 2, "jaro_winkler": 3, "metaphone": 4,
+    "soundex": 5, "initial": 6, "transposed": 7, "one_component": 8, "same_year": 9,
+    "sector": 10, "district": 11, "area": 12, "else": 99,
+}  # fmt: skip
+_ATTRS = {
+    "given_name": "given", "family_name": "family", "date_of_birth": "dob", "sex": "sex",
+    "postcode": "postcode", "nhs_number": "nhs", "upn": "upn",
+}  # fmt: skip
+_jw = JaroWinkler.similarity
+Levels = tuple[tuple[int, float], ...]
+
+
+def _name_level(levels: Levels, a: NameParts, b: NameParts) -> int:  # noqa: C901
+    sim = -1.0
+    for i, (code, param) in enumerate(levels):
+        if code == 0:
+            if a.full == b.full:
+                return i
+        elif code == 3:
+            if sim < 0:
+                sim = _jw(a.key, b.key)
+            if sim >= param:
+                return i
+        elif code == 1:
+            if not a.tokens.isdisjoint(b.tokens):
+                return i
+        elif code == 2:
+            if a.groups and not a.groups.isdisjoint(b.groups):
+                return i
+        elif code == 4:
+            if a.metaphone and a.metaphone == b.metaphone:
+                return i
+        elif code == 5:
+            if a.soundex == b.soundex:
+                return i
+        elif code == 6:
+            if (len(a.key) == 1 or len(b.key) == 1) and a.initial == b.initial:
+                return i
+        else:
+            return i
+    return len(levels) - 1
+
+
+def _date_level(levels: Levels, a: tuple[int, int, int], b: tuple[int, int, int]) -> int:
+    for i, (code, _) in enumerate(levels):
+        if code == 0:
+            if a == b:
+                return i
+        elif code == 7:
+            if a[0] == b[0] and a[1] == b[2] and a[2] == b[1] and a[1] != a[2]:
+                return i
+        elif code == 8:
+            if (a[0] == b[0]) + (a[1] == b[1]) + (a[2] == b[2]) == 2:
+                return i
+        elif code == 9:
+            if a[0] == b[0]:
+                return i
+        else:
+            return i
+    return len(levels) - 1
+
+
+def _postcode_level(levels: Levels, a: PostcodeParts, b: PostcodeParts) -> int:
+    for i, (code, _) in enumerate(levels):
+        if (
+            (code == 0 and a.full == b.full)
+            or (code == 10 and a.sector == b.sector)
+            or (code == 11 and a.district == b.district)
+            or (code == 12 and a.area == b.area)
+            or code == 99
+        ):
+            return i
+    return len(levels) - 1
+
+
+def _exact_level(levels: Levels, a: str, b: str) -> int:
+    return 0 if a == b else len(levels) - 1
+
+
+_EVALUATORS: dict[str, Callable[[Levels, Any, Any], int]] = {
+    "given_name": _name_level,
+    "family_name": _name_level,
+    "date_of_birth": _date_level,
+    "postcode": _postcode_level,
+    "sex": _exact_level,
+    "nhs_number": _exact_level,
+    "upn": _exact_level,
+}
+
+
+class CompiledComparison:
+    """A comparison ready for the hot loop (plain tuples, no pydantic access)."""
+
+    __slots__ = (
+        "attr", "caps", "compatible", "evaluate", "levels", "name", "spec", "tf",
+        "tf_default", "tf_level", "weights",
+    )  # fmt: skip
+
+    def __init__(self, spec: Comparison, frequencies: dict[str, float], min_freq: float) -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.attr = _ATTRS[spec.field]
+        self.evaluate = _EVALUATORS[spec.field]
+        self.levels: Levels = tuple((_CODES[lv.kind], lv.threshold or 0.0) for lv in spec.levels)
+        self.weights = tuple(lv.weight for lv in spec.levels)
+        self.caps = tuple(lv.review_cap for lv in spec.levels)
+        self.compatible = tuple(lv.compatible for lv in spec.levels)
+        tf_levels = [i for i, lv in enumerate(spec.levels) if lv.tf_adjust]
+        self.tf_level = tf_levels[0] if tf_levels and frequencies else NULL
+        u = spec.levels[self.tf_level].u if self.tf_level != NULL else 1.0
+        # Splink-style: replace u of the exact level by the value's own frequency.
+        self.tf = {value: math.log2(u / max(f, min_freq)) for value, f in frequencies.items()}
+        self.tf_default = math.log2(u / min_freq) if self.tf_level != NULL else 0.0
+
+    def tf_adjustment(self, value: Any) -> float:
+        """Extra bits for an exact match on this value (negative for common names)."""
+        return self.tf.get(value.full, self.tf_default)
+
+
+def compile_comparisons(model: MatchModel) -> tuple[CompiledComparison, ...]:
+    """Compile every comparison of a model with its term-frequency table, if any."""
+    tables = {t.comparison: t for t in model.term_frequencies}
+    out = []
+    for spec in model.comparisons:
+        table = tables.get(spec.name)
+        freqs = table.frequencies if table else {}
+        out.append(CompiledComparison(spec, freqs, table.min_frequency if table else 1.0))
+    return tuple(out)
+
+
+def level_of(comparison: CompiledComparison, a: object, b: object) -> int:
+    """Index of the level two prepared records reach on this comparison, or ``NULL``."""
+    va = getattr(a, comparison.attr)
+    vb = getattr(b, comparison.attr)
+    if va is None or vb is None:
+        return NULL
+    return comparison.evaluate(comparison.levels, va, vb)

@@ -1,0 +1,180 @@
+"""`CandidateIndex`: the in-memory child index that streaming and bulk matching query.
+
+Records are blocked by the model's blocking rules: a record is filed under one key
+per rule (a hash of the rule number and its key values; a rule is skipped when a
+value is missing). A query's candidates are the union of its blocks, so each query
+scores a handful of records instead of the whole index. A child can hold several
+source records; ``add``, ``remove`` and ``reassign`` keep the blocks in step, which
+is what merge and unmerge need.
+"""
+
+from collections.abc import Callable, Hashable, Iterator
+
+from hub.identity.decision import Candidate, MatchDecision, decide
+from hub.identity.model import MatchModel, default_model
+from hub.identity.normalise import Prepared, prepare
+from hub.identity.records import PersonRecord
+from hub.identity.scoring import CompiledModel, compile_model
+
+__all__ = ["BLOCK_KEYS", "CandidateIndex", "block_keys", "match"]
+
+KeyFn = Callable[[Prepared], Hashable | None]
+
+
+def _dob_unordered(p: Prepared) -> Hashable | None:
+    # Day and month sorted, so a day/month swap lands in the same block.
+    d = p.dob
+    return None if d is None else (d[0], min(d[1], d[2]), max(d[1], d[2]))
+
+
+BLOCK_KEYS: dict[str, KeyFn] = {
+    "nhs_number": lambda p: p.nhs,
+    "upn": lambda p: p.upn,
+    "dob": lambda p: p.dob,
+    "dob_unordered": _dob_unordered,
+    "birth_year": lambda p: p.dob[0] if p.dob else None,
+    "given_soundex": lambda p: p.given.soundex if p.given else None,
+    "family_soundex": lambda p: p.family.soundex if p.family else None,
+    "given_metaphone": lambda p: p.given.metaphone if p.given else None,
+    "family_metaphone": lambda p: p.family.metaphone if p.family else None,
+    "given_initial": lambda p: p.given.initial if p.given else None,
+    "family_initial": lambda p: p.family.initial if p.family else None,
+    "postcode": lambda p: p.postcode.full if p.postcode else None,
+    "postcode_sector": lambda p: p.postcode.sector if p.postcode else None,
+    "postcode_district": lambda p: p.postcode.district if p.postcode else None,
+}
+
+
+def _compile_rules(model: MatchModel) -> tuple[tuple[int, tuple[KeyFn, ...]], ...]:
+    return tuple(
+        (n, tuple(BLOCK_KEYS[k] for k in rule.keys)) for n, rule in enumerate(model.blocking)
+    )
+
+
+def block_keys(rules: tuple[tuple[int, tuple[KeyFn, ...]], ...], p: Prepared) -> Iterator[int]:
+    """The block keys of a prepared record, one per rule whose values are all present."""
+    for n, fns in rules:
+        values = [fn(p) for fn in fns]
+        if None not in values:
+            yield hash((n, *values))
+
+
+class CandidateIndex:
+    """Children's prepared records filed by blocking key; add/remove/reassign/match."""
+
+    def __init__(self, model: MatchModel | None = None) -> None:
+        self.model = model or default_model()
+        self.compiled: CompiledModel = compile_model(self.model)
+        self._rules = _compile_rules(self.model)
+        self._blocks: dict[int, int | list[int]] = {}
+        self._records: list[Prepared | None] = []
+        self._child: list[str | None] = []
+        self._free: list[int] = []
+        self._slot: dict[str, int] = {}
+        self._children: dict[str, set[int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._slot)
+
+    @property
+    def child_count(self) -> int:
+        return len(self._children)
+
+    def add(self, child_id: str, record: PersonRecord | Prepared) -> None:
+        """File a record under a child (replacing any earlier version of that record)."""
+        prep = record if isinstance(record, Prepared) else prepare(record)
+        self.remove(prep.record_id)
+        slot = self._free.pop() if self._free else len(self._records)
+        if slot == len(self._records):
+            self._records.append(prep)
+            self._child.append(child_id)
+        else:
+            self._records[slot] = prep
+            self._child[slot] = child_id
+        self._slot[prep.record_id] = slot
+        self._children.setdefault(child_id, set()).add(slot)
+        for key in block_keys(self._rules, prep):
+            self._file(key, slot)
+
+    def _file(self, key: int, slot: int) -> None:
+        held = self._blocks.get(key)
+        if held is None:
+            self._blocks[key] = slot  # most blocks hold one record: no list needed
+        elif isinstance(held, int):
+            self._blocks[key] = [held, slot]
+        else:
+            held.append(slot)
+
+    def _unfile(self, key: int, slot: int) -> None:
+        held = self._blocks.get(key)
+        if isinstance(held, int):
+            del self._blocks[key]
+        elif held is not None:
+            held.remove(slot)
+            if len(held) == 1:
+                self._blocks[key] = held[0]
+
+    def remove(self, record_id: str) -> bool:
+        """Take a record out of the index; False when it was not there."""
+        slot = self._slot.pop(record_id, None)
+        if slot is None:
+            return False
+        prep, child = self._records[slot], self._child[slot]
+        assert prep is not None and child is not None
+        for key in block_keys(self._rules, prep):
+            self._unfile(key, slot)
+        self._forget_slot(child, slot)
+        return True
+
+    def _forget_slot(self, child: str, slot: int) -> None:
+        slots = self._children[child]
+        slots.discard(slot)
+        if not slots:
+            del self._children[child]
+        self._records[slot] = None
+        self._child[slot] = None
+        self._free.append(slot)
+
+    def reassign(self, record_id: str, child_id: str) -> None:
+        """Move a record to another child (merge, unmerge); blocks are unchanged."""
+        slot = self._slot[record_id]
+        old = self._child[slot]
+        assert old is not None
+        self._children[old].discard(slot)
+        if not self._children[old]:
+            del self._children[old]
+        self._child[slot] = child_id
+        self._children.setdefault(child_id, set()).add(slot)
+
+    def child_of(self, record_id: str) -> str | None:
+        slot = self._slot.get(record_id)
+        return None if slot is None else self._child[slot]
+
+    def records_of(self, child_id: str) -> list[str]:
+        slots = self._children.get(child_id, set())
+        return sorted(p.record_id for s in slots if (p := self._records[s]) is not None)
+
+    def candidates(self, query: Prepared) -> list[Candidate]:
+        """Every indexed record sharing at least one block with the query."""
+        seen: set[int] = set()
+        blocks = self._blocks
+        for key in block_keys(self._rules, query):
+            held = blocks.get(key)
+            if held is None:
+                continue
+            if isinstance(held, int):
+                seen.add(held)
+            else:
+                seen.update(held)
+        records, child = self._records, self._child
+        return [(child[s], records[s]) for s in seen]  # type: ignore[misc]
+
+    def match(self, record: PersonRecord | Prepared) -> MatchDecision:
+        """The decision for a record against the children in this index."""
+        prep = record if isinstance(record, Prepared) else prepare(record)
+        return decide(self.compiled, prep, self.candidates(prep))
+
+
+def match(index: CandidateIndex, record: PersonRecord | Prepared) -> MatchDecision:
+    """The best child for ``record`` in ``index``: link, review or no match (explained)."""
+    return index.match(record)

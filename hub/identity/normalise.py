@@ -1,0 +1,156 @@
+"""Normalise a `PersonRecord` once into the compact `Prepared` form the matcher compares.
+
+Names are folded (accents removed, upper case, punctuation to spaces) and get their
+phonetic codes and nickname groups; postcodes are split into sector, district and
+area; identifiers are validated with `hub.identifiers` (an invalid one is treated as
+missing: it is never evidence). Parts of names, postcodes and dates are cached and
+shared between records, which keeps a million-record index small and preparation fast.
+"""
+
+import re
+import unicodedata
+from datetime import date
+
+import jellyfish
+
+from hub.identifiers import is_temporary_upn, normalise_nhs_number, normalise_upn
+from hub.identity.nicknames import nickname_groups
+from hub.identity.records import PersonRecord
+
+__all__ = [
+    "NameParts",
+    "PostcodeParts",
+    "Prepared",
+    "fold",
+    "parse_postcode",
+    "parse_sex",
+    "prepare",
+    "prepare_name",
+]
+
+_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
+_NON_LETTER = re.compile(r"[^A-Z ]+")
+_SEX = {"M": "M", "MALE": "M", "BOY": "M", "1": "M", "F": "F", "FEMALE": "F", "GIRL": "F", "2": "F"}
+_CACHE_LIMIT = 500_000
+
+
+class NameParts:
+    """A folded name: full form, comparison key, phonetic codes, tokens, nickname groups."""
+
+    __slots__ = ("full", "groups", "initial", "key", "metaphone", "soundex", "tokens")
+
+    def __init__(self, full: str, key: str) -> None:
+        self.full = full
+        self.key = key
+        self.tokens = frozenset(full.split())
+        self.metaphone = jellyfish.metaphone(key)
+        self.soundex = jellyfish.soundex(key)
+        self.initial = key[0]
+        self.groups = nickname_groups(key)
+
+
+class PostcodeParts:
+    """A UK postcode split into full (``PR1 2AB``), sector (``PR1 2``), district, area."""
+
+    __slots__ = ("area", "district", "full", "sector")
+
+    def __init__(self, outward: str, inward: str) -> None:
+        self.full = f"{outward} {inward}"
+        self.sector = f"{outward} {inward[0]}"
+        self.district = outward
+        self.area = outward[:2] if outward[1].isalpha() else outward[:1]
+
+
+class Prepared:
+    """The compact, comparison-ready form of one record (one per record in the index)."""
+
+    __slots__ = (
+        "dob",
+        "family",
+        "given",
+        "nhs",
+        "postcode",
+        "record_id",
+        "sex",
+        "upn",
+        "upn_permanent",
+    )
+
+    def __init__(self, record: PersonRecord) -> None:
+        self.record_id = record.record_id
+        self.given = prepare_name(record.given_name, first_token=True)
+        self.family = prepare_name(record.family_name, first_token=False)
+        self.dob = _prepare_dob(record.date_of_birth)
+        self.sex = parse_sex(record.sex)
+        self.postcode = parse_postcode(record.postcode)
+        self.nhs = normalise_nhs_number(record.nhs_number)
+        self.upn = normalise_upn(record.upn)
+        self.upn_permanent = self.upn is not None and not is_temporary_upn(self.upn)
+
+
+def fold(text: str) -> str:
+    """Upper case, accents removed, anything but letters to single spaces."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    ascii_only = decomposed.encode("ascii", "ignore").decode("ascii").upper()
+    return " ".join(_NON_LETTER.sub(" ", ascii_only.replace("'", "")).split())
+
+
+_NAMES: dict[tuple[str, bool], NameParts | None] = {}
+_POSTCODES: dict[str, PostcodeParts | None] = {}
+_DATES: dict[date, tuple[int, int, int]] = {}
+
+
+def prepare_name(raw: str | None, *, first_token: bool) -> NameParts | None:
+    """Given names compare on their first token; family names on all tokens joined."""
+    if raw is None:
+        return None
+    cached = _NAMES.get((raw, first_token), _NAMES)
+    if cached is not _NAMES:
+        return cached  # type: ignore[return-value]
+    full = fold(raw)
+    parts = None
+    if full:
+        key = full.split()[0] if first_token else full.replace(" ", "")
+        parts = NameParts(full, key)
+    _remember(_NAMES, (raw, first_token), parts)
+    return parts
+
+
+def parse_postcode(raw: str | None) -> PostcodeParts | None:
+    """A well-formed UK postcode's parts; anything else is missing (not evidence)."""
+    if raw is None:
+        return None
+    cached = _POSTCODES.get(raw, _POSTCODES)
+    if cached is not _POSTCODES:
+        return cached  # type: ignore[return-value]
+    found = _POSTCODE.match(raw.upper().replace(" ", ""))
+    parts = PostcodeParts(found.group(1), found.group(2)) if found else None
+    _remember(_POSTCODES, raw, parts)
+    return parts
+
+
+def parse_sex(raw: str | None) -> str | None:
+    """``M`` or ``F``; unknown, indeterminate or unrecognised values are missing."""
+    return _SEX.get(raw.strip().upper()) if raw else None
+
+
+def _prepare_dob(value: date | None) -> tuple[int, int, int] | None:
+    if value is None:
+        return None
+    cached = _DATES.get(value)
+    if cached is None:
+        cached = (value.year, value.month, value.day)
+        _remember(_DATES, value, cached)
+    return cached
+
+
+def _remember(cache: dict, key: object, value: object) -> None:
+    # Caches hold distinct names/postcodes/dates; bound them for very long runs.
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+
+
+def prepare(record: PersonRecord) -> Prepared:
+    """Normalise a record once; the result is what indexes and comparisons use."""
+    return Prepared(record)
