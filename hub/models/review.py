@@ -1,0 +1,41 @@
+"""A person's decision on an identity review: do these source records describe one child?
+
+Published on ``send.identity.decisions`` by the review UI/API; the identity stage applies it.
+"""
+
+from enum import StrEnum
+
+from pydantic import Field
+
+from hub.models.base import AvroModel, UtcMillis
+from hub.models.enums import AgencyKind
+
+__all__ = ["IdentityReviewDecision", "LinkDecision", "RecordRef"]
+
+
+class LinkDecision(StrEnum):
+    """The reviewer's decision."""
+
+    LINK = "LINK"
+    NOT_A_MATCH = "NOT_A_MATCH"
+
+
+class RecordRef(AvroModel):
+    """A source person record, keyed (system, org code, person id) as in the crosswalk."""
+
+    agency_kind: AgencyKind | None = None
+    org_code: str
+    system: str
+    source_person_id: str
+
+
+class IdentityReviewDecision(AvroModel):
+    """Decision on review ``review_id`` about ``records``, with who, when and why."""
+
+    review_id: str
+    records: tuple[RecordRef, ...] = Field(min_length=1)
+    child_id: str | None = None
+    decision: LinkDecision
+    decided_by: str = Field(min_length=1)
+    decided_at: UtcMillis
+    reason: str = Field(min_length=1)
