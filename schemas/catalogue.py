@@ -33,7 +33,9 @@ __all__ = [
     "UnknownSubject",
     "default_catalogue",
     "load_catalogue",
+    "load_version",
     "read_schema_json",
+    "version_files",
 ]
 
 AVRO_ROOT = Path(__file__).resolve().parent / "avro"
@@ -144,7 +146,8 @@ def read_schema_json(path: Path) -> dict[str, Any]:
     return data
 
 
-def _load_version(subject: str, version: int, path: Path) -> SchemaVersion:
+def load_version(subject: str, version: int, path: Path) -> SchemaVersion:
+    """Parse and fingerprint one version file; any problem is a SchemaError naming it."""
     raw = read_schema_json(path)
     try:
         parsed: dict[str, Any] = parse_schema(raw)  # type: ignore[assignment]  # a record
@@ -155,7 +158,8 @@ def _load_version(subject: str, version: int, path: Path) -> SchemaVersion:
     return SchemaVersion(subject, version, path, parsed["name"], parsed, canonical, fp)
 
 
-def _version_files(root: Path) -> Iterator[tuple[str, int, Path]]:
+def version_files(root: Path) -> Iterator[tuple[str, int, Path]]:
+    """``(subject, version, path)`` of every ``<subject>/v<N>.avsc`` under ``root``."""
     if not root.is_dir():
         raise SchemaError(f"{root}: no schema directory")
     for subject_dir in sorted(p for p in root.iterdir() if p.is_dir()):
@@ -168,7 +172,7 @@ def _version_files(root: Path) -> Iterator[tuple[str, int, Path]]:
 
 def load_catalogue(root: Path = AVRO_ROOT) -> Catalogue:
     """Parse every ``<subject>/v<N>.avsc`` under ``root`` into a Catalogue."""
-    return Catalogue(_load_version(s, v, p) for s, v, p in _version_files(root))
+    return Catalogue(load_version(s, v, p) for s, v, p in version_files(root))
 
 
 @lru_cache(maxsize=1)

@@ -14,7 +14,9 @@ from hub.errors import HubError
 __all__ = ["cli", "main"]
 
 # Subcommand modules, each with a ``register(group)`` function.
-_COMMAND_MODULES: tuple[str, ...] = ()
+_COMMAND_MODULES: tuple[str, ...] = (
+    "hub.cli.schemas_cmd",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
