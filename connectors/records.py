@@ -14,7 +14,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-__all__ = ["REJECT_COLUMNS", "FileRejected", "RecordError", "RejectsWriter"]
+__all__ = ["REJECT_COLUMNS", "FileRejected", "RecordError", "RejectsWriter", "Skipped"]
 
 REJECT_COLUMNS = ("file", "row", "field", "reason")
 
@@ -34,6 +34,18 @@ class RecordError:
     def __str__(self) -> str:
         where = f"{self.file}:{self.row}" if self.row else self.file
         return f"{where}: {self.field}: {self.reason}" if self.field else f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A valid source record that is not an event (a booked appointment, reference data).
+
+    Counted in the summary so that published + rejected + skipped accounts for every record.
+    """
+
+    file: str
+    row: int
+    reason: str
 
 
 class FileRejected(Exception):
