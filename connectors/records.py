@@ -63,11 +63,13 @@ class FileRejected(Exception):
 class RejectsWriter:
     """Appends rejected records to a CSV file, created lazily on the first reject.
 
-    Lazily, so a clean run leaves no empty rejects file behind to confuse anyone.
+    Lazily, so a clean run leaves no empty rejects file behind to confuse anyone; a
+    rejects file left by an earlier run of the same file is removed for the same reason.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        path.unlink(missing_ok=True)
         self.count = 0
         self._handle: IO[str] | None = None
         self._writer: csv.DictWriter[str] | None = None
