@@ -20,6 +20,7 @@ from schemas.catalogue import AVRO_ROOT, Catalogue, SchemaVersion, load_version,
 
 __all__ = ["CheckReport", "Finding", "check_compatibility", "check_pair"]
 
+_Record, _Array = avro.schema.RecordSchema, avro.schema.ArraySchema
 _Version = tuple[SchemaVersion, avro.schema.Schema]
 _Parsed = dict[str, list[_Version]]
 
@@ -56,14 +57,77 @@ class CheckReport:
         self.findings.append(Finding(ok, text))
 
 
-def check_pair(reader: avro.schema.Schema, writer: avro.schema.Schema) -> list[str]:
-    """Why ``reader`` cannot read data written with ``writer``; empty when it can."""
+def _compatible(reader: avro.schema.Schema, writer: avro.schema.Schema) -> bool:
     result = ReaderWriterCompatibilityChecker().get_compatibility(reader, writer)
-    if result.compatibility is SchemaCompatibilityType.compatible:
-        return []
+    return result.compatibility is SchemaCompatibilityType.compatible
+
+
+def _checker_messages(
+    reader: avro.schema.Schema, writer: avro.schema.Schema, where: str
+) -> list[str]:
+    result = ReaderWriterCompatibilityChecker().get_compatibility(reader, writer)
     kinds = ", ".join(sorted({i.name for i in result.incompatibilities}))
-    where = ", ".join(sorted(result.locations))
-    return [f"{kinds}: {msg} at {where}" for msg in sorted(result.messages)] or [kinds]
+    return [f"{where}: {kinds}: {msg}" for msg in sorted(result.messages)] or [f"{where}: {kinds}"]
+
+
+def _label(schema: avro.schema.Schema) -> str:
+    return str(getattr(schema, "name", None) or schema.type)
+
+
+def _matching_branch(
+    union: avro.schema.UnionSchema, writer: avro.schema.Schema
+) -> avro.schema.Schema | None:
+    """The reader branch meant for ``writer``: same name for named types, else same type."""
+    for branch in union.schemas:
+        if _label(branch) == _label(writer):
+            return branch
+    return None
+
+
+def _explain(reader: avro.schema.Schema, writer: avro.schema.Schema, where: str) -> list[str]:
+    """Field-level reasons why ``reader`` cannot read ``writer``.
+
+    avro's checker reports a problem inside a union branch only as a missing branch; this
+    descends through unions and records to name the field or enum that actually changed.
+    """
+    if _compatible(reader, writer):
+        return []
+    if isinstance(writer, avro.schema.UnionSchema):
+        return [m for branch in writer.schemas for m in _explain(reader, branch, where)]
+    if isinstance(reader, avro.schema.UnionSchema):
+        match = _matching_branch(reader, writer)
+        if match is None:
+            return [f"{where}: reader has no union branch for {_label(writer)}"]
+        return _explain(match, writer, f"{where}<{_label(writer)}>")
+    if isinstance(reader, _Record) and isinstance(writer, _Record):
+        return _explain_fields(reader, writer, where)
+    if isinstance(reader, _Array) and isinstance(writer, _Array):
+        return _explain(reader.items, writer.items, f"{where}[]")
+    return _checker_messages(reader, writer, where)
+
+
+def _explain_fields(
+    reader: avro.schema.RecordSchema, writer: avro.schema.RecordSchema, where: str
+) -> list[str]:
+    problems: list[str] = []
+    for field_ in reader.fields:
+        written = writer.fields_dict.get(field_.name)
+        if written is None and not field_.has_default:
+            problems.append(f"{where}.{field_.name}: new field without a default")
+        elif written is not None:
+            problems += _explain(field_.type, written.type, f"{where}.{field_.name}")
+    return problems or _checker_messages(reader, writer, where)
+
+
+def check_pair(reader: avro.schema.Schema, writer: avro.schema.Schema) -> list[str]:
+    """Why ``reader`` cannot read data written with ``writer``; empty when it can.
+
+    The verdict is avro's ``ReaderWriterCompatibilityChecker``; the reasons are refined to
+    the field that changed.
+    """
+    if _compatible(reader, writer):
+        return []
+    return _explain(reader, writer, _label(reader)) or _checker_messages(reader, writer, "/")
 
 
 def _parse_both(subject: str, version: int, path: Path) -> tuple[SchemaVersion, avro.schema.Schema]:

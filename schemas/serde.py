@@ -65,10 +65,19 @@ MODELS: dict[str, type[BaseModel]] = {
 }
 _SUBJECT_OF_MODEL = {model: subject for subject, model in MODELS.items()}
 
-# fastavro raises these for a body that does not match its schema (bad union/enum index,
-# invalid UTF-8, absurd lengths); EOFError and struct.error mean the bytes ran out.
-_CORRUPT = (ValueError, IndexError, KeyError, TypeError, OverflowError, MemoryError)
-_SHORT = (EOFError, struct.error)
+# What fastavro raises for bytes that are not a body of their schema: EOFError or an
+# IndexError when the bytes run out mid-value, others for a bad union/enum index, invalid
+# UTF-8 or an absurd length. Which one it was is decided by whether the input was used up.
+_READ_ERRORS = (
+    EOFError,
+    struct.error,
+    ValueError,
+    IndexError,
+    KeyError,
+    TypeError,
+    OverflowError,
+    MemoryError,
+)
 _BAD_RECORD = (ValueError, TypeError, KeyError, AttributeError, OverflowError, IndexError)
 
 
@@ -156,7 +165,7 @@ class Serde:
             plan = self._plan(data, reader_version)
         buf = BytesIO(data)
         buf.seek(HEADER_SIZE)
-        record = self._read_body(buf, plan)
+        record = self._read_body(buf, plan, len(data))
         if buf.tell() != len(data):
             raise CorruptBody(
                 f"{len(data) - buf.tell()} trailing bytes after the {plan.writer} body"
@@ -173,7 +182,7 @@ class Serde:
         return plan
 
     @staticmethod
-    def _read_body(buf: BytesIO, plan: _ReadPlan) -> dict[str, Any]:
+    def _read_body(buf: BytesIO, plan: _ReadPlan, size: int) -> dict[str, Any]:
         try:
             record = schemaless_reader(
                 buf,
@@ -184,10 +193,10 @@ class Serde:
             )
         except SchemaResolutionError as exc:
             raise ReaderMismatch(f"{plan.reader} cannot read {plan.writer} data: {exc}") from exc
-        except _SHORT as exc:
-            raise TruncatedMessage(f"{plan.writer} body ends early: {exc}") from exc
-        except _CORRUPT as exc:
-            raise CorruptBody(f"{plan.writer} body is corrupt: {exc}") from exc
+        except _READ_ERRORS as exc:
+            if buf.tell() >= size:
+                raise TruncatedMessage(f"{plan.writer} body ends early ({size} bytes)") from exc
+            raise CorruptBody(f"{plan.writer} body is corrupt at byte {buf.tell()}: {exc}") from exc
         if not isinstance(record, dict):  # pragma: no cover - top-level schemas are records
             raise CorruptBody(f"{plan.writer} body is not a record")
         return record
