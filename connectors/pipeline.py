@@ -17,11 +17,15 @@ from pathlib import Path
 
 from connectors.base import Adapter
 from connectors.records import FileRejected, RecordError, RejectsWriter, Skipped
+from connectors.sdk import Publisher, ingest_topics
+from hub.errors import InputError
 from hub.models import Event
 from schemas.serde import encode_model
 
 __all__ = [
     "FileResult",
+    "PublisherSink",
+    "RecordsRejected",
     "RunResult",
     "Throttle",
     "default_rejects_path",
@@ -65,6 +69,29 @@ class RunResult:
     @property
     def unreadable(self) -> list[FileResult]:
         return [f for f in self.files if f.unreadable]
+
+
+class RecordsRejected(InputError):
+    """A run ended with rejected records or unreadable files (after publishing the rest)."""
+
+
+class PublisherSink:
+    """A sink that opens the SDK publisher on the first event (none for an all-bad run)."""
+
+    def __init__(self, bootstrap: str | None = None, topic_prefix: str | None = None) -> None:
+        self._bootstrap = bootstrap
+        self._topics = ingest_topics(topic_prefix)
+        self.publisher: Publisher | None = None
+
+    def __call__(self, event: Event) -> None:
+        if self.publisher is None:
+            self.publisher = Publisher(self._bootstrap, topics=self._topics)
+        self.publisher.publish(event)
+
+    def close(self) -> None:
+        """Flush and close; raises `PublishFailed` if any event was not delivered."""
+        if self.publisher is not None:
+            self.publisher.close()
 
 
 def peak_rss_mb() -> float:

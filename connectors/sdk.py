@@ -19,7 +19,7 @@ from typing import Any
 
 from kafka import KafkaProducer
 from kafka.codec import has_lz4
-from kafka.errors import KafkaError, NoBrokersAvailable
+from kafka.errors import KafkaError
 
 from hub.config import get_settings
 from hub.errors import HubError, KafkaUnavailable
@@ -81,6 +81,7 @@ class Publisher:
         linger_ms: int = 20,
         batch_size: int = 256 * 1024,
         compression: str | None = None,
+        bootstrap_timeout_ms: int = 10_000,
         producer_factory: Callable[..., Any] = KafkaProducer,
     ) -> None:
         settings = get_settings()
@@ -100,15 +101,16 @@ class Publisher:
             "batch_size": batch_size,
             "max_block_ms": 30_000,
         }
+        if "bootstrap_timeout_ms" in KafkaProducer.DEFAULT_CONFIG:
+            # kafka-python 3 waits 30 s for a first broker by default; say so sooner.
+            config["bootstrap_timeout_ms"] = bootstrap_timeout_ms
         try:
             self._producer = producer_factory(**config)
-        except NoBrokersAvailable as exc:
-            raise KafkaUnavailable(
-                f"no Kafka broker at {self.bootstrap}: start one with `send-hub kafka start` "
-                "or set SEND_HUB_KAFKA_BOOTSTRAP"
-            ) from exc
         except KafkaError as exc:
-            raise KafkaUnavailable(f"cannot connect to Kafka at {self.bootstrap}: {exc}") from exc
+            raise KafkaUnavailable(
+                f"no Kafka broker answered at {self.bootstrap} ({type(exc).__name__}): start one "
+                "with `send-hub kafka start` or set SEND_HUB_KAFKA_BOOTSTRAP"
+            ) from exc
 
     def topic_for(self, event: Event) -> str:
         kind = event.source.agency_kind

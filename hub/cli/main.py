@@ -16,6 +16,7 @@ __all__ = ["cli", "main"]
 # Subcommand modules, each with a ``register(group)`` function.
 _COMMAND_MODULES: tuple[str, ...] = (
     "hub.cli.schemas_cmd",
+    "hub.cli.publish_cmd",
 )
 
 
