@@ -33,8 +33,8 @@ def _small() -> m.Event:
     )
 
 
-def _full() -> m.Event:
-    subject = m.Subject(
+def _full_subject() -> m.Subject:
+    return m.Subject(
         source_person_id="P-1001",
         nhs_number="9434765919",
         nhs_number_verified=m.NhsNumberStatus.NUMBER_PRESENT_AND_VERIFIED,
@@ -47,6 +47,9 @@ def _full() -> m.Event:
         postcode="PR1 2AB",
         address="1 Test Street, Preston",
     )
+
+
+def _full() -> m.Event:
     payload = m.SocialCareAdviceForEHC(  # the last union branch: the slowest to write
         advice_request_id="ADV-2",
         requested_date=date(2025, 1, 6),
@@ -64,7 +67,7 @@ def _full() -> m.Event:
     return m.build_event(
         payload,
         source=source,
-        subject=subject,
+        subject=_full_subject(),
         occurred_at=AT,
         recorded_at=AT,
         case_id="CASE-7",

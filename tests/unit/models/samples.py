@@ -291,6 +291,18 @@ def sample_event(event_type: T, **overrides: object) -> m.Event:
     return event.model_copy(update=overrides) if overrides else event
 
 
+# Every basis field set, so the round trip covers them all.
+BASIS = m.LawfulBasis(
+    kind=m.BasisKind.STATUTORY,
+    giver="parent",
+    giver_role=m.GiverRole.PR_HOLDER,
+    evidence="letter",
+    citation="CFA s.31; Regs 6,8",
+    practitioner="EHC coordinator",
+    rationale="EHC needs assessment",
+)
+
+
 def consent_record() -> m.ConsentRecord:
     """A statutory grant bound to an EHC needs assessment."""
     return m.ConsentRecord(
@@ -306,15 +318,7 @@ def consent_record() -> m.ConsentRecord:
             role=m.RecipientRole.DCO,
             active_involvement=True,
         ),
-        basis=m.LawfulBasis(
-            kind=m.BasisKind.STATUTORY,
-            giver="parent",
-            giver_role=m.GiverRole.PR_HOLDER,
-            evidence="letter",
-            citation="CFA s.31; Regs 6,8",
-            practitioner="EHC coordinator",
-            rationale="EHC needs assessment",
-        ),
+        basis=BASIS,
         valid_from=AT,
         valid_to=datetime(2026, 1, 6, tzinfo=UTC),
         bound_to=m.BoundTo(kind=m.BoundKind.EHCNA, ref="CASE-7"),
