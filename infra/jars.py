@@ -182,6 +182,6 @@ def version_from_jars(libs: Path) -> str | None:
 
 
 def version_from_log(text: str) -> str | None:
-    """The version the broker reports on start-up (``AppInfoParser``: ``Kafka version: X``)."""
-    match = _LOG_VERSION.search(text)
-    return match.group(1) if match else None
+    """The version the broker last logged on start-up (``Kafka version: X``, AppInfoParser)."""
+    found = _LOG_VERSION.findall(text)
+    return found[-1] if found else None

@@ -1,0 +1,78 @@
+"""Talking to a broker with kafka-python: an admin client with bounded waits, and a probe.
+
+kafka-python logs every refused connection at WARNING/ERROR; while we poll a broker
+that is still starting those lines are expected noise, so the probe silences them.
+"""
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from kafka import KafkaAdminClient
+from kafka.errors import KafkaError
+
+from hub.errors import KafkaUnavailable
+
+__all__ = ["admin_client", "broker_answers", "quiet_kafka_logs"]
+
+_CLIENT_ID = "send-hub-infra"
+
+
+@contextlib.contextmanager
+def quiet_kafka_logs() -> Iterator[None]:
+    """Raise the ``kafka`` logger to CRITICAL for the duration (restored afterwards)."""
+    logger = logging.getLogger("kafka")
+    previous = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
+
+
+def _new_admin(bootstrap: str, timeout: float) -> Any:
+    ms = max(int(timeout * 1000), 500)
+    return KafkaAdminClient(
+        bootstrap_servers=bootstrap.split(","),
+        client_id=_CLIENT_ID,
+        bootstrap_timeout_ms=ms,
+        request_timeout_ms=max(ms, 5000),
+        reconnect_backoff_max_ms=500,
+    )
+
+
+@contextlib.contextmanager
+def admin_client(bootstrap: str, timeout: float = 10.0) -> Iterator[Any]:
+    """A connected ``KafkaAdminClient``, closed on exit; ``KafkaUnavailable`` if none answers."""
+    try:
+        with quiet_kafka_logs():
+            admin = _new_admin(bootstrap, timeout)
+    except (KafkaError, OSError) as exc:
+        raise KafkaUnavailable(
+            f"no Kafka broker answers at {bootstrap}: start one with `send-hub kafka start`, "
+            "or set SEND_HUB_KAFKA_BOOTSTRAP to a running cluster"
+        ) from exc
+    try:
+        yield admin
+    finally:
+        with quiet_kafka_logs(), contextlib.suppress(Exception):
+            admin.close()
+
+
+def broker_answers(bootstrap: str, timeout: float = 2.0) -> bool:
+    """True when a broker at ``bootstrap`` answers a metadata request within ``timeout`` s."""
+    try:
+        with quiet_kafka_logs():
+            admin = _new_admin(bootstrap, timeout)
+    except (KafkaError, OSError):
+        return False
+    try:
+        with quiet_kafka_logs():
+            cluster = admin.describe_cluster()
+        return bool(cluster.get("brokers"))
+    except (KafkaError, OSError):
+        return False
+    finally:
+        with quiet_kafka_logs(), contextlib.suppress(Exception):
+            admin.close()
