@@ -1,0 +1,142 @@
+"""The hub's Kafka topics (DESIGN.md's list, names from ``settings.topic``): create, describe.
+
+Creation is idempotent - existing topics are left as they are - so ``send-hub kafka
+start`` can run it every time. ``send.identity.links`` is compacted: it holds the
+latest link per record id, and that is all a consumer rebuilding state needs.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kafka.admin import ConfigResource
+from kafka.errors import KafkaError
+
+from hub.config import Settings
+from hub.errors import InfraError
+from infra.probe import admin_client
+
+__all__ = [
+    "HUB_TOPICS",
+    "TopicInfo",
+    "TopicSpec",
+    "create_topics",
+    "describe_topics",
+    "ensure_hub_topics",
+    "hub_topic_specs",
+    "list_hub_topics",
+]
+
+# Short names (DESIGN.md "Topics"); the prefix comes from SEND_HUB_TOPIC_PREFIX.
+HUB_TOPICS: tuple[str, ...] = (
+    "ingest.education",
+    "ingest.health",
+    "ingest.social_care",
+    "ingest.local_authority",
+    "consent",
+    "identity.links",
+    "identity.review",
+    "identity.decisions",
+    "timeline",
+    "alerts",
+    "audit",
+    "deadletter",
+)
+_TOPIC_CONFIGS: dict[str, dict[str, str]] = {"identity.links": {"cleanup.policy": "compact"}}
+_TOPIC_EXISTS = 36  # Kafka error code TOPIC_ALREADY_EXISTS
+_UNKNOWN_TOPIC = 3  # Kafka error code UNKNOWN_TOPIC_OR_PARTITION
+_TIMEOUT_MS = 30_000
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """A topic to create: partitions and topic-level configs."""
+
+    name: str
+    partitions: int
+    configs: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TopicInfo:
+    """A topic as the broker describes it (``exists`` False: not created yet)."""
+
+    name: str
+    exists: bool
+    partitions: int = 0
+    cleanup_policy: str | None = None
+
+
+def hub_topic_specs(settings: Settings) -> list[TopicSpec]:
+    """The hub's topics with full names, ``settings.topic_partitions`` partitions each."""
+    return [
+        TopicSpec(settings.topic(short), settings.topic_partitions, _TOPIC_CONFIGS.get(short, {}))
+        for short in HUB_TOPICS
+    ]
+
+
+def create_topics(bootstrap: str, specs: Iterable[TopicSpec]) -> list[str]:
+    """Create the topics that do not exist yet; returns the names created now."""
+    # replication_factor -1: the cluster's default (1 on the local broker).
+    wanted = {
+        s.name: {"num_partitions": s.partitions, "replication_factor": -1, "configs": {**s.configs}}
+        for s in specs
+    }
+    if not wanted:
+        return []
+    with admin_client(bootstrap) as admin:
+        try:
+            result = admin.create_topics(
+                wanted, timeout_ms=_TIMEOUT_MS, raise_errors=False, wait_for_metadata=False
+            )
+            created = _created(result)
+            if created:
+                admin.wait_for_topics(created, timeout_ms=_TIMEOUT_MS)
+        except KafkaError as exc:
+            raise InfraError(f"creating Kafka topics at {bootstrap} failed: {exc}") from exc
+    return created
+
+
+def _created(result: Mapping[str, Any]) -> list[str]:
+    created, failed = [], []
+    for topic in result.get("topics", []):
+        code = topic.get("error_code", 0)
+        if code == 0:
+            created.append(topic["name"])
+        elif code != _TOPIC_EXISTS:
+            failed.append(f"{topic['name']}: {topic.get('error_message') or f'error {code}'}")
+    if failed:
+        raise InfraError("could not create Kafka topics: " + "; ".join(failed))
+    return created
+
+
+def describe_topics(bootstrap: str, names: Iterable[str]) -> list[TopicInfo]:
+    """Partitions and cleanup policy of each named topic, in the order given."""
+    names = list(names)
+    with admin_client(bootstrap) as admin:
+        try:
+            meta = {t["name"]: t for t in admin.describe_topics(names)}
+            present = [n for n in names if meta.get(n, {}).get("error_code") == 0]
+            resources = [ConfigResource("topic", n, ["cleanup.policy"]) for n in present]
+            configs = admin.describe_configs(resources).get("topic", {}) if present else {}
+        except KafkaError as exc:
+            raise InfraError(f"describing Kafka topics at {bootstrap} failed: {exc}") from exc
+    return [_info(n, meta.get(n), configs.get(n, {})) for n in names]
+
+
+def _info(name: str, meta: Mapping[str, Any] | None, configs: Mapping[str, Any]) -> TopicInfo:
+    if not meta or meta.get("error_code", _UNKNOWN_TOPIC) != 0:
+        return TopicInfo(name=name, exists=False)
+    # describe_configs reports only non-default values; Kafka's default policy is delete.
+    policy = configs.get("cleanup.policy", {}).get("value") or "delete"
+    return TopicInfo(name, True, len(meta.get("partitions", [])), policy)
+
+
+def ensure_hub_topics(settings: Settings) -> list[str]:
+    """Create any missing hub topic (idempotent); returns the names created now."""
+    return create_topics(settings.kafka_bootstrap, hub_topic_specs(settings))
+
+
+def list_hub_topics(settings: Settings) -> list[TopicInfo]:
+    """Each hub topic as the broker sees it, present or not."""
+    return describe_topics(settings.kafka_bootstrap, (s.name for s in hub_topic_specs(settings)))
