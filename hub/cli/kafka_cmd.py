@@ -1,0 +1,127 @@
+"""``send-hub kafka install|start|stop|status|topics``: the local Apache Kafka 4 broker.
+
+``install`` resolves the broker jars with Maven into the cache (once). ``start``
+starts a single-node KRaft broker on loopback unless one is already up, waits until
+it answers, and creates the hub's topics. ``stop`` shuts it down gracefully.
+``status`` says whether it runs and where; ``topics`` lists the hub's topics.
+With ``SEND_HUB_KAFKA_BOOTSTRAP`` pointing at an existing cluster, ``start`` just
+checks it answers and creates the topics there.
+"""
+
+import os
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from hub.config import get_settings
+from hub.errors import InfraError
+from infra import kafka_runtime
+from infra.java import find_java, find_maven
+from infra.topics import ensure_hub_topics, list_hub_topics
+
+__all__ = ["register"]
+
+
+@click.group("kafka")
+def kafka_group() -> None:
+    """Run a local Apache Kafka 4 broker (KRaft) for the hub."""
+
+
+@kafka_group.command("install")
+def install_cmd() -> None:
+    """Resolve the Kafka broker jars from Maven Central into the cache (once)."""
+    settings = get_settings()
+    console = Console(stderr=True)
+    try:
+        with console.status(f"Resolving Apache Kafka {settings.kafka_version} jars with Maven"):
+            libs = kafka_runtime.install(settings)
+    except InfraError as exc:
+        # With an existing cluster configured, a machine without Java/Maven is fine.
+        no_tools = find_java() is None or find_maven() is None
+        if "SEND_HUB_KAFKA_BOOTSTRAP" in os.environ and no_tools:
+            click.echo(f"skipped the local broker jars ({exc}); using {settings.kafka_bootstrap}")
+            return
+        raise
+    count = sum(1 for _ in libs.glob("*.jar"))
+    click.echo(f"Apache Kafka {settings.kafka_version} jars ready: {count} jars in {libs}")
+
+
+@kafka_group.command("start")
+@click.option("--no-topics", is_flag=True, help="Do not create the hub's topics.")
+def start_cmd(no_topics: bool) -> None:
+    """Start the local broker (if not running), wait until it answers, create the topics."""
+    settings = get_settings()
+    console = Console(stderr=True)
+    created: list[str] = []
+    with console.status("Starting Apache Kafka") as spinner:
+        result = kafka_runtime.start(settings, step=spinner.update)
+        if not no_topics:
+            spinner.update("Creating the hub's topics")
+            created = ensure_hub_topics(settings)
+    state = result.status
+    if result.already_running:
+        who = f"pid {state.pid}" if state.managed else "not started by send-hub"
+        click.echo(f"Kafka is already running at {state.bootstrap} ({who})")
+    else:
+        click.echo(
+            f"Apache Kafka {state.version} started at {state.bootstrap} "
+            f"(pid {state.pid}, ready in {result.seconds:.1f} s; data {state.data_dir}; "
+            f"log {state.log_file})"
+        )
+    if not no_topics:
+        total = len(list_hub_topics(settings))
+        click.echo(f"hub topics: {len(created)} created, {total - len(created)} already there")
+
+
+@kafka_group.command("stop")
+@click.option("--grace", default=30.0, show_default=True, help="Seconds before SIGKILL.")
+def stop_cmd(grace: float) -> None:
+    """Stop the local broker gracefully (SIGTERM, then SIGKILL after --grace seconds)."""
+    settings = get_settings()
+    with Console(stderr=True).status("Stopping Apache Kafka"):
+        result = kafka_runtime.stop(settings, grace=grace)
+    if result.pid is None:
+        click.echo(f"Kafka is not running (nothing started from {settings.data_dir})")
+        return
+    how = "killed after the grace period" if result.forced else "stopped"
+    click.echo(f"Kafka (pid {result.pid}) {how} in {result.seconds:.1f} s")
+
+
+@kafka_group.command("status")
+def status_cmd() -> None:
+    """Say whether the broker runs, and where (pid, address, data dir, version)."""
+    state = kafka_runtime.status(get_settings())
+    if not state.managed:
+        word = "running" if state.running else "not answering"
+        click.echo(f"Kafka at {state.bootstrap}: {word} (a cluster not started by send-hub)")
+        return
+    word = f"running (pid {state.pid})" if state.running else "not running"
+    click.echo(f"Kafka: {word}")
+    click.echo(f"  bootstrap  {state.bootstrap}")
+    click.echo(f"  data dir   {state.data_dir}")
+    click.echo(f"  version    {state.version or 'unknown (jars not installed)'}")
+    click.echo(f"  log        {state.log_file}")
+
+
+@kafka_group.command("topics")
+def topics_cmd() -> None:
+    """List the hub's topics: partitions, cleanup policy, present or missing."""
+    settings = get_settings()
+    infos = list_hub_topics(settings)
+    table = Table("topic", "partitions", "cleanup.policy", "state")
+    for info in infos:
+        state = "ok" if info.exists else "[red]missing[/red]"
+        table.add_row(info.name, str(info.partitions or "-"), info.cleanup_policy or "-", state)
+    Console().print(table)
+    missing = [i.name for i in infos if not i.exists]
+    if missing:
+        raise InfraError(
+            f"{len(missing)} hub topic(s) missing at {settings.kafka_bootstrap}: "
+            "run `send-hub kafka start` to create them"
+        )
+
+
+def register(group: click.Group) -> None:
+    """Add the ``kafka`` command group to the CLI."""
+    group.add_command(kafka_group)
