@@ -23,11 +23,16 @@ from fastavro.schema import fingerprint, to_parsing_canonical_form
 from hub.errors import SchemaError
 
 __all__ = [
+    "ALL_SUBJECTS",
     "AVRO_ROOT",
     "CONSENT_RECORD",
+    "DEADLETTER",
     "EVENT",
+    "IDENTITY_LINK",
     "IDENTITY_REVIEW_DECISION",
+    "PIPELINE_SUBJECTS",
     "SUBJECTS",
+    "TIMELINE_ENTRY",
     "Catalogue",
     "SchemaVersion",
     "UnknownSubject",
@@ -45,6 +50,12 @@ EVENT = "event"
 CONSENT_RECORD = "consent_record"
 IDENTITY_REVIEW_DECISION = "identity_review_decision"
 SUBJECTS = (EVENT, CONSENT_RECORD, IDENTITY_REVIEW_DECISION)
+# Records the stream pipeline writes; their models live in hub.timeline and hub.intake.
+TIMELINE_ENTRY = "timeline_entry"
+IDENTITY_LINK = "identity_link"
+DEADLETTER = "deadletter"
+PIPELINE_SUBJECTS = (TIMELINE_ENTRY, IDENTITY_LINK, DEADLETTER)
+ALL_SUBJECTS = SUBJECTS + PIPELINE_SUBJECTS
 
 _VERSION_FILE = re.compile(r"^v([1-9][0-9]*)\.avsc$")
 

@@ -22,11 +22,16 @@ from fastavro.read import SchemaResolutionError
 from pydantic import BaseModel, ValidationError
 
 from hub.errors import DecodeError, SchemaError, ValidationFailed
+from hub.intake.deadletter import DeadLetter
 from hub.models import ConsentRecord, Event, IdentityReviewDecision
+from hub.timeline.entry import AVRO_CONTEXT, IdentityLink, TimelineEntry
 from schemas.catalogue import (
     CONSENT_RECORD,
+    DEADLETTER,
     EVENT,
+    IDENTITY_LINK,
     IDENTITY_REVIEW_DECISION,
+    TIMELINE_ENTRY,
     Catalogue,
     SchemaVersion,
     default_catalogue,
@@ -62,6 +67,9 @@ MODELS: dict[str, type[BaseModel]] = {
     EVENT: Event,
     CONSENT_RECORD: ConsentRecord,
     IDENTITY_REVIEW_DECISION: IdentityReviewDecision,
+    TIMELINE_ENTRY: TimelineEntry,
+    IDENTITY_LINK: IdentityLink,
+    DEADLETTER: DeadLetter,
 }
 _SUBJECT_OF_MODEL = {model: subject for subject, model in MODELS.items()}
 
@@ -250,7 +258,7 @@ def subject_of(model: BaseModel) -> str:
 
 def to_avro(model: BaseModel) -> dict[str, Any]:
     """The Avro-shaped dict of a top-level contract model (Event, ConsentRecord, ...)."""
-    return model.model_dump()
+    return model.model_dump(context=AVRO_CONTEXT)  # lets a model pick its Avro form
 
 
 def from_avro(record: dict[str, Any], subject: str = EVENT) -> BaseModel:

@@ -10,21 +10,17 @@ survivor. Timeline order is `TimelineEntry.sort_key`: (occurred, recorded, entry
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict
+from pydantic import SerializationInfo, SerializerFunctionWrapHandler, field_serializer
+from pydantic import field_validator
 
-if TYPE_CHECKING:
-    from hub.models import Event
-else:  # pragma: no cover - until the contract models land, keep the shape importable
-    try:
-        from hub.models import Event
-    except ImportError:
-        Event = dict[str, Any]
+from hub.models import AvroModel, Event, UtcMillis
 
 __all__ = [
+    "AVRO_CONTEXT",
     "EntryFlag",
     "IdentityLink",
     "LinkKind",
@@ -38,12 +34,8 @@ MatchOutcome = Literal["LINK_IDENTIFIER", "LINK_SCORE", "REVIEW", "NEW_CHILD"]
 LinkKind = Literal["LINK", "MERGE", "UNMERGE"]
 
 
-def _utc_millis(value: datetime) -> datetime:
-    value = value.astimezone(UTC)
-    return value.replace(microsecond=value.microsecond // 1000 * 1000)
-
-
-_UtcMillis = Annotated[AwareDatetime, AfterValidator(_utc_millis)]
+AVRO_CONTEXT = {"avro": True}
+"""``model_dump(context=AVRO_CONTEXT)`` gives the Avro-shaped dict (event as its bytes)."""
 
 
 class EntryFlag(StrEnum):
@@ -52,15 +44,10 @@ class EntryFlag(StrEnum):
     NHS_NUMBER_INVALID = "NHS_NUMBER_INVALID"
     UPN_INVALID = "UPN_INVALID"
     DATE_OF_BIRTH_IMPLAUSIBLE = "DATE_OF_BIRTH_IMPLAUSIBLE"
-    RECORDED_LONG_AFTER = "RECORDED_LONG_AFTER"
     IDENTIFIER_CONFLICT = "IDENTIFIER_CONFLICT"
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class MatchInfo(_Frozen):
+class MatchInfo(AvroModel):
     """How the event's subject was tied to the child."""
 
     outcome: MatchOutcome
@@ -69,7 +56,7 @@ class MatchInfo(_Frozen):
     model_version: str | None = None
 
 
-class Provenance(_Frozen):
+class Provenance(AvroModel):
     """Where an entry came from: the source event and its Kafka coordinates."""
 
     event_id: str
@@ -79,7 +66,7 @@ class Provenance(_Frozen):
     match: MatchInfo
 
 
-class TimelineEntry(_Frozen):
+class TimelineEntry(AvroModel):
     """One accepted event on one child's timeline; ``entry_id`` is the idempotency key."""
 
     entry_id: str
@@ -87,8 +74,28 @@ class TimelineEntry(_Frozen):
     event: Event
     summary: str
     provenance: Provenance
-    flags: list[EntryFlag] = []
-    published_at: _UtcMillis
+    flags: tuple[EntryFlag, ...] = ()
+    published_at: UtcMillis
+
+    @field_validator("event", mode="before")
+    @classmethod
+    def _event_from_bytes(cls, value: Any) -> Any:
+        # On send.timeline the event travels as its own single-object bytes (any version).
+        if isinstance(value, bytes | bytearray | memoryview):
+            from schemas.serde import decode_event  # schemas imports hub.models: import late
+
+            return decode_event(bytes(value))
+        return value
+
+    @field_serializer("event", mode="wrap")
+    def _event_to_bytes(
+        self, value: Event, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> Any:
+        if isinstance(info.context, dict) and info.context.get("avro"):
+            from schemas.serde import encode_model
+
+            return encode_model(value)
+        return handler(value)
 
     @property
     def sort_key(self) -> tuple[datetime, datetime, str]:
@@ -96,7 +103,7 @@ class TimelineEntry(_Frozen):
         return (self.event.occurred_at, self.event.recorded_at, self.entry_id)
 
 
-class IdentityLink(_Frozen):
+class IdentityLink(AvroModel):
     """A key tied to a child (LINK), a child merged into another (MERGE), or moved (UNMERGE).
 
     Keys: ``src:<agency_kind>:<org_code>:<system>:<source_person_id>``, ``nhs:<10 digits>``,
@@ -108,4 +115,4 @@ class IdentityLink(_Frozen):
     kind: LinkKind
     merged_into: str | None = None
     match: MatchInfo
-    at: _UtcMillis
+    at: UtcMillis
