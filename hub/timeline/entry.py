@@ -14,8 +14,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import SerializationInfo, SerializerFunctionWrapHandler, field_serializer
-from pydantic import field_validator
+from pydantic import (
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    field_serializer,
+    field_validator,
+)
 
 from hub.models import AvroModel, Event, UtcMillis
 
