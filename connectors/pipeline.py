@@ -24,9 +24,11 @@ from schemas.serde import encode_model
 
 __all__ = [
     "FileResult",
+    "Progress",
     "PublisherSink",
     "RecordsRejected",
     "RunResult",
+    "Sink",
     "Throttle",
     "default_rejects_path",
     "dry_run_sink",

@@ -62,6 +62,7 @@ class Child:
     needs: list[str] = field(default_factory=list)
     upns: list[tuple[date, str]] = field(default_factory=list)
     schools: list[tuple[date, School | None]] = field(default_factory=list)
+    case_ref: str = ""  # the LA's SEN case reference, once the child has an EHC case
 
     @staticmethod
     def _at(history: list[tuple[date, object]], when: date) -> object:
