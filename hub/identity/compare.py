@@ -13,9 +13,9 @@ from typing import Any
 from rapidfuzz.distance import JaroWinkler
 
 from hub.identity.model import Comparison, MatchModel
-from hub.identity.normalise import NameParts, PostcodeParts
+from hub.identity.normalise import FIELD_POSITIONS, NameParts, PostcodeParts
 
-__all__ = ["NULL", "CompiledComparison", "compile_comparisons", "level_of"]
+__all__ = ["NULL", "CompiledComparison", "compile_comparisons", "exact_level", "level_of"]
 
 NULL = -1
 _CODES = {
@@ -32,6 +32,8 @@ Levels = tuple[tuple[int, float], ...]
 
 
 def _name_level(levels: Levels, a: NameParts, b: NameParts) -> int:  # noqa: C901
+    if a is b and levels[0][0] == 0:
+        return 0  # prepared names are shared objects: same object, same name
     sim = -1.0
     for i, (code, param) in enumerate(levels):
         if code == 0:
@@ -94,7 +96,7 @@ def _postcode_level(levels: Levels, a: PostcodeParts, b: PostcodeParts) -> int:
     return len(levels) - 1
 
 
-def _exact_level(levels: Levels, a: str, b: str) -> int:
+def exact_level(levels: Levels, a: str, b: str) -> int:
     return 0 if a == b else len(levels) - 1
 
 
@@ -103,9 +105,9 @@ _EVALUATORS: dict[str, Callable[[Levels, Any, Any], int]] = {
     "family_name": _name_level,
     "date_of_birth": _date_level,
     "postcode": _postcode_level,
-    "sex": _exact_level,
-    "nhs_number": _exact_level,
-    "upn": _exact_level,
+    "sex": exact_level,
+    "nhs_number": exact_level,
+    "upn": exact_level,
 }
 
 
@@ -113,7 +115,7 @@ class CompiledComparison:
     """A comparison ready for the hot loop (plain tuples, no pydantic access)."""
 
     __slots__ = (
-        "attr", "caps", "compatible", "evaluate", "levels", "name", "spec", "tf",
+        "attr", "caps", "compatible", "evaluate", "levels", "name", "pos", "spec", "tf",
         "tf_default", "tf_level", "weights",
     )  # fmt: skip
 
@@ -121,6 +123,7 @@ class CompiledComparison:
         self.spec = spec
         self.name = spec.name
         self.attr = _ATTRS[spec.field]
+        self.pos = FIELD_POSITIONS[spec.field]
         self.evaluate = _EVALUATORS[spec.field]
         self.levels: Levels = tuple((_CODES[lv.kind], lv.threshold or 0.0) for lv in spec.levels)
         self.weights = tuple(lv.weight for lv in spec.levels)

@@ -75,12 +75,18 @@ class _Best:
 
 def _best_per_child(cm: CompiledModel, q: Prepared, cands: Iterable[Candidate]) -> dict[str, _Best]:
     best: dict[str, _Best] = {}
+    nhs, upn = q.nhs, q.upn
     for child, prep in cands:
         total, capped = score(cm, q, prep)
-        verdict, why = identifier_verdict(cm, q, prep)
+        if (nhs is not None and nhs == prep.nhs) or (upn is not None and upn == prep.upn):
+            verdict, why = identifier_verdict(cm, q, prep)
+        else:
+            verdict, why = IdVerdict.NONE, ""
         held = best.get(child)
-        rank = (verdict is IdVerdict.LINK, total)
-        if held is None or rank > (held.verdict is IdVerdict.LINK, held.total):
+        if held is None or (verdict is IdVerdict.LINK, total) > (
+            held.verdict is IdVerdict.LINK,
+            held.total,
+        ):
             best[child] = _Best(prep, total, capped, verdict, why)
     return best
 

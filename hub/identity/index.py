@@ -33,7 +33,12 @@ BLOCK_KEYS: dict[str, KeyFn] = {
     "dob": lambda p: p.dob,
     "dob_unordered": _dob_unordered,
     "birth_year": lambda p: p.dob[0] if p.dob else None,
+    # Two of the three parts: a slip in the third still meets in one of these blocks.
+    "birth_year_month": lambda p: p.dob[:2] if p.dob else None,
+    "birth_year_day": lambda p: (p.dob[0], p.dob[2]) if p.dob else None,
+    "birth_month_day": lambda p: p.dob[1:] if p.dob else None,
     "given_soundex": lambda p: p.given.soundex if p.given else None,
+    "given_formal_soundex": lambda p: p.given.canon_soundex if p.given else None,
     "family_soundex": lambda p: p.family.soundex if p.family else None,
     "given_metaphone": lambda p: p.given.metaphone if p.given else None,
     "family_metaphone": lambda p: p.family.metaphone if p.family else None,

@@ -52,9 +52,10 @@ FIELD_KINDS: dict[str, frozenset[str]] = {
     "upn": _EXACT_ONLY,
 }
 BlockKey = Literal[
-    "nhs_number", "upn", "dob", "dob_unordered", "birth_year",
-    "given_soundex", "family_soundex", "given_metaphone", "family_metaphone",
-    "given_initial", "family_initial", "postcode", "postcode_sector", "postcode_district",
+    "nhs_number", "upn", "dob", "dob_unordered", "birth_year", "birth_year_month",
+    "birth_year_day", "birth_month_day", "given_soundex", "given_formal_soundex",
+    "family_soundex", "given_metaphone", "family_metaphone", "given_initial", "family_initial",
+    "postcode", "postcode_sector", "postcode_district",
 ]  # fmt: skip
 
 
@@ -88,6 +89,9 @@ class Comparison(_Frozen):
     field: FieldName
     null_description: str
     levels: list[Level] = Field(min_length=2)
+    # Keep m from domain knowledge instead of EM (e.g. one child rarely has two valid
+    # NHS numbers, but EM would read twins as matches that disagree on them).
+    fixed_m: bool = False
 
     @model_validator(mode="after")
     def _check_levels(self) -> Self:
@@ -158,6 +162,8 @@ class MatchModel(_Frozen):
     nicknames: str = "nicknames-en-GB"
     prior: float = Field(gt=0, lt=1)
     blocking: list[BlockingRule] = Field(min_length=1)
+    # Training: EM runs once per rule; the first also gives the prior (see training.py).
+    em_blocking: list[BlockingRule] = []
     comparisons: list[Comparison] = Field(min_length=1)
     identifier_rules: list[IdentifierRule] = []
     thresholds: Thresholds

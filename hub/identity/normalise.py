@@ -18,6 +18,7 @@ from hub.identity.nicknames import nickname_groups
 from hub.identity.records import PersonRecord
 
 __all__ = [
+    "FIELD_POSITIONS",
     "NameParts",
     "PostcodeParts",
     "Prepared",
@@ -32,12 +33,26 @@ _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
 _NON_LETTER = re.compile(r"[^A-Z ]+")
 _SEX = {"M": "M", "MALE": "M", "BOY": "M", "1": "M", "F": "F", "FEMALE": "F", "GIRL": "F", "2": "F"}
 _CACHE_LIMIT = 500_000
+# Position of each compared field in ``Prepared.vals``.
+FIELD_POSITIONS = {
+    "given_name": 0, "family_name": 1, "date_of_birth": 2, "sex": 3, "postcode": 4,
+    "nhs_number": 5, "upn": 6,
+}  # fmt: skip
 
 
 class NameParts:
     """A folded name: full form, comparison key, phonetic codes, tokens, nickname groups."""
 
-    __slots__ = ("full", "groups", "initial", "key", "metaphone", "soundex", "tokens")
+    __slots__ = (
+        "canon_soundex",
+        "full",
+        "groups",
+        "initial",
+        "key",
+        "metaphone",
+        "soundex",
+        "tokens",
+    )
 
     def __init__(self, full: str, key: str) -> None:
         self.full = full
@@ -47,6 +62,8 @@ class NameParts:
         self.soundex = jellyfish.soundex(key)
         self.initial = key[0]
         self.groups = nickname_groups(key)
+        # Soundex of the formal name (Alfie -> ALFRED): lets blocking find nicknames.
+        self.canon_soundex = jellyfish.soundex(min(self.groups)) if self.groups else self.soundex
 
 
 class PostcodeParts:
@@ -74,6 +91,7 @@ class Prepared:
         "sex",
         "upn",
         "upn_permanent",
+        "vals",
     )
 
     def __init__(self, record: PersonRecord) -> None:
@@ -86,6 +104,8 @@ class Prepared:
         self.nhs = normalise_nhs_number(record.nhs_number)
         self.upn = normalise_upn(record.upn)
         self.upn_permanent = self.upn is not None and not is_temporary_upn(self.upn)
+        # The compared values by position (see FIELD_POSITIONS): the hot loop indexes this.
+        self.vals = (self.given, self.family, self.dob, self.sex, self.postcode, self.nhs, self.upn)
 
 
 def fold(text: str) -> str:

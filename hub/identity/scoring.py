@@ -8,7 +8,13 @@ waterfall chart: prior + Σ (level weight + term-frequency adjustment) = total.
 import math
 from dataclasses import dataclass
 
-from hub.identity.compare import NULL, CompiledComparison, compile_comparisons, level_of
+from hub.identity.compare import (
+    NULL,
+    CompiledComparison,
+    compile_comparisons,
+    exact_level,
+    level_of,
+)
 from hub.identity.model import MatchModel
 from hub.identity.normalise import Prepared
 
@@ -30,7 +36,9 @@ class Term:
 class CompiledModel:
     """A model compiled once for fast scoring; holds the thresholds too."""
 
-    __slots__ = ("by_name", "comparisons", "label", "link", "margin", "model", "prior", "review")
+    __slots__ = (
+        "by_name", "comparisons", "fast", "label", "link", "margin", "model", "prior", "review",
+    )  # fmt: skip
 
     def __init__(self, model: MatchModel) -> None:
         self.model = model
@@ -41,6 +49,21 @@ class CompiledModel:
         self.link = model.thresholds.link
         self.review = model.thresholds.review
         self.margin = model.thresholds.margin
+        # Flat tuples for the hot loop; evaluate is None for plain equality fields.
+        self.fast = tuple(
+            (
+                c.pos,
+                None if c.evaluate is exact_level else c.evaluate,
+                c.levels,
+                c.weights,
+                c.caps,
+                c.tf_level,
+                c.tf,
+                c.tf_default,
+                len(c.levels) - 1,
+            )
+            for c in self.comparisons
+        )
 
 
 _COMPILED: dict[int, tuple[MatchModel, CompiledModel]] = {}
@@ -59,18 +82,19 @@ def score(cm: CompiledModel, a: Prepared, b: Prepared) -> tuple[float, bool]:
     """Total match weight in bits and whether any level caps the pair at review."""
     total = cm.prior
     capped = False
-    for c in cm.comparisons:
-        va = getattr(a, c.attr)
+    av, bv = a.vals, b.vals
+    for pos, evaluate, levels, weights, caps, tf_level, tf, tf_default, last in cm.fast:
+        va = av[pos]
         if va is None:
             continue
-        vb = getattr(b, c.attr)
+        vb = bv[pos]
         if vb is None:
             continue
-        i = c.evaluate(c.levels, va, vb)
-        total += c.weights[i]
-        if i == c.tf_level:
-            total += c.tf.get(va.full, c.tf_default)
-        if c.caps[i]:
+        i = (0 if va == vb else last) if evaluate is None else evaluate(levels, va, vb)
+        total += weights[i]
+        if i == tf_level:
+            total += tf.get(va.full, tf_default)  # type: ignore[union-attr]
+        if caps[i]:
             capped = True
     return total, capped
 
