@@ -17,6 +17,7 @@ __all__ = ["cli", "main"]
 _COMMAND_MODULES: tuple[str, ...] = (
     "hub.cli.schemas_cmd",
     "hub.cli.publish_cmd",
+    "hub.cli.simulate_cmd",
     "hub.cli.kafka_cmd",
 )
 

@@ -50,13 +50,13 @@ def _progress(console: Console) -> Progress:
     )
 
 
-def summary_table(run: RunResult, dry_run: bool) -> Table:
+def summary_table(run: RunResult, dry_run: bool, per_file: bool = True) -> Table:
     """Per-file and total counts, throughput and peak memory of a run."""
     verb = "valid" if dry_run else "published"
     table = Table(title=f"send-hub publish: {run.seconds:.1f}s, peak RSS {peak_rss_mb():.0f} MiB")
     for column in ("file", verb, "rejected", "skipped", "rejects file"):
         table.add_column(column, justify="left" if column in ("file", "rejects file") else "right")
-    for result in run.files:
+    for result in run.files if per_file else []:
         rejects = str(result.rejects_path) if result.rejected else ""
         table.add_row(
             str(result.path),
