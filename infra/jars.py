@@ -168,7 +168,7 @@ def _run_maven(mvn: Path, home: Path, out: Path) -> None:
 def _first_error(log: Path) -> str:
     for line in log.read_text(errors="replace").splitlines():
         if line.startswith("[ERROR]") and line[7:].strip():
-            return line[7:].strip()[:200]
+            return line[7:].strip()[:300]
     return "no [ERROR] line in its output"
 
 

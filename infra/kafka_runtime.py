@@ -99,10 +99,11 @@ def status(settings: Settings) -> BrokerStatus:
     if pid is None and process.port_in_use(layout.host, layout.port):
         up = broker_answers(layout.bootstrap, timeout=3.0)
         return BrokerStatus(running=up, managed=False, bootstrap=layout.bootstrap)
+    where = process.recorded_address(layout.pid_file) if pid is not None else None
     return BrokerStatus(
         running=pid is not None,
         managed=True,
-        bootstrap=layout.bootstrap,
+        bootstrap=where or layout.bootstrap,
         pid=pid,
         data_dir=layout.data_dir,
         version=broker_version(settings, layout),
@@ -149,7 +150,14 @@ def _already_up(settings: Settings) -> BrokerStatus | None:
             "send-hub only starts a broker on 127.0.0.1: fix the address or unset it"
         )
     layout = KafkaLayout.from_settings(settings)
-    if process.running_pid(layout) is not None:
+    pid = process.running_pid(layout)
+    if pid is not None:
+        where = process.recorded_address(layout.pid_file) or layout.bootstrap
+        if where != layout.bootstrap:
+            raise InfraError(
+                f"the broker of {layout.root} already runs at {where} (pid {pid}), not at "
+                f"{layout.bootstrap}: run `send-hub kafka stop` first to change its ports"
+            )
         return status(settings)
     layout.pid_file.unlink(missing_ok=True)  # stale: that broker is gone
     if process.port_in_use(layout.host, layout.port) and broker_answers(layout.bootstrap, 3.0):

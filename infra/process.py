@@ -27,6 +27,7 @@ __all__ = [
     "launch",
     "port_in_use",
     "read_pid",
+    "recorded_address",
     "running_pid",
     "stop_pid",
 ]
@@ -98,16 +99,26 @@ def launch(java: Path, libs: Path, layout: KafkaLayout, tie_to_parent: bool = Fa
         except OSError as exc:
             raise InfraError(f"could not start Java ({java}): {exc}") from exc
     _children[proc.pid] = proc
-    layout.pid_file.write_text(f"{proc.pid}\n")
+    # The address is recorded too: a later run may be configured with other ports.
+    layout.pid_file.write_text(f"{proc.pid}\n{layout.bootstrap}\n")
     return proc.pid
 
 
 def read_pid(pid_file: Path) -> int | None:
     """The pid recorded in ``pid_file``, or None when absent or unreadable."""
     try:
-        return int(pid_file.read_text().strip())
-    except (OSError, ValueError):
+        return int(pid_file.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
         return None
+
+
+def recorded_address(pid_file: Path) -> str | None:
+    """The bootstrap address the broker in ``pid_file`` was started with, if recorded."""
+    try:
+        lines = pid_file.read_text().split()
+    except OSError:
+        return None
+    return lines[1] if len(lines) > 1 else None
 
 
 def is_kafka_process(pid: int) -> bool:
