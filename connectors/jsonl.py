@@ -18,7 +18,7 @@ from connectors.base import Adapter, ReadItem
 from connectors.envelope import check_identifiers
 from connectors.readers import iter_json_lines
 from connectors.records import RecordError
-from hub.models import Event, Source
+from hub.models import Event, EventType, Source
 
 __all__ = ["JsonLinesAdapter"]
 
@@ -44,6 +44,10 @@ class JsonLinesAdapter(Adapter):
 def _event(file: str, line: int, value: Any) -> Event | RecordError:
     if not isinstance(value, dict):
         return RecordError(file, line, "", "not a JSON object")
+    if value.get("event_type") not in EventType.__members__:
+        return RecordError(
+            file, line, "event_type", f"unknown event type {value.get('event_type')!r}"
+        )
     problem = _identifiers(value)
     if problem is not None:
         return RecordError(file, line, problem[0], problem[1])

@@ -177,5 +177,5 @@ def load_json_document(path: Path) -> Any:
 
 def _json_reason(exc: ValueError) -> str:
     if isinstance(exc, json.JSONDecodeError):
-        return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+        return f"{exc.msg} (line {exc.lineno}, column {exc.colno})"
     return "not UTF-8 text"
