@@ -1,0 +1,145 @@
+"""Deterministic identity resolution: tie an event's subject to one child via the crosswalk.
+
+Order of precedence: the source person key (``src:...``, the publisher's own id for the
+person), then a validated NHS number, then a permanent UPN. When these point at different
+children, the children are one child and are merged (survivor = smallest id) — unless they hold
+different NHS numbers, which is never auto-linked: the entry keeps the source person's child
+and is flagged ``IDENTIFIER_CONFLICT``. When nothing is known, an optional probabilistic
+`Matcher` (issue 5) is asked; otherwise a new child is created with a deterministic id
+(uuid5 of its first source key), so a replay recreates the same ids.
+
+Shape: ``resolve(crosswalk, event, keys, now, matcher) -> (crosswalk, Resolution)``; the
+crosswalk is updated in place (it is large) and returned for the pure-core signature.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from hub.identity.crosswalk import Crosswalk, child_id_for, merge_link
+from hub.intake.validate import SubjectKeys
+from hub.timeline.entry import EntryFlag, IdentityLink, MatchInfo
+
+__all__ = ["MatchProposal", "Matcher", "Resolution", "resolve"]
+
+_BY_RULE = {
+    rule: MatchInfo(outcome="LINK_IDENTIFIER", rule=rule)
+    for rule in ("source_person", "nhs_number", "upn")
+}
+_NEW = MatchInfo(outcome="NEW_CHILD", rule="new")
+
+
+@dataclass(frozen=True, slots=True)
+class MatchProposal:
+    """What a probabilistic matcher proposes for a subject no identifier links."""
+
+    outcome: Literal["LINK_SCORE", "REVIEW"]
+    child_id: str | None
+    score: float | None
+    model_version: str | None
+
+
+class Matcher(Protocol):
+    """The probabilistic stage: propose a child, and learn every resolved record."""
+
+    def propose(self, event: Mapping[str, Any], keys: SubjectKeys) -> MatchProposal | None: ...
+
+    def observe(self, child_id: str, event: Mapping[str, Any]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """The child an event belongs to, how it was matched, and the links to publish."""
+
+    child_id: str
+    match: MatchInfo
+    links: tuple[IdentityLink, ...]
+    flags: tuple[EntryFlag, ...]
+
+
+def _known(cw: Crosswalk, keys: SubjectKeys) -> list[tuple[str, str]]:
+    """(rule, child) for each key already linked, in precedence order."""
+    found = []
+    for rule, key in (
+        ("source_person", keys.source),
+        ("nhs_number", keys.nhs_number and f"nhs:{keys.nhs_number}"),
+        ("upn", keys.upn and f"upn:{keys.upn}"),
+    ):
+        child = cw.lookup(key) if key else None
+        if child is not None:
+            found.append((rule, child))
+    return found
+
+
+def _proposed(
+    cw: Crosswalk, event: Mapping[str, Any], keys: SubjectKeys, matcher: Matcher | None
+) -> tuple[str, MatchInfo]:
+    proposal = matcher.propose(event, keys) if matcher is not None else None
+    if proposal is None:
+        return child_id_for(keys.first_key()), _NEW
+    info = MatchInfo(
+        outcome=proposal.outcome, rule="score", score=proposal.score,
+        model_version=proposal.model_version,
+    )  # fmt: skip
+    if proposal.outcome == "LINK_SCORE" and proposal.child_id is not None:
+        return cw.root(proposal.child_id), info
+    return child_id_for(keys.first_key()), info  # review: a provisional child of its own
+
+
+def _merge_known(
+    cw: Crosswalk, child: str, found: list[tuple[str, str]], now: datetime
+) -> tuple[str, list[IdentityLink], bool]:
+    links: list[IdentityLink] = []
+    conflict = False
+    for _, other in found[1:]:
+        done = cw.union(child, other)
+        if done is not None:
+            links.append(merge_link(*done, at=now))
+        elif cw.root(other) != cw.root(child):
+            conflict = True
+    return cw.root(child), links, conflict
+
+
+def _link_new_keys(
+    cw: Crosswalk, child: str, keys: SubjectKeys, match: MatchInfo, now: datetime
+) -> tuple[list[IdentityLink], bool]:
+    links, conflict = [], False
+    wanted = [keys.source] if keys.source else []
+    if keys.nhs_number:
+        if cw.can_hold_nhs(child, keys.nhs_number):
+            wanted.append(f"nhs:{keys.nhs_number}")
+        else:
+            conflict = True
+    if keys.upn:
+        wanted.append(f"upn:{keys.upn}")
+    for key in wanted:
+        if cw.lookup(key) is None:
+            cw.link(key, child)
+            links.append(IdentityLink(key=key, child_id=child, kind="LINK", match=match, at=now))
+    return links, conflict
+
+
+def resolve(
+    cw: Crosswalk,
+    event: Mapping[str, Any],
+    keys: SubjectKeys,
+    now: datetime,
+    matcher: Matcher | None = None,
+) -> tuple[Crosswalk, Resolution]:
+    """Resolve ``keys`` to a child, updating ``cw``; links to publish are in the result."""
+    found = _known(cw, keys)
+    links: list[IdentityLink] = []
+    conflict = False
+    if found:
+        rule, child = found[0]
+        match = _BY_RULE[rule]
+        child, links, conflict = _merge_known(cw, child, found, now)
+    else:
+        child, match = _proposed(cw, event, keys, matcher)
+    new_links, nhs_conflict = _link_new_keys(cw, child, keys, match, now)
+    links.extend(new_links)
+    if matcher is not None:
+        matcher.observe(child, event)
+    flags = (EntryFlag.IDENTIFIER_CONFLICT,) if conflict or nhs_conflict else ()
+    return cw, Resolution(cw.root(child), match, tuple(links), flags)

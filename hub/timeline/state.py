@@ -1,0 +1,94 @@
+"""Per-child timeline state: month buckets that grow by appending, idempotent on entry id.
+
+A child's timeline is split into buckets keyed ``<child_id>|<YYYY-MM>`` of the month the
+event occurred in, so a new event touches (and a store rewrites) one small bucket, never the
+child's whole history. Within a bucket items are kept in timeline order — (occurred,
+recorded, entry id) — so a late or out-of-order event is inserted where it belongs. Inserting
+an entry id that is already in its bucket is a no-op: redelivery after a crash cannot
+duplicate an entry. Reading a child merges its buckets (and those of children merged into it)
+in order.
+
+`TimelineItem` is deliberately small (times in epoch milliseconds, the entry id and where the
+full entry is): stores keep items, the entries themselves live on ``send.timeline``.
+"""
+
+from bisect import insort
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from heapq import merge
+from typing import NamedTuple
+
+__all__ = ["TimelineItem", "TimelineState", "bucket_key", "insert", "month_of"]
+
+
+class TimelineItem(NamedTuple):
+    """One entry's place on a timeline; tuple order is timeline order."""
+
+    occurred_ms: int
+    recorded_ms: int
+    entry_id: str
+    ref: str = ""  # where the full entry is, e.g. "<source topic>:<partition>:<offset>"
+
+
+def month_of(occurred_ms: int) -> str:
+    """``YYYY-MM`` (UTC) of an epoch-millisecond time."""
+    return datetime.fromtimestamp(occurred_ms / 1000, UTC).strftime("%Y-%m")
+
+
+def bucket_key(child_id: str, occurred_ms: int) -> str:
+    """``<child_id>|<YYYY-MM>``: the bucket an entry occurring at ``occurred_ms`` belongs in."""
+    return f"{child_id}|{month_of(occurred_ms)}"
+
+
+def insert(bucket: list[TimelineItem], item: TimelineItem) -> bool:
+    """Insert ``item`` in order; False (and no change) when its entry id is already there."""
+    entry_id = item.entry_id
+    if any(existing.entry_id == entry_id for existing in bucket):
+        return False
+    insort(bucket, item)
+    return True
+
+
+class TimelineState:
+    """Buckets by key, plus which months each child has; changed buckets are tracked."""
+
+    def __init__(self) -> None:
+        self.buckets: dict[str, list[TimelineItem]] = {}
+        self._months: dict[str, set[str]] = {}
+        self._dirty: set[str] = set()
+
+    def load(self, key: str, items: Iterable[TimelineItem]) -> None:
+        """Restore a persisted bucket (replaces what is held for ``key``)."""
+        self.buckets[key] = sorted(items)
+        child, _, month = key.partition("|")
+        self._months.setdefault(child, set()).add(month)
+
+    def add(self, child_id: str, item: TimelineItem) -> bool:
+        """Put ``item`` on ``child_id``'s timeline; False if it was already there."""
+        key = bucket_key(child_id, item.occurred_ms)
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            bucket = self.buckets[key] = []
+            self._months.setdefault(child_id, set()).add(key.partition("|")[2])
+        if not insert(bucket, item):
+            return False
+        self._dirty.add(key)
+        return True
+
+    def take_dirty(self) -> dict[str, list[TimelineItem]]:
+        """Buckets changed since the last call, for the caller to persist."""
+        out = {key: self.buckets[key] for key in sorted(self._dirty)}
+        self._dirty = set()
+        return out
+
+    def timeline(self, child_ids: Iterable[str]) -> Iterator[TimelineItem]:
+        """Items of the given children (a survivor and those merged into it), in order."""
+        runs = [
+            self.buckets[f"{child}|{month}"]
+            for child in child_ids
+            for month in sorted(self._months.get(child, ()))
+        ]
+        return merge(*runs)
+
+    def __len__(self) -> int:
+        return sum(len(b) for b in self.buckets.values())
