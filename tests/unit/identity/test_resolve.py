@@ -68,7 +68,7 @@ def test_two_different_nhs_numbers_are_never_linked() -> None:
 def test_matcher_is_asked_only_when_no_identifier_links() -> None:
     cw = Crosswalk()
     known = _resolve(cw, person="p1", nhs=VALID_NHS).child_id
-    asked: list[str] = []
+    asked: list[str | None] = []
 
     class Stub:
         def propose(self, event: Any, keys: SubjectKeys) -> MatchProposal:
