@@ -19,6 +19,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "hub.cli.publish_cmd",
     "hub.cli.simulate_cmd",
     "hub.cli.kafka_cmd",
+    "hub.cli.link_cmd",
 )
 
 

@@ -137,8 +137,13 @@ def _explained(
     return total, sum(t.tf_adjustment for t in terms), models
 
 
-def decide(cm: CompiledModel, query: Prepared, candidates: Iterable[Candidate]) -> MatchDecision:
-    """The decision for ``query`` among candidate records of existing children."""
+def decide(
+    cm: CompiledModel, query: Prepared, candidates: Iterable[Candidate], *, explain: bool = True
+) -> MatchDecision:
+    """The decision for ``query`` among candidate records of existing children.
+
+    ``explain=False`` skips the per-comparison terms (bulk linkage does not store them).
+    """
     best = _best_per_child(cm, query, candidates)
     outcome, reason, child = _choose(cm, best)
     others = [b.total for c, b in best.items() if c != child]
@@ -152,7 +157,7 @@ def decide(cm: CompiledModel, query: Prepared, candidates: Iterable[Candidate]) 
     if child is None:
         return MatchDecision.model_validate(common)
     chosen = best[child]
-    total, tf_total, terms = _explained(cm, query, chosen)
+    total, tf_total, terms = _explained(cm, query, chosen) if explain else (chosen.total, 0.0, [])
     return MatchDecision.model_validate(
         {
             **common,

@@ -174,12 +174,14 @@ class CandidateIndex:
         records, child = self._records, self._child
         return [(child[s], records[s]) for s in seen]  # type: ignore[misc]
 
-    def match(self, record: PersonRecord | Prepared) -> MatchDecision:
+    def match(self, record: PersonRecord | Prepared, *, explain: bool = True) -> MatchDecision:
         """The decision for a record against the children in this index."""
         prep = record if isinstance(record, Prepared) else prepare(record)
-        return decide(self.compiled, prep, self.candidates(prep))
+        return decide(self.compiled, prep, self.candidates(prep), explain=explain)
 
 
-def match(index: CandidateIndex, record: PersonRecord | Prepared) -> MatchDecision:
+def match(
+    index: CandidateIndex, record: PersonRecord | Prepared, *, explain: bool = True
+) -> MatchDecision:
     """The best child for ``record`` in ``index``: link, review or no match (explained)."""
-    return index.match(record)
+    return index.match(record, explain=explain)
