@@ -1,0 +1,90 @@
+"""The simulator: deterministic output, valid identifiers, publishable records, complete truth."""
+
+import csv
+import filecmp
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from connectors.simulator import simulate
+from connectors.simulator.replay import publish_simulation
+from hub.identifiers import is_valid_nhs_number, is_valid_upn
+from hub.models import Event
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sim")
+    simulate(400, 120, 7, out, linkage=True)
+    return out
+
+
+@pytest.fixture(scope="module")
+def events(sim: Path) -> list[Event]:
+    collected: list[Event] = []
+    run = publish_simulation(sim, collected.append)
+    assert run.rejected == 0, (sim / "rejects.csv").read_text()
+    return collected
+
+
+def _same_tree(a: Path, b: Path) -> bool:
+    files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    files_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    return files_a == files_b and all(filecmp.cmp(a / f, b / f, shallow=False) for f in files_a)
+
+
+def test_same_seed_gives_byte_identical_output(sim: Path, tmp_path: Path) -> None:
+    simulate(400, 120, 7, tmp_path / "again", linkage=True)
+    assert _same_tree(sim, tmp_path / "again")
+    simulate(400, 120, 8, tmp_path / "other")
+    assert not filecmp.cmp(sim / "ground_truth.csv", tmp_path / "other" / "ground_truth.csv")
+
+
+def test_every_agency_kind_and_many_event_types_are_published(events: list[Event]) -> None:
+    kinds = Counter(e.source.agency_kind.value for e in events)
+    assert set(kinds) == {"EDUCATION", "HEALTH", "SOCIAL_CARE", "LOCAL_AUTHORITY"}
+    types = {e.event_type.value for e in events}
+    assert {"AttendanceSummary", "PupilEnrolled", "EHCFinalIssued", "SENSupportStarted"} <= types
+    assert len(types) >= 15
+
+
+def test_identifiers_in_the_feeds_are_valid(events: list[Event]) -> None:
+    nhs = [e.subject.nhs_number for e in events if e.subject.nhs_number]
+    upns = [e.subject.upn for e in events if e.subject.upn]
+    assert nhs and all(is_valid_nhs_number(n) for n in nhs)
+    assert upns and all(is_valid_upn(u) for u in upns)
+
+
+def test_school_data_often_lacks_the_nhs_number(events: list[Event]) -> None:
+    school = [e for e in events if e.source.agency_kind.value == "EDUCATION"]
+    missing = sum(1 for e in school if not e.subject.nhs_number)
+    assert missing / len(school) > 0.5
+
+
+def test_ground_truth_names_the_child_of_every_event(sim: Path, events: list[Event]) -> None:
+    with (sim / "ground_truth.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    truth = {
+        (r["source_system"], r["org_code"], r["source_person_id"]): r["child_id"] for r in rows
+    }
+    for event in events:
+        key = (event.source.system, event.source.org_code, event.subject.source_person_id)
+        assert key in truth
+    # One child is known to several agencies under different local ids.
+    per_child = Counter(truth.values())
+    assert max(per_child.values()) >= 3
+
+
+def test_duplicate_sends_reuse_event_ids(events: list[Event]) -> None:
+    counts = Counter(e.event_id for e in events)
+    assert any(n > 1 for n in counts.values())
+
+
+def test_linkage_files_use_the_bulk_linkage_columns(sim: Path) -> None:
+    header = (sim / "linkage" / "school.csv").read_text().splitlines()[0]
+    assert header == (
+        "record_id,given_name,family_name,date_of_birth,sex,postcode,address,"
+        "nhs_number,upn,local_id"
+    )
+    assert (sim / "linkage" / "truth.csv").read_text().startswith("record_id,child_id\n")
