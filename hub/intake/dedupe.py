@@ -55,6 +55,14 @@ class DedupeWindow:
         self._dirty.add(self._head)
         return True
 
+    def discard(self, event_id: str) -> None:
+        """Forget ``event_id`` (its processing failed, so a replay must not be a duplicate)."""
+        number = self._seen.pop(event_id, None)
+        bucket = self._buckets.get(number) if number is not None else None
+        if bucket is not None and event_id in bucket:
+            bucket.remove(event_id)
+            self._dirty.add(number)  # type: ignore[arg-type]  # number is set when bucket is
+
     def _evict(self) -> None:
         for number in [n for n in self._buckets if n <= self._head - self.max_buckets]:
             for event_id in self._buckets.pop(number):

@@ -90,5 +90,21 @@ class TimelineState:
         ]
         return merge(*runs)
 
+    def evict(self, max_buckets: int) -> int:
+        """Drop the oldest clean buckets beyond ``max_buckets`` (a store still holds them)."""
+        dropped = 0
+        excess = len(self.buckets) - max_buckets
+        for key in list(self.buckets):
+            if dropped >= excess:
+                break
+            if key not in self._dirty:
+                del self.buckets[key]
+                child, _, month = key.partition("|")
+                months = self._months.get(child)
+                if months is not None:
+                    months.discard(month)
+                dropped += 1
+        return dropped
+
     def __len__(self) -> int:
         return sum(len(b) for b in self.buckets.values())

@@ -1,0 +1,34 @@
+"""Worker tunables (``SEND_HUB_WORKER_*``), next to the hub-wide ``hub.config.Settings``.
+
+Kept here because only the stream worker reads them; defaults suit one worker on a laptop.
+"""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["WorkerSettings", "get_worker_settings"]
+
+
+class WorkerSettings(BaseSettings):
+    """Batching, state and metrics options of ``send-hub worker``."""
+
+    model_config = SettingsConfigDict(env_prefix="SEND_HUB_WORKER_", frozen=True, extra="ignore")
+
+    batch_size: int = 2000  # events per take_events batch
+    batch_within: float = 0.05  # seconds to wait for a batch to fill (latency bound)
+    store: Literal["rocksdb", "memory"] = "rocksdb"
+    metrics_port: int = 9108  # Prometheus /metrics on loopback; 0 disables
+    metrics_host: str = "127.0.0.1"
+    dedupe_bucket_size: int = 1024
+    dedupe_buckets: int = 64  # window = buckets x bucket size ids per partition
+    timeline_cache_buckets: int = 200_000  # timeline buckets kept in memory (LRU-ish)
+    app_id: str | None = None  # Faust app (consumer group) id; default "<prefix>-hub"
+    log_level: str = "warn"
+
+
+@lru_cache(maxsize=1)
+def get_worker_settings() -> WorkerSettings:
+    """The process-wide worker settings, read once from the environment."""
+    return WorkerSettings()

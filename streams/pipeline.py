@@ -1,0 +1,253 @@
+"""One batch of ingest messages through the hub: decode, validate, dedupe, identity, timeline.
+
+This is the whole per-event path, in plain Python so it runs (and is measured) without Faust:
+the Faust agent hands it raw messages and gets back the bytes to produce and the state to
+persist. Every message either becomes one timeline entry, is dropped as a duplicate, or is
+dead-lettered with its reason and original bytes; an unexpected error is caught per message,
+counted and dead-lettered, never raised.
+
+State (all per source partition except the crosswalk): a dedupe window and timeline buckets
+keyed ``<partition>|<child>|<YYYY-MM>`` (a partition owns its buckets, so a rebalance moves
+them with the partition). Persisted state is loaded lazily through `StateLoader`.
+"""
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple, Protocol
+
+from hub.errors import DecodeError
+from hub.identity.crosswalk import Crosswalk
+from hub.identity.resolve import Matcher, resolve
+from hub.intake.dedupe import DedupeWindow
+from hub.intake.validate import DEFAULT_POLICY, Accepted, IntakePolicy, Rejected, validate
+from hub.timeline.entry import AVRO_CONTEXT, IdentityLink, MatchInfo
+from hub.timeline.state import TimelineItem, TimelineState, bucket_key
+from hub.timeline.summary import summarise
+from schemas.catalogue import DEADLETTER, EVENT, IDENTITY_LINK, TIMELINE_ENTRY
+from schemas.serde import Serde, default_serde
+from streams.topics import HubTopics
+
+__all__ = ["BatchResult", "Pipeline", "Raw", "StateLoader", "link_message"]
+
+
+class Raw(NamedTuple):
+    """One ingest message as the consumer saw it."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp_ms: int | None
+    key: bytes | None
+    value: bytes
+
+
+class StateLoader(Protocol):
+    """Reads persisted state (the worker's tables) when a partition or bucket is first used."""
+
+    def dedupe_buckets(self, partition: int) -> Iterable[tuple[int, list[str]]]: ...
+
+    def timeline_bucket(self, partition: int, key: str) -> list[TimelineItem] | None: ...
+
+
+@dataclass
+class PartitionChanges:
+    """State to persist for one partition after a batch."""
+
+    dedupe: dict[int, list[str]] = field(default_factory=dict)
+    dedupe_evicted: set[int] = field(default_factory=set)
+    timeline: dict[str, list[TimelineItem]] = field(default_factory=dict)
+
+
+@dataclass
+class BatchResult:
+    """What a batch produced: messages to send, state to write, counts for metrics."""
+
+    timeline: list[tuple[bytes, bytes]] = field(default_factory=list)
+    links: list[tuple[bytes, bytes]] = field(default_factory=list)
+    deadletters: list[tuple[bytes, bytes]] = field(default_factory=list)
+    entry_timestamps_ms: list[int] = field(default_factory=list)
+    changes: dict[int, PartitionChanges] = field(default_factory=dict)
+    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    last_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
+
+
+def link_message(link: IdentityLink, serde: Serde | None = None) -> tuple[bytes, bytes]:
+    """(key, value) of a link on ``send.identity.links``."""
+    record = link.model_dump(context=AVRO_CONTEXT)
+    return link.key.encode(), (serde or default_serde()).encode(IDENTITY_LINK, record)
+
+
+def _ms(value: datetime) -> int:
+    return int(value.timestamp() * 1000)
+
+
+def _match_record(match: MatchInfo) -> dict[str, Any]:
+    return {
+        "outcome": match.outcome, "rule": match.rule, "score": match.score,
+        "model_version": match.model_version,
+    }  # fmt: skip
+
+
+class Pipeline:
+    """Runs batches through the hub stages; holds the in-memory state of this worker."""
+
+    def __init__(
+        self,
+        topics: HubTopics,
+        loader: StateLoader,
+        *,
+        crosswalk: Crosswalk | None = None,
+        matcher: Matcher | None = None,
+        policy: IntakePolicy = DEFAULT_POLICY,
+        dedupe_bucket_size: int = 1024,
+        dedupe_buckets: int = 64,
+        serde: Serde | None = None,
+    ) -> None:
+        self.topics, self.loader, self.matcher, self.policy = topics, loader, matcher, policy
+        self.crosswalk = crosswalk if crosswalk is not None else Crosswalk()
+        self.serde = serde or default_serde()
+        self._window_shape = (dedupe_bucket_size, dedupe_buckets)
+        self.windows: dict[int, DedupeWindow] = {}
+        self.timelines: dict[int, TimelineState] = {}
+
+    def window(self, partition: int) -> DedupeWindow:
+        window = self.windows.get(partition)
+        if window is None:
+            window = self.windows[partition] = DedupeWindow(*self._window_shape)
+            for number, ids in self.loader.dedupe_buckets(partition):
+                window.load(number, ids)
+            window.take_changes()  # what was loaded is already persisted
+        return window
+
+    def timeline(self, partition: int) -> TimelineState:
+        state = self.timelines.get(partition)
+        if state is None:
+            state = self.timelines[partition] = TimelineState()
+        return state
+
+    def process(self, records: Sequence[Raw], now: datetime) -> BatchResult:
+        """Run one batch; never raises for a bad message."""
+        out = BatchResult()
+        for raw in records:
+            out.last_offsets[(raw.topic, raw.partition)] = raw.offset
+            self._one(raw, now, out)
+        self._collect_changes(out)
+        return out
+
+    def _one(self, raw: Raw, now: datetime, out: BatchResult) -> None:
+        kind = self.topics.agency_of(raw.topic)
+        out.counts[("ingested", kind)] += 1
+        event_id = None
+        try:
+            subject, _, record = self.serde.decode(raw.value)
+            if subject != EVENT:
+                self._reject(raw, Rejected("not_an_event", f"a {subject} record"), now, out)
+                return
+            event_id = record["event_id"]
+            verdict = validate(record, now, self.policy)
+            if isinstance(verdict, Rejected):
+                self._reject(raw, verdict, now, out, record)
+                return
+            self._accept(raw, verdict, now, out)
+        except DecodeError as exc:
+            self._reject(raw, Rejected("decode", str(exc), type(exc).__name__), now, out)
+        except Exception as exc:  # a bug must not stop the worker: count and dead-letter
+            if event_id is not None:
+                self.window(raw.partition).discard(event_id)  # so a replay is not a duplicate
+            out.counts[("error", "pipeline")] += 1
+            detail = f"unexpected {type(exc).__name__} while processing"
+            self._reject(raw, Rejected("internal_error", detail, type(exc).__name__), now, out)
+
+    def _accept(self, raw: Raw, ok: Accepted, now: datetime, out: BatchResult) -> None:
+        kind = self.topics.agency_of(raw.topic)
+        event = ok.event
+        out.counts[("validated", kind)] += 1
+        if not self.window(raw.partition).add(event["event_id"]):
+            out.counts[("duplicate", kind)] += 1
+            return
+        _, res = resolve(self.crosswalk, event, ok.keys, now, self.matcher)
+        out.counts[("match", res.match.outcome)] += 1
+        for link in res.links:
+            out.links.append(link_message(link, self.serde))
+            if link.kind == "MERGE":
+                out.counts[("merge", "")] += 1
+        item = TimelineItem(
+            _ms(event["occurred_at"]), _ms(event["recorded_at"]), event["event_id"],
+            f"{raw.topic}:{raw.partition}:{raw.offset}",
+        )  # fmt: skip
+        if not self._add_to_timeline(raw.partition, res.child_id, item):
+            out.counts[("duplicate", kind)] += 1  # beyond the dedupe window, same entry
+            return
+        flags = [f.value for f in (*ok.flags, *res.flags)]
+        out.timeline.append(self._entry(raw, event, res.child_id, res.match, flags, now))
+        out.entry_timestamps_ms.append(raw.timestamp_ms or 0)
+        out.counts[("entry", kind)] += 1
+
+    def _add_to_timeline(self, partition: int, child_id: str, item: TimelineItem) -> bool:
+        state = self.timeline(partition)
+        key = bucket_key(child_id, item.occurred_ms)
+        if key not in state.buckets:
+            stored = self.loader.timeline_bucket(partition, key)
+            if stored:
+                state.load(key, stored)
+        return state.add(child_id, item)
+
+    def _entry(
+        self, raw: Raw, event: Any, child_id: str, match: MatchInfo, flags: list[str], now: datetime
+    ) -> tuple[bytes, bytes]:
+        record = {
+            "entry_id": event["event_id"],
+            "child_id": child_id,
+            "event": raw.value,  # the original bytes: no re-encode, any event version
+            "summary": summarise(event["event_type"], event.get("payload")),
+            "provenance": {
+                "event_id": event["event_id"], "topic": raw.topic, "partition": raw.partition,
+                "offset": raw.offset, "match": _match_record(match),
+            },
+            "flags": flags,
+            "published_at": now,
+        }  # fmt: skip
+        return child_id.encode(), self.serde.encode(TIMELINE_ENTRY, record)
+
+    def _reject(
+        self,
+        raw: Raw,
+        why: Rejected,
+        now: datetime,
+        out: BatchResult,
+        record: Any = None,
+    ) -> None:
+        from hub.intake.deadletter import dead_letter_id
+
+        kind = self.topics.agency_of(raw.topic)
+        out.counts[("deadletter", f"{kind}|{why.reason}")] += 1
+        dl_id = dead_letter_id(raw.topic, raw.partition, raw.offset)
+        dead = {
+            "dead_letter_id": dl_id, "reason": why.reason, "error_class": why.error_class,
+            "detail": why.detail, "source_topic": raw.topic, "source_partition": raw.partition,
+            "source_offset": raw.offset, "source_timestamp": None,
+            "original_key": raw.key, "original_value": raw.value,
+            "event_id": record.get("event_id") if record else None,
+            "agency_kind": kind, "dead_lettered_at": now,
+        }  # fmt: skip
+        if raw.timestamp_ms is not None:
+            dead["source_timestamp"] = datetime.fromtimestamp(raw.timestamp_ms / 1000, now.tzinfo)
+        out.deadletters.append((dl_id.encode(), self.serde.encode(DEADLETTER, dead)))
+
+    def _collect_changes(self, out: BatchResult) -> None:
+        for partition, window in self.windows.items():
+            dirty, evicted = window.take_changes()
+            if dirty or evicted:
+                changes = out.changes.setdefault(partition, PartitionChanges())
+                changes.dedupe, changes.dedupe_evicted = dirty, evicted
+        for partition, state in self.timelines.items():
+            buckets = state.take_dirty()
+            if buckets:
+                out.changes.setdefault(partition, PartitionChanges()).timeline = buckets
+
+    def trim(self, max_buckets: int) -> None:
+        """Forget clean timeline buckets beyond ``max_buckets`` (they reload on demand)."""
+        for state in self.timelines.values():
+            state.evict(max_buckets // max(1, len(self.timelines)))
