@@ -14,7 +14,7 @@ from kafka.errors import KafkaError
 
 from hub.errors import KafkaUnavailable
 
-__all__ = ["admin_client", "broker_answers", "quiet_kafka_logs"]
+__all__ = ["admin_client", "broker_answers", "broker_api_version", "quiet_kafka_logs"]
 
 _CLIENT_ID = "send-hub-infra"
 
@@ -76,3 +76,17 @@ def broker_answers(bootstrap: str, timeout: float = 2.0) -> bool:
     finally:
         with quiet_kafka_logs(), contextlib.suppress(Exception):
             admin.close()
+
+
+def broker_api_version(bootstrap: str, timeout: float = 5.0) -> str | None:
+    """The Kafka release a broker's ApiVersions answer matches (e.g. ``4.1``), or None.
+
+    For a cluster send-hub did not start, where there is no jar name or log to read.
+    """
+    try:
+        with admin_client(bootstrap, timeout) as admin:
+            # kafka-python keeps the inferred version on its connection manager (3.x).
+            version = getattr(getattr(admin, "_manager", None), "broker_version", None)
+    except KafkaUnavailable:
+        return None
+    return ".".join(str(p) for p in version) if version else None

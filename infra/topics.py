@@ -21,6 +21,7 @@ __all__ = [
     "TopicInfo",
     "TopicSpec",
     "create_topics",
+    "delete_topics",
     "describe_topics",
     "ensure_hub_topics",
     "hub_topic_specs",
@@ -108,6 +109,18 @@ def _created(result: Mapping[str, Any]) -> list[str]:
     if failed:
         raise InfraError("could not create Kafka topics: " + "; ".join(failed))
     return created
+
+
+def delete_topics(bootstrap: str, names: Iterable[str]) -> None:
+    """Delete the named topics; ones that do not exist are ignored."""
+    names = list(names)
+    if not names:
+        return
+    with admin_client(bootstrap) as admin:
+        try:
+            admin.delete_topics(names, timeout_ms=_TIMEOUT_MS, raise_errors=False)
+        except KafkaError as exc:
+            raise InfraError(f"deleting Kafka topics at {bootstrap} failed: {exc}") from exc
 
 
 def describe_topics(bootstrap: str, names: Iterable[str]) -> list[TopicInfo]:

@@ -1,0 +1,159 @@
+"""Real Apache Kafka for the integration tests: one broker for the whole test session.
+
+The first test that asks for it starts a single-node Kafka 4 KRaft broker on free
+loopback ports with its own temporary data dir (jars come from the shared cache,
+resolved with Maven on first use). It is stopped when the session ends - also when
+tests fail, on Ctrl-C (``atexit``), and if pytest itself is killed (the kernel sends
+the broker SIGTERM on Linux). Its version and address are printed when it starts and
+again in the terminal summary. With ``SEND_HUB_KAFKA_BOOTSTRAP`` set in the
+environment, that cluster is used instead and nothing is started.
+
+Fixtures
+--------
+``kafka_bootstrap`` (session) -> ``str``
+    ``host:port`` of the broker, for any Kafka client.
+``kafka_settings`` (session) -> ``hub.config.Settings``
+    Settings pointing at that broker (default topic prefix, temp data dir).
+``hub_settings`` (function) -> ``Settings``
+    Like ``kafka_settings`` but with a uuid topic prefix, so ``infra.topics.ensure_hub_topics``
+    gives this test its own full set of hub topics (deleted afterwards).
+``topic_factory`` (function) -> ``make(partitions=1, *, configs=None, prefix="it") -> str``
+    Creates a uuid-named topic and returns its name; all are deleted after the test.
+``new_topic`` (function) -> ``str``
+    One fresh single-partition topic.
+
+Example::
+
+    def test_round_trip(kafka_bootstrap: str, topic_factory) -> None:
+        topic = topic_factory(partitions=3, configs={"cleanup.policy": "compact"})
+        producer = KafkaProducer(bootstrap_servers=kafka_bootstrap)
+        ...
+"""
+
+import atexit
+import os
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+from hub.config import Settings
+from hub.errors import HubError
+from infra import kafka_runtime
+from infra.probe import broker_answers, broker_api_version
+from infra.process import free_port
+from infra.topics import TopicSpec, create_topics, delete_topics, hub_topic_specs
+
+__all__: list[str] = []
+
+TopicFactory = Callable[..., str]
+_ENV_BOOTSTRAP = "SEND_HUB_KAFKA_BOOTSTRAP"
+_report: dict[str, str] = {}  # what the terminal summary says about the broker
+
+
+def _say(config: pytest.Config, line: str) -> None:
+    _report["line"] = line
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(line, bold=True)
+
+
+def _external(config: pytest.Config, bootstrap: str) -> str:
+    if not broker_answers(bootstrap, timeout=10.0):
+        pytest.fail(f"{_ENV_BOOTSTRAP}={bootstrap}: no Kafka broker answers there", pytrace=False)
+    version = broker_api_version(bootstrap) or "unknown"
+    _say(config, f"kafka: using the existing cluster at {bootstrap} (API version {version})")
+    return bootstrap
+
+
+def _local_settings(data_dir: Path) -> Settings:
+    port = free_port()
+    controller = free_port()
+    while controller == port:
+        controller = free_port()
+    return Settings(
+        kafka_bootstrap=f"127.0.0.1:{port}",
+        kafka_controller_port=controller,
+        data_dir=data_dir,
+        kafka_start_timeout=120.0,
+    )
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """``host:port`` of a running Kafka broker for the whole session (see module docstring)."""
+    external = os.environ.get(_ENV_BOOTSTRAP)
+    if external:
+        yield _external(request.config, external)
+        return
+    settings = _local_settings(tmp_path_factory.mktemp("kafka"))
+    stopped = False
+
+    def stop() -> None:
+        nonlocal stopped
+        if not stopped:
+            stopped = True
+            kafka_runtime.stop(settings, grace=20.0)
+
+    atexit.register(stop)  # Ctrl-C or an internal error may skip the fixture's finally
+    try:
+        try:
+            result = kafka_runtime.start(settings, tie_to_parent=True)
+        except HubError as exc:
+            pytest.fail(f"could not start Kafka for the integration tests: {exc}", pytrace=False)
+        state = result.status
+        _say(
+            request.config,
+            f"kafka: Apache Kafka {state.version} (KRaft) started at {state.bootstrap} "
+            f"in {result.seconds:.1f} s; log {state.log_file}",
+        )
+        yield settings.kafka_bootstrap
+    finally:
+        stop()
+
+
+@pytest.fixture(scope="session")
+def kafka_settings(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Hub settings pointing at the session's broker."""
+    return Settings(kafka_bootstrap=kafka_bootstrap, data_dir=tmp_path_factory.mktemp("hub"))
+
+
+@pytest.fixture
+def hub_settings(kafka_settings: Settings) -> Iterator[Settings]:
+    """Settings with a uuid topic prefix: this test's own hub topics, deleted afterwards."""
+    settings = kafka_settings.model_copy(update={"topic_prefix": f"t{uuid.uuid4().hex[:12]}"})
+    yield settings
+    delete_topics(settings.kafka_bootstrap, [s.name for s in hub_topic_specs(settings)])
+
+
+@pytest.fixture
+def topic_factory(kafka_bootstrap: str) -> Iterator[TopicFactory]:
+    """``make(partitions=1, *, configs=None, prefix="it")`` -> a new uuid-named topic."""
+    made: list[str] = []
+
+    def make(
+        partitions: int = 1, *, configs: Mapping[str, str] | None = None, prefix: str = "it"
+    ) -> str:
+        name = f"{prefix}-{uuid.uuid4().hex}"
+        create_topics(kafka_bootstrap, [TopicSpec(name, partitions, configs or {})])
+        made.append(name)
+        return name
+
+    yield make
+    delete_topics(kafka_bootstrap, made)
+
+
+@pytest.fixture
+def new_topic(topic_factory: TopicFactory) -> str:
+    """One fresh single-partition topic, deleted after the test."""
+    return topic_factory()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Repeat which broker the tests ran against, after the results."""
+    if "line" in _report:
+        terminalreporter.write_sep("-", "integration broker")
+        terminalreporter.write_line(_report["line"])
