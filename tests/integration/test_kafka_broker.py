@@ -36,7 +36,7 @@ def test_records_round_trip_through_a_fresh_topic(kafka_bootstrap: str, new_topi
         bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
     )
     consumer.assign([TopicPartition(new_topic, 0)])
-    records = []
+    records: list[tuple[bytes, bytes]] = []
     deadline = time.monotonic() + 30
     while not records and time.monotonic() < deadline:
         for batch in consumer.poll(timeout_ms=500).values():
