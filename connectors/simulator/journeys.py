@@ -112,47 +112,44 @@ def _sen_support(world: World, child: Child) -> list[SimRecord]:
     school = child.school_on(world.start) or child.school_on(world.end - timedelta(days=1))
     if school is None:
         return []
-    rng, rates = world.rng, world.ref.rates
-    base = {"URN": school.urn}
     if child.sen in ("K", "E"):
-        start = world.start - timedelta(days=rng.randint(60, 1500))
-        period = {
-            **base,
-            "SEN Provision": child.sen,
-            "Start Date": start,
-            "Needs Updated": start,
-            **_needs(child),
-        }
-        out = [SimRecord("school", "sen", child, world.start, period)]
-        if child.sen == "K" and world.chance(rates["need_change"]) and len(child.needs) == 1:
-            changed = world.day_in_window()
-            child.needs.append("SLCN" if child.needs[0] != "SLCN" else "SEMH")
-            upd = {**period, "Needs Updated": changed, **_needs(child)}
-            out.append(SimRecord("school", "sen", child, changed, upd))
-        if child.sen == "K" and world.chance(rates["sen_support_end"]):
-            ended = world.day_in_window()
-            out.append(
-                SimRecord(
-                    "school",
-                    "sen",
-                    child,
-                    ended,
-                    {**period, "End Date": ended, "Provision After": "N"},
-                )
-            )
-        return out
-    if world.chance(rates["sen_support_start"]):
-        start = world.day_in_window()
-        child.sen, child.needs = "K", [world.rng.choice(["SLCN", "SEMH", "SPLD", "MLD", "NSA"])]
-        period = {
-            **base,
-            "SEN Provision": "K",
-            "Start Date": start,
-            "Needs Updated": start,
-            **_needs(child),
-        }
-        return [SimRecord("school", "sen", child, start, period)]
-    return []
+        return _existing_sen(world, child, school.urn)
+    if not world.chance(world.ref.rates["sen_support_start"]):
+        return []
+    start = world.day_in_window()
+    child.sen, child.needs = "K", [world.rng.choice(["SLCN", "SEMH", "SPLD", "MLD", "NSA"])]
+    period = {
+        "URN": school.urn,
+        "SEN Provision": "K",
+        "Start Date": start,
+        "Needs Updated": start,
+        **_needs(child),
+    }
+    return [SimRecord("school", "sen", child, start, period)]
+
+
+def _existing_sen(world: World, child: Child, urn: str) -> list[SimRecord]:
+    """A SEN period open on day one; support may change needs or end in the window."""
+    rates = world.ref.rates
+    start = world.start - timedelta(days=world.rng.randint(60, 1500))
+    period = {
+        "URN": urn,
+        "SEN Provision": child.sen,
+        "Start Date": start,
+        "Needs Updated": start,
+        **_needs(child),
+    }
+    out = [SimRecord("school", "sen", child, world.start, period)]
+    if child.sen == "K" and world.chance(rates["need_change"]) and len(child.needs) == 1:
+        changed = world.day_in_window()
+        child.needs.append("SLCN" if child.needs[0] != "SLCN" else "SEMH")
+        update = {**period, "Needs Updated": changed, **_needs(child)}
+        out.append(SimRecord("school", "sen", child, changed, update))
+    if child.sen == "K" and world.chance(rates["sen_support_end"]):
+        ended = world.day_in_window()
+        closed = {**period, "End Date": ended, "Provision After": "N"}
+        out.append(SimRecord("school", "sen", child, ended, closed))
+    return out
 
 
 def _needs(child: Child) -> dict[str, str]:

@@ -10,6 +10,7 @@ short breaks for disabled children, including episodes already open on day one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 from connectors.simulator.calendar import add_working_days
@@ -141,7 +142,7 @@ def _episode(
     start: date,
     end: date | None,
     world: World,
-    fields: dict[str, object],
+    fields: Mapping[str, object],
 ) -> list[SimRecord]:
     """An episode row when opened (or on day one), re-sent with its end date when closed."""
     row = {"Start Date": start, **fields}
@@ -152,62 +153,46 @@ def _episode(
 
 
 def _baseline_episodes(world: World, child: Child, counter: list[int]) -> list[SimRecord]:
+    """Episodes already open on day one (opened up to 30 months earlier)."""
     rng, base = world.rng, world.ref.baseline
-    out: list[SimRecord] = []
     opened = world.start - timedelta(days=rng.randint(30, 900))
-    draw = rng.random()
+    draw, out = rng.random(), []
     if draw < base["looked_after"]:
-        end = world.start + timedelta(days=rng.randint(30, 900))
-        out += _episode(
-            child,
-            "looked_after",
-            opened,
-            end,
-            world,
-            {
-                "Episode ID": _ident(counter, "LAC"),
-                "Legal Status": rng.choice(["C2", "C2", "V2", "E1"]),
-                "Placement": rng.choice(["U4", "U5", "U6", "U1", "K2"]),
-                "Virtual School Notified": "Y",
-                "Reason Ceased": "E11" if end < world.end else "",
-            },
-        )
+        out = _looked_after(world, child, counter, opened)
     elif draw < base["looked_after"] + base["cin_plan"]:
         end = world.start + timedelta(days=rng.randint(30, 500))
-        out += _cin_plan(world, child, counter, opened, end)
+        out = _cin_plan(world, child, counter, opened, end)
     elif draw < base["looked_after"] + base["cin_plan"] + base["early_help"]:
         end = world.start + timedelta(days=rng.randint(30, 300))
-        out += _episode(
-            child,
-            "early_help",
-            opened,
-            end,
-            world,
-            {
-                "Episode ID": _ident(counter, "EH"),
-                "Family ID": _ident(counter, "FAM"),
-                "Lead Practitioner": "Family support worker",
-                "Closure Reason": "NM",
-            },
-        )
-    if (
-        child.sen == "E"
-        and {"SLD", "PMLD", "ASD", "PD"} & set(child.needs)
-        and rng.random() < base["short_break_of_ehc"]
-    ):
-        out += _episode(
-            child,
-            "short_breaks",
-            opened,
-            None,
-            world,
-            {
-                "Episode ID": _ident(counter, "SB"),
-                "Break Type": rng.choice(["ONR", "ONF", "DAY", "COM", "DP"]),
-                "Hours Per Week": rng.choice([2, 3.5, 6, 8]),
-            },
-        )
+        fields: dict[str, object] = {
+            "Episode ID": _ident(counter, "EH"),
+            "Family ID": _ident(counter, "FAM"),
+            "Lead Practitioner": "Family support worker",
+            "Closure Reason": "NM",
+        }
+        out = _episode(child, "early_help", opened, end, world, fields)
+    disabled = {"SLD", "PMLD", "ASD", "PD"} & set(child.needs)
+    if child.sen == "E" and disabled and rng.random() < base["short_break_of_ehc"]:
+        fields = {
+            "Episode ID": _ident(counter, "SB"),
+            "Break Type": rng.choice(["ONR", "ONF", "DAY", "COM", "DP"]),
+            "Hours Per Week": rng.choice([2, 3.5, 6, 8]),
+        }
+        out += _episode(child, "short_breaks", opened, None, world, fields)
     return out
+
+
+def _looked_after(world: World, child: Child, counter: list[int], opened: date) -> list[SimRecord]:
+    rng = world.rng
+    end = world.start + timedelta(days=rng.randint(30, 900))
+    fields = {
+        "Episode ID": _ident(counter, "LAC"),
+        "Legal Status": rng.choice(["C2", "C2", "V2", "E1"]),
+        "Placement": rng.choice(["U4", "U5", "U6", "U1", "K2"]),
+        "Virtual School Notified": "Y",
+        "Reason Ceased": "E11" if end < world.end else "",
+    }
+    return _episode(child, "looked_after", opened, end, world, fields)
 
 
 def _cin_plan(
