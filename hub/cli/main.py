@@ -20,6 +20,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "hub.cli.simulate_cmd",
     "hub.cli.kafka_cmd",
     "hub.cli.link_cmd",
+    "hub.cli.worker_cmd",
 )
 
 

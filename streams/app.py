@@ -1,0 +1,171 @@
+"""The Faust app: one agent over the four ingest topics, batches through `streams.pipeline`.
+
+Per batch (``take_events``): decode → validate → dedupe → identity → timeline in plain
+Python, then produce the entries, links and dead letters and *wait for the broker's acks*,
+then write the batch's state to the tables. Faust flushes the producer before it commits
+offsets, so after a crash (even SIGKILL) an event is either redelivered (its outputs may be
+sent again with the same ids: consumers and the timeline state are idempotent on them) or
+its outputs and state are both durable. Nothing is lost and no timeline holds an entry twice.
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import faust
+from faust.types import TP, EventT
+
+from hub import metrics
+from hub.config import Settings
+from hub.timeline.entry import IdentityLink
+from streams.config import WorkerSettings
+from streams.links import LinksFollower
+from streams.pipeline import BatchResult, Pipeline, Raw, link_message
+from streams.state import TableState
+from streams.topics import HubTopics, hub_topics
+
+__all__ = ["HubWorker", "create_app"]
+
+log = logging.getLogger(__name__)
+
+
+def _faust_app(settings: Settings, ws: WorkerSettings) -> faust.App:
+    store = "memory://" if ws.store == "memory" else "rocksdb://"
+    return faust.App(
+        ws.app_id or f"{settings.topic_prefix}-hub",
+        broker=[f"kafka://{host}" for host in settings.kafka_bootstrap.split(",")],
+        store=store,
+        datadir=str(Path(settings.data_dir) / "worker"),
+        topic_partitions=settings.topic_partitions,
+        web_enabled=False,
+        autodiscover=False,
+        consumer_auto_offset_reset="earliest",
+        table_standby_replicas=0,
+        broker_commit_interval=1.0,
+        stream_buffer_maxsize=max(4096, ws.batch_size * 2),
+        producer_linger=0.005,
+        producer_acks=-1,
+    )
+
+
+class HubWorker:
+    """Glue between Faust and the pipeline: one instance per worker process."""
+
+    def __init__(self, app: faust.App, settings: Settings, ws: WorkerSettings) -> None:
+        self.app, self.settings, self.ws = app, settings, ws
+        self.topics: HubTopics = hub_topics(settings)
+        table_opts: dict[str, Any] = {"partitions": settings.topic_partitions}
+        self.state = TableState(
+            app.Table("dedupe", **table_opts), app.Table("timeline", **table_opts),
+            ws.dedupe_buckets,
+        )  # fmt: skip
+        self.pipeline = Pipeline(
+            self.topics, self.state, dedupe_bucket_size=ws.dedupe_bucket_size,
+            dedupe_buckets=ws.dedupe_buckets,
+        )  # fmt: skip
+        self.follower = LinksFollower(
+            settings.kafka_bootstrap, self.topics.links, self.pipeline.crosswalk, self.publish_links
+        )
+        self.batches = 0
+
+    async def publish_links(self, links: list[IdentityLink]) -> None:
+        """Publish reconciliation MERGEs found by the follower (and wait for the acks)."""
+        futures = [
+            await self.app.producer.send(self.topics.links, key, value, None, None, None)
+            for key, value in (link_message(link) for link in links)
+        ]
+        await asyncio.gather(*futures)
+        metrics.IDENTITY_MERGES.inc(sum(1 for link in links if link.kind == "MERGE"))
+
+    async def handle(self, events: Sequence[EventT]) -> None:
+        """One batch: process, produce and await acks, then persist state."""
+        if not self.follower.ready.is_set():
+            await self.follower.ready.wait()
+        started = time.perf_counter()
+        raws = [_raw(event) for event in events]
+        self.state.set_batch(events)
+        result = self.pipeline.process(raws, datetime.now(UTC))
+        await self._produce(result)
+        self.state.write(result.changes)
+        self.pipeline.trim(self.ws.timeline_cache_buckets)
+        self._observe(result, started)
+        self.batches += 1
+
+    async def _produce(self, result: BatchResult) -> None:
+        send = self.app.producer.send
+        futures = []
+        for topic, messages in (
+            (self.topics.links, result.links),
+            (self.topics.timeline, result.timeline),
+            (self.topics.deadletter, result.deadletters),
+        ):
+            for key, value in messages:
+                futures.append(await send(topic, key, value, None, None, None))
+        # Outputs must be durable before the batch's state is: see the module docstring.
+        await asyncio.gather(*futures)
+
+    def _observe(self, result: BatchResult, started: float) -> None:
+        now = time.time()
+        metrics.BATCH_SECONDS.observe(time.perf_counter() - started)
+        for ts in result.entry_timestamps_ms:
+            if ts:
+                metrics.END_TO_END_SECONDS.observe(max(0.0, now - ts / 1000))
+        _count(result)
+        lag: dict[str, int] = {}
+        for (topic, partition), offset in result.last_offsets.items():
+            high = self.app.consumer.highwater(TP(topic, partition))
+            if high is not None:
+                lag[topic] = lag.get(topic, 0) + max(0, high - offset - 1)
+        for topic, value in lag.items():
+            metrics.CONSUMER_LAG.labels(topic=topic).set(value)
+
+
+def _raw(event: EventT) -> Raw:
+    m = event.message
+    ts = int(m.timestamp * 1000) if m.timestamp else None
+    return Raw(m.topic, m.partition, m.offset, ts, m.key, m.value or b"")
+
+
+def _count(result: BatchResult) -> None:
+    simple = {
+        "ingested": metrics.EVENTS_INGESTED, "validated": metrics.EVENTS_VALIDATED,
+        "duplicate": metrics.EVENTS_DUPLICATE, "entry": metrics.TIMELINE_ENTRIES,
+    }  # fmt: skip
+    for (name, label), n in result.counts.items():
+        if name in simple:
+            simple[name].labels(agency_kind=label).inc(n)
+        elif name == "match":
+            metrics.MATCH_OUTCOMES.labels(outcome=label).inc(n)
+        elif name == "merge":
+            metrics.IDENTITY_MERGES.inc(n)
+        elif name == "deadletter":
+            kind, _, reason = label.partition("|")
+            metrics.EVENTS_DEADLETTERED.labels(agency_kind=kind, reason=reason).inc(n)
+        elif name == "error":
+            metrics.WORKER_ERRORS.labels(stage=label).inc(n)
+
+
+def create_app(settings: Settings, ws: WorkerSettings) -> tuple[faust.App, HubWorker]:
+    """The Faust app with its tables, the intake agent and the links-follower task."""
+    app = _faust_app(settings, ws)
+    worker = HubWorker(app, settings, ws)
+    source = app.topic(
+        *worker.topics.ingest, key_type=bytes, value_type=bytes,
+        key_serializer="raw", value_serializer="raw",
+    )  # fmt: skip
+
+    @app.agent(source, name="intake", concurrency=1)
+    async def intake(stream: faust.StreamT) -> None:
+        assert isinstance(stream, faust.Stream)  # take_events is on the concrete Stream
+        async for events in stream.take_events(ws.batch_size, within=ws.batch_within):
+            await worker.handle(events)
+
+    @app.task
+    async def follow_links() -> None:
+        await worker.follower.run()
+
+    return app, worker
