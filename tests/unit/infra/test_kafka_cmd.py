@@ -1,0 +1,46 @@
+"""``send-hub kafka``: failures are one line on stderr with a non-zero exit."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hub.cli.main import main
+from hub.config import get_settings
+from infra.process import free_port
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("SEND_HUB_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SEND_HUB_KAFKA_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("SEND_HUB_KAFKA_BOOTSTRAP", f"127.0.0.1:{free_port()}")
+    monkeypatch.setenv("SEND_HUB_KAFKA_CONTROLLER_PORT", str(free_port()))
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def test_start_without_java_is_one_line(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", str(env))
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    assert main(["kafka", "start"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("send-hub: error: Java not found") and "\n" not in err
+
+
+def test_stop_and_status_when_not_running(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["kafka", "stop"]) == 0
+    assert main(["kafka", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "Kafka is not running" in out and "Kafka: not running" in out
+
+
+def test_install_skips_without_maven_when_a_cluster_is_configured(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", str(env))
+    assert main(["kafka", "install"]) == 0
+    assert "skipped the local broker jars" in capsys.readouterr().out

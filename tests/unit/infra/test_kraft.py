@@ -1,0 +1,83 @@
+"""The KRaft config send-hub writes, and where it puts things."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from hub.config import Settings
+from hub.errors import ConfigError
+from infra.kraft import (
+    KafkaLayout,
+    is_formatted,
+    is_local,
+    new_cluster_id,
+    parse_bootstrap,
+    server_properties,
+    write_config,
+)
+
+
+def _layout(tmp_path: Path, bootstrap: str = "127.0.0.1:19092", controller: int = 19093):
+    settings = Settings(
+        kafka_bootstrap=bootstrap, kafka_controller_port=controller, data_dir=tmp_path
+    )
+    return KafkaLayout.from_settings(settings)
+
+
+def _props(text: str) -> dict[str, str]:
+    pairs = (ln.split("=", 1) for ln in text.splitlines() if ln and not ln.startswith("#"))
+    return {k: v for k, v in pairs}
+
+
+def test_config_is_a_single_combined_node_on_loopback(tmp_path: Path) -> None:
+    props = _props(server_properties(_layout(tmp_path)))
+    assert props["process.roles"] == "broker,controller"
+    assert props["node.id"] == "1"
+    assert props["controller.quorum.voters"] == "1@127.0.0.1:19093"
+    assert props["listeners"] == "PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093"
+    assert props["advertised.listeners"] == "PLAINTEXT://127.0.0.1:19092"
+    assert props["controller.listener.names"] == "CONTROLLER"
+    assert props["log.dirs"] == str(tmp_path.resolve() / "kafka" / "data")
+    assert props["offsets.topic.replication.factor"] == "1"
+    assert props["transaction.state.log.replication.factor"] == "1"
+    assert props["group.initial.rebalance.delay.ms"] == "0"
+
+
+def test_write_config_lays_out_the_data_dir(tmp_path: Path) -> None:
+    layout = _layout(tmp_path)
+    write_config(layout)
+    assert layout.properties.read_text() == server_properties(layout)
+    log4j2 = layout.log4j2.read_text()
+    assert str(layout.server_log) in log4j2 and 'ThresholdFilter level="WARN"' in log4j2
+    assert layout.data_dir.is_dir() and layout.logs_dir.is_dir()
+    assert not is_formatted(layout)
+    (layout.data_dir / "meta.properties").write_text("cluster.id=x\n")
+    assert is_formatted(layout)
+
+
+def test_same_client_and_controller_port_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="SEND_HUB_KAFKA_CONTROLLER_PORT"):
+        _layout(tmp_path, "127.0.0.1:9092", 9092)
+
+
+def test_parse_bootstrap() -> None:
+    assert [str(b) for b in parse_bootstrap("a:1, b:2")] == ["a:1", "b:2"]
+    for bad in ("localhost", "host:port", ":9092", ""):
+        with pytest.raises(ConfigError, match="SEND_HUB_KAFKA_BOOTSTRAP"):
+            parse_bootstrap(bad)
+
+
+@pytest.mark.parametrize(
+    ("bootstrap", "local"),
+    [("127.0.0.1:9092", True), ("localhost:9092", True), ("kafka:9092", False),
+     ("127.0.0.1:9092,127.0.0.1:9094", False)],
+)  # fmt: skip
+def test_only_one_loopback_address_is_started_locally(bootstrap: str, local: bool) -> None:
+    assert is_local(Settings(kafka_bootstrap=bootstrap)) is local
+
+
+def test_cluster_ids_look_like_kafkas() -> None:
+    ids = {new_cluster_id() for _ in range(200)}
+    assert len(ids) == 200
+    assert all(re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_\-]{21}", i) for i in ids)
