@@ -91,6 +91,10 @@ class HubWorker:
         result = self.pipeline.process(raws, datetime.now(UTC))
         await self._produce(result)
         self.state.write(result.changes)
+        # Table writes queue in Faust's producer buffer; drain them with the batch instead
+        # of letting the conductor stall (and warn) once 100 are queued.
+        buffer = self.app.producer.buffer
+        buffer.max_messages = max(buffer.max_messages, 4 * self.ws.batch_size)
         self.pipeline.trim(self.ws.timeline_cache_buckets)
         self._observe(result, started)
         self.batches += 1
