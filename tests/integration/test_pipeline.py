@@ -1,0 +1,241 @@
+"""The pipeline on the real broker: simulator output onto timelines, bad messages to the DLQ.
+
+Helpers here are shared with ``test_pipeline_guarantees.py``: workers run as real
+``send-hub worker`` subprocesses with their own data dir, against this test's uuid-prefixed
+topics; results are read back from ``send.timeline``, ``send.identity.links`` and
+``send.deadletter`` exactly as a consumer (the web service) would.
+"""
+
+import signal
+import subprocess
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from kafka import KafkaConsumer, TopicPartition
+
+from connectors.sdk import Publisher, ingest_topics
+from connectors.simulator import simulate
+from connectors.simulator.replay import publish_simulation
+from hub.config import Settings
+from hub.identity.crosswalk import Crosswalk
+from hub.intake.deadletter import DeadLetter
+from hub.intake.validate import Accepted, validate
+from hub.models import Event
+from hub.timeline.entry import IdentityLink, TimelineEntry
+from hub.timeline.state import TimelineItem, TimelineState
+from infra.topics import ensure_hub_topics
+from schemas.serde import decode, encode_model
+from streams.runner import READY_FILE_ENV, start_worker_process, wait_ready
+
+TIMEOUT = 120.0
+
+
+@contextmanager
+def workers(
+    settings: Settings, tmp_path: Path, names: Iterable[str]
+) -> Iterator[dict[str, subprocess.Popen[bytes]]]:
+    """Worker subprocesses sharing this test's topics (one consumer group), each ready."""
+    procs = {name: start_worker(settings, tmp_path, name) for name in names}
+    try:
+        yield procs
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in procs.values():
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def start_worker(settings: Settings, tmp_path: Path, name: str) -> subprocess.Popen[bytes]:
+    ready = tmp_path / f"{name}.ready"
+    ready.unlink(missing_ok=True)
+    env = {
+        "SEND_HUB_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "SEND_HUB_TOPIC_PREFIX": settings.topic_prefix,
+        "SEND_HUB_TOPIC_PARTITIONS": str(settings.topic_partitions),
+        "SEND_HUB_DATA_DIR": str(tmp_path / name),
+        "SEND_HUB_WORKER_METRICS_PORT": "0",
+        "SEND_HUB_WORKER_LOG_LEVEL": "warn",
+        READY_FILE_ENV: str(ready),
+    }
+    proc = start_worker_process(env, log=tmp_path / f"{name}.log")
+    wait_ready(proc, ready, timeout=TIMEOUT)
+    return proc
+
+
+def publish(
+    settings: Settings, events: Iterable[Event], raw: Iterable[tuple[str, bytes]] = ()
+) -> None:
+    """Publish contract events through the SDK, and raw (topic short name, bytes) as they are."""
+    topics = ingest_topics(settings.topic_prefix)
+    with Publisher(settings.kafka_bootstrap, topics=topics) as publisher:
+        for event in events:
+            publisher.publish(event)
+        for n, (short, value) in enumerate(raw):
+            publisher.send_raw(settings.topic(short), b"raw", value, f"raw-{n}")
+        publisher.flush(60)
+
+
+def read_topic(bootstrap: str, topic: str) -> list[bytes]:
+    """Every value on ``topic`` right now (all partitions, from the beginning, no group)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        ends = consumer.end_offsets(tps)
+        values: list[bytes] = []
+        while any(consumer.position(tp) < end for tp, end in ends.items()):
+            for messages in consumer.poll(timeout_ms=1000, max_records=10_000).values():
+                values.extend(m.value for m in messages if m.value is not None)
+        return values
+    finally:
+        consumer.close()
+
+
+def entries(settings: Settings) -> list[TimelineEntry]:
+    return [
+        TimelineEntry.model_validate(decode(v).record)
+        for v in read_topic(settings.kafka_bootstrap, settings.topic("timeline"))
+    ]
+
+
+def crosswalk(settings: Settings) -> Crosswalk:
+    """The crosswalk a consumer rebuilds from the links topic (merges applied)."""
+    cw = Crosswalk()
+    pending = [
+        IdentityLink.model_validate(decode(v).record)
+        for v in read_topic(settings.kafka_bootstrap, settings.topic("identity.links"))
+    ]
+    for link in pending:
+        cw.apply(link)
+    return cw
+
+
+def wait_for_entries(
+    settings: Settings, expected: set[str], timeout: float = TIMEOUT
+) -> list[TimelineEntry]:
+    deadline = time.monotonic() + timeout
+    while True:
+        found = entries(settings)
+        missing = expected - {e.entry_id for e in found}
+        if not missing:
+            return found
+        if time.monotonic() > deadline:
+            pytest.fail(f"{len(missing)} of {len(expected)} events never reached a timeline")
+        time.sleep(1.0)
+
+
+def grouping(settings: Settings, found: list[TimelineEntry]) -> set[frozenset[str]]:
+    """Entry ids grouped by surviving child: the state two runs must agree on."""
+    cw = crosswalk(settings)
+    groups: dict[str, set[str]] = {}
+    for entry in found:
+        groups.setdefault(cw.root(entry.child_id), set()).add(entry.entry_id)
+    return {frozenset(g) for g in groups.values()}
+
+
+def accepted_ids(events: Iterable[Event], now: datetime) -> set[str]:
+    return {
+        e.event_id for e in events
+        if isinstance(validate(decode(encode_model(e)).record, now), Accepted)
+    }  # fmt: skip
+
+
+@pytest.fixture
+def topics_ready(hub_settings: Settings) -> Settings:
+    ensure_hub_topics(hub_settings)
+    return hub_settings
+
+
+def _bad_messages(events: list[Event]) -> list[tuple[str, bytes]]:
+    good = encode_model(events[0])
+    future = events[0].model_copy(update={
+        "event_id": "future-1", "occurred_at": datetime.now(UTC) + timedelta(days=30),
+        "recorded_at": datetime.now(UTC) + timedelta(days=30),
+    })  # fmt: skip
+    return [
+        ("ingest.education", b"not avro at all"),
+        ("ingest.health", good[:25]),
+        ("ingest.education", encode_model(future)),
+    ]
+
+
+def test_simulator_events_land_once_in_order_on_one_timeline(
+    topics_ready: Settings, tmp_path: Path
+) -> None:
+    settings = topics_ready
+    sim = simulate(children=40, days=365, seed=11, out=tmp_path / "sim")
+    events: list[Event] = []
+    publish_simulation(sim.out, events.append)
+    expected = accepted_ids(events, datetime.now(UTC))
+    with workers(settings, tmp_path, ["w1"]):
+        publish(settings, events, _bad_messages(events))
+        found = wait_for_entries(settings, expected)
+        letters = _wait_for_dead_letters(settings, 3)
+    # every accepted event is on the timeline exactly once (no restart, so no redelivery)
+    ids = [e.entry_id for e in found]
+    assert len(ids) == len(set(ids)) == len(expected)
+    _check_against_ground_truth(settings, found, sim.ground_truth, events)
+    assert sorted(d.reason for d in letters) == ["decode", "decode", "future_date"]
+    assert all(
+        d.original_value and d.source_topic.startswith(settings.topic_prefix) for d in letters
+    )
+
+
+def _wait_for_dead_letters(settings: Settings, n: int) -> list[DeadLetter]:
+    deadline = time.monotonic() + 30
+    while True:
+        values = read_topic(settings.kafka_bootstrap, settings.topic("deadletter"))
+        if len(values) >= n or time.monotonic() > deadline:
+            return [DeadLetter.model_validate(decode(v).record) for v in values]
+        time.sleep(0.5)
+
+
+def _check_against_ground_truth(
+    settings: Settings, found: list[TimelineEntry], truth_csv: Path, events: list[Event]
+) -> None:
+    import csv
+
+    truth = {
+        (r["agency_kind"], r["org_code"], r["source_system"], r["source_person_id"]): r["child_id"]
+        for r in csv.DictReader(truth_csv.open(encoding="utf-8"))
+    }
+    cw = crosswalk(settings)
+    true_children_of: dict[str, set[str]] = {}
+    timelines = TimelineState()
+    for entry in found:
+        src = entry.event.source
+        true = truth[
+            (src.agency_kind.value, src.org_code, src.system, entry.event.subject.source_person_id)
+        ]
+        survivor = cw.root(entry.child_id)
+        true_children_of.setdefault(survivor, set()).add(true)
+        timelines.add(
+            survivor,
+            TimelineItem(
+                _ms(entry.event.occurred_at), _ms(entry.event.recorded_at), entry.entry_id
+            ),
+        )
+    # precision: a hub child never mixes two real children (a false merge shows the wrong family)
+    assert all(len(children) == 1 for children in true_children_of.values())
+    # order: each child's timeline is the events sorted by occurred, recorded, id
+    by_id = {e.event_id: e for e in events}
+    for survivor in true_children_of:
+        items = list(timelines.timeline([survivor]))
+        keys = [
+            (by_id[i.entry_id].occurred_at, by_id[i.entry_id].recorded_at, i.entry_id)
+            for i in items
+        ]
+        assert keys == sorted(keys)
+
+
+def _ms(value: datetime) -> int:
+    return int(value.timestamp() * 1000)
