@@ -1,3 +1,14 @@
-"""Running real infrastructure locally: Apache Kafka (KRaft), Prometheus, compose."""
+"""Running real infrastructure locally: Apache Kafka 4 (KRaft), Prometheus, compose.
+
+- ``kafka_runtime``: ``install`` / ``start`` / ``stop`` / ``status`` of a single-node
+  broker on loopback (what ``send-hub kafka ...`` and the test fixture call).
+- ``jars``: resolving the broker jars with Maven into a shared cache, once.
+- ``java``: finding Java 17+ and Maven, with actionable errors.
+- ``kraft``: data-dir layout, ``server.properties``/log4j2 config, storage format.
+- ``process``: ports, detached launch, pid file, graceful stop.
+- ``probe``: kafka-python admin client and "does a broker answer" probe.
+- ``topics``: the hub's topics - create idempotently, describe, delete.
+- ``compose.yaml``, ``prometheus.yml``, ``Dockerfile``: the containerised alternative.
+"""
 
 __all__: list[str] = []

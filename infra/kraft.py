@@ -151,7 +151,8 @@ def log4j2_xml(layout: KafkaLayout) -> str:
     """Log4j2 config: INFO to ``logs/server.log`` (rolled), WARN and up to the console."""
     log = layout.server_log
     return f"""<?xml version="1.0" encoding="UTF-8"?>
-<Configuration status="WARN">
+<!-- No log4j shutdown hook: Kafka logs its own orderly shutdown after SIGTERM. -->
+<Configuration status="WARN" shutdownHook="disable">
   <Appenders>
     <Console name="console" target="SYSTEM_OUT">
       <ThresholdFilter level="WARN"/>
