@@ -1,0 +1,24 @@
+"""Metrics of the web process itself (the shared hub metrics live in `hub.metrics`).
+
+Same naming rules as DESIGN.md: ``send_hub_`` prefix, ``_total`` counters, small fixed label
+sets (topic kind, result), never a child or person id.
+"""
+
+from prometheus_client import Counter, Gauge
+
+__all__ = ["AUDIT_RECORDS", "READ_MODEL_READY", "READ_MODEL_RECORDS"]
+
+READ_MODEL_RECORDS = Counter(
+    "send_hub_web_read_model_records_total",
+    "Records the web read model took from its topics: applied, or bad (undecodable, skipped).",
+    ["topic_kind", "result"],
+)
+READ_MODEL_READY = Gauge(
+    "send_hub_web_read_model_ready",
+    "1 once the read model has caught up with its topics as they were at start, else 0.",
+)
+AUDIT_RECORDS = Counter(
+    "send_hub_web_audit_records_total",
+    "Audit records of reads: queued, sent, failed (broker refused) or dropped (queue full).",
+    ["result"],
+)
