@@ -29,6 +29,7 @@ from hub.models import (
     Urgency,
     build_event,
 )
+from hub.timeline.entry import TimelineEntry
 from infra.topics import ensure_hub_topics
 from tests.integration.test_pipeline import (
     accepted_ids,
@@ -167,7 +168,7 @@ def test_two_workers_end_in_the_same_grouping_as_one(
     assert len(runs[2]) == 300
 
 
-def _stable_grouping(settings: Settings, found: list) -> set[frozenset[str]]:  # type: ignore[type-arg]
+def _stable_grouping(settings: Settings, found: list[TimelineEntry]) -> set[frozenset[str]]:
     """The grouping once reconciliation MERGEs have stopped arriving."""
     last = grouping(settings, found)
     for _ in range(20):
