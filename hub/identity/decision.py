@@ -9,12 +9,13 @@ no match. Only the chosen pair is explained, which keeps matching fast.
 
 from collections.abc import Iterable
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from hub.identity.normalise import Prepared
 from hub.identity.rules import IdVerdict, identifier_verdict
-from hub.identity.scoring import CompiledModel, explain, probability, score
+from hub.identity.scoring import CompiledModel, ExplanationTerm, explain, probability, score
 
 __all__ = ["Candidate", "ExplanationTerm", "MatchDecision", "Outcome", "decide"]
 
@@ -28,18 +29,6 @@ class Outcome(StrEnum):
     LINK_SCORE = "link_score"
     REVIEW = "review"
     NO_MATCH = "no_match"
-
-
-class ExplanationTerm(BaseModel):
-    """One comparison's contribution: level, weight in bits and a sentence."""
-
-    model_config = ConfigDict(frozen=True)
-
-    comparison: str
-    level: str
-    weight: float
-    tf_adjustment: float = 0.0
-    sentence: str
 
 
 class MatchDecision(BaseModel):
@@ -124,17 +113,7 @@ def _explained(
     cm: CompiledModel, query: Prepared, chosen: _Best
 ) -> tuple[float, float, list[ExplanationTerm]]:
     terms, total = explain(cm, query, chosen.prep)
-    models = [
-        ExplanationTerm(
-            comparison=t.comparison,
-            level=t.level,
-            weight=t.weight,
-            tf_adjustment=t.tf_adjustment,
-            sentence=t.sentence,
-        )
-        for t in terms
-    ]
-    return total, sum(t.tf_adjustment for t in terms), models
+    return total, sum(t.tf_adjustment for t in terms), terms
 
 
 def decide(
@@ -147,7 +126,7 @@ def decide(
     best = _best_per_child(cm, query, candidates)
     outcome, reason, child = _choose(cm, best)
     others = [b.total for c, b in best.items() if c != child]
-    common = {
+    common: dict[str, Any] = {
         "outcome": outcome,
         "reason": reason,
         "model_version": cm.label,
@@ -155,17 +134,15 @@ def decide(
         "runner_up_weight": max(others) if others else None,
     }
     if child is None:
-        return MatchDecision.model_validate(common)
+        return MatchDecision.model_construct(**common)
     chosen = best[child]
     total, tf_total, terms = _explained(cm, query, chosen) if explain else (chosen.total, 0.0, [])
-    return MatchDecision.model_validate(
-        {
-            **common,
-            "candidate_child_id": child,
-            "candidate_record_id": chosen.prep.record_id,
-            "match_weight": total,
-            "probability": probability(total),
-            "tf_adjustment": tf_total,
-            "explanation": terms,
-        }
+    return MatchDecision.model_construct(
+        **common,
+        candidate_child_id=child,
+        candidate_record_id=chosen.prep.record_id,
+        match_weight=total,
+        probability=probability(total),
+        tf_adjustment=tf_total,
+        explanation=terms,
     )

@@ -60,10 +60,13 @@ def _maximise(
         for k in active:
             if vec[k] != NULL:
                 sums[k][vec[k]] += count * p
+    # A level never seen among the ~N matched pairs gets m of about 1/(2N), not zero:
+    # unseen is not impossible, and a zero would make its weight minus infinity.
+    floor = max(_FLOOR, 0.5 / max(matched, 1.0))
     m = []
     for row in sums:
         norm = sum(row) or 1.0
-        floored = [max(_FLOOR, x / norm) for x in row]
+        floored = [max(floor, x / norm) for x in row]
         m.append([x / sum(floored) for x in floored])
     return m, matched / max(total, 1.0)
 

@@ -6,7 +6,8 @@ waterfall chart: prior + Σ (level weight + term-frequency adjustment) = total.
 """
 
 import math
-from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict
 
 from hub.identity.compare import (
     NULL,
@@ -18,19 +19,21 @@ from hub.identity.compare import (
 from hub.identity.model import MatchModel
 from hub.identity.normalise import Prepared
 
-__all__ = ["CompiledModel", "Term", "compile_model", "explain", "probability", "score"]
+__all__ = ["CompiledModel", "ExplanationTerm", "compile_model", "explain", "probability", "score"]
+
+_TERM_CACHE_LIMIT = 200_000
 
 
-@dataclass(frozen=True, slots=True)
-class Term:
-    """One comparison's contribution to a total."""
+class ExplanationTerm(BaseModel):
+    """One comparison's contribution: level, weight in bits and a plain-English sentence."""
+
+    model_config = ConfigDict(frozen=True)
 
     comparison: str
     level: str
     weight: float
-    tf_adjustment: float
+    tf_adjustment: float = 0.0
     sentence: str
-    review_cap: bool
 
 
 class CompiledModel:
@@ -38,6 +41,7 @@ class CompiledModel:
 
     __slots__ = (
         "by_name", "comparisons", "fast", "label", "link", "margin", "model", "prior", "review",
+        "terms",
     )  # fmt: skip
 
     def __init__(self, model: MatchModel) -> None:
@@ -49,6 +53,8 @@ class CompiledModel:
         self.link = model.thresholds.link
         self.review = model.thresholds.review
         self.margin = model.thresholds.margin
+        # Terms are immutable and few (comparison x level, x name when tf-adjusted): share them.
+        self.terms: dict[tuple[int, int, str | None], ExplanationTerm] = {}
         # Flat tuples for the hot loop; evaluate is None for plain equality fields.
         self.fast = tuple(
             (
@@ -99,23 +105,41 @@ def score(cm: CompiledModel, a: Prepared, b: Prepared) -> tuple[float, bool]:
     return total, capped
 
 
-def _term(c: CompiledComparison, a: Prepared, b: Prepared) -> Term:
-    i = level_of(c, a, b)
+def _make_term(c: CompiledComparison, i: int, value: object) -> ExplanationTerm:
     if i == NULL:
-        return Term(c.name, "missing", 0.0, 0.0, f"{c.spec.null_description} (+0.0)", False)
+        sentence = f"{c.spec.null_description} (+0.0)"
+        return ExplanationTerm.model_construct(
+            comparison=c.name, level="missing", weight=0.0, tf_adjustment=0.0, sentence=sentence
+        )
     level = c.spec.levels[i]
     weight = c.weights[i]
-    adj = c.tf_adjustment(getattr(a, c.attr)) if i == c.tf_level else 0.0
+    adj = c.tf_adjustment(value) if i == c.tf_level else 0.0
     sentence = f"{level.description} ({weight + adj:+.1f})"
     if adj:
         how = "common" if adj < 0 else "uncommon"
         sentence = f"{level.description} ({weight + adj:+.1f}: {adj:+.1f} as the name is {how})"
-    return Term(c.name, level.label, weight, adj, sentence, level.review_cap)
+    return ExplanationTerm.model_construct(
+        comparison=c.name, level=level.label, weight=weight, tf_adjustment=adj, sentence=sentence
+    )
 
 
-def explain(cm: CompiledModel, a: Prepared, b: Prepared) -> tuple[list[Term], float]:
+def _term(cm: CompiledModel, k: int, a: Prepared, b: Prepared) -> ExplanationTerm:
+    c = cm.comparisons[k]
+    i = level_of(c, a, b)
+    value = a.vals[c.pos]
+    tf_value = value.full if i != NULL and i == c.tf_level else None  # type: ignore[union-attr]
+    key = (k, i, tf_value)
+    term = cm.terms.get(key)
+    if term is None:
+        if len(cm.terms) >= _TERM_CACHE_LIMIT:
+            cm.terms.clear()
+        term = cm.terms[key] = _make_term(c, i, value)
+    return term
+
+
+def explain(cm: CompiledModel, a: Prepared, b: Prepared) -> tuple[list[ExplanationTerm], float]:
     """Every comparison's term and the total (equal to ``score``'s)."""
-    terms = [_term(c, a, b) for c in cm.comparisons]
+    terms = [_term(cm, k, a, b) for k in range(len(cm.comparisons))]
     return terms, cm.prior + sum(t.weight + t.tf_adjustment for t in terms)
 
 

@@ -286,6 +286,15 @@ def _style(rng: random.Random, name: str) -> str:
     return name
 
 
+def _sex_as_recorded(rng: random.Random, sex: str, src: Source) -> str | None:
+    draw = rng.random()
+    if draw < src.missing:
+        return None
+    if draw > 0.997:
+        return "F" if sex == "M" else "M"  # recorded wrongly
+    return sex
+
+
 def records_for(rng: random.Random, child: TrueChild, src: Source, record_id: str) -> PersonRecord:
     """One source's record of a child, with that source's habits applied."""
     postcode, address = _home_as_recorded(rng, child, src)
@@ -301,7 +310,7 @@ def records_for(rng: random.Random, child: TrueChild, src: Source, record_id: st
         given_name=_style(rng, _given_as_recorded(rng, child, src)),
         family_name=_style(rng, _family_as_recorded(rng, child, src)),
         date_of_birth=_dob_as_recorded(rng, child.dob, src),
-        sex=None if rng.random() < src.missing else child.sex,
+        sex=_sex_as_recorded(rng, child.sex, src),
         postcode=postcode,
         address=address,
         nhs_number=_nhs_as_recorded(rng, child, src),
