@@ -1,0 +1,301 @@
+"""Pipeline benchmark: simulator events through a real ``send-hub worker`` on a real broker.
+
+Run ``.venv/bin/python bench/pipeline.py [--events N] [--rate R] [--seconds S]``. It uses the
+broker at ``SEND_HUB_KAFKA_BOOTSTRAP`` if set, else starts one (like the tests). It prints:
+
+1. replay: N simulator events already on the ingest topics, one worker started on them; the
+   time from the worker being ready until every entry is on ``send.timeline`` -> events/s;
+2. the reference over the same topics: a bare aiokafka consumer decoding every message with
+   the serde (no processing) -> events/s, and the worker/reference ratio;
+3. the pipeline core alone (decode..timeline, in this process, no Kafka) -> events/s, which
+   splits the worker's time into "our code" and "Faust and Kafka";
+4. steady state: new events published at R/s for S seconds while the worker keeps up;
+   p50/p99 of ingest record timestamp -> timeline record timestamp;
+5. the worker's peak RSS.
+"""
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from connectors.sdk import partition_key
+from connectors.simulator import simulate
+from connectors.simulator.replay import publish_simulation
+from hub.config import Settings
+from hub.models import Event
+from infra.topics import ensure_hub_topics
+from schemas.serde import decode, default_serde, encode_model
+from streams.pipeline import Pipeline, Raw
+from streams.runner import READY_FILE_ENV, start_worker_process, wait_ready
+from streams.topics import hub_topics
+
+__all__ = ["main"]
+
+_KIND_TOPIC = {
+    "EDUCATION": "ingest.education", "HEALTH": "ingest.health",
+    "SOCIAL_CARE": "ingest.social_care", "LOCAL_AUTHORITY": "ingest.local_authority",
+}  # fmt: skip
+
+
+def _events(n: int, seed: int, tmp: Path) -> list[Event]:
+    """At least ``n`` simulator events (children scaled to ~25 events each), first n kept."""
+    events: list[Event] = []
+    children = max(20, n // 22)
+    while len(events) < n:
+        out = tmp / f"sim-{seed}-{children}"
+        publish_simulation(simulate(children, 365, seed, out).out, events.append)
+        children, seed = children * 2, seed + 1
+    return events[:n]
+
+
+Message = tuple[str, bytes, bytes, str]  # topic, key, value, event id
+
+
+def _messages(settings: Settings, events: list[Event]) -> list[Message]:
+    return [
+        (
+            settings.topic(_KIND_TOPIC[e.source.agency_kind.value]), partition_key(e),
+            encode_model(e), e.event_id,
+        )
+        for e in events
+    ]  # fmt: skip
+
+
+def _fresh(events: list[Event], tag: str) -> list[Event]:
+    """Same events with new ids, so the steady-state run is not deduplicated."""
+    return [e.model_copy(update={"event_id": f"{tag}-{e.event_id}"}) for e in events]
+
+
+def _publish(
+    bootstrap: str, messages: list[Message], rate: float | None = None
+) -> dict[str, float]:
+    producer = KafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", linger_ms=5 if rate else 20,
+        batch_size=256 * 1024, compression_type="lz4",
+    )  # fmt: skip
+    sent: dict[str, float] = {}
+    start = time.perf_counter()
+    for i, (topic, key, value, event_id) in enumerate(messages):
+        if rate:
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+        sent[event_id] = time.time()
+        producer.send(topic, key=key, value=value)
+    producer.flush(120)
+    producer.close()
+    return sent
+
+
+def _timeline_count(consumer: KafkaConsumer, tps: list[TopicPartition]) -> int:
+    return sum(consumer.end_offsets(tps).values())
+
+
+def _tps(consumer: KafkaConsumer, topic: str) -> list[TopicPartition]:
+    return [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+
+
+def _start_worker(settings: Settings, tmp: Path) -> tuple[subprocess.Popen[bytes], float]:
+    ready = tmp / "worker.ready"
+    env = {
+        "SEND_HUB_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "SEND_HUB_TOPIC_PREFIX": settings.topic_prefix,
+        "SEND_HUB_DATA_DIR": str(tmp / "worker-data"),
+        "SEND_HUB_WORKER_METRICS_PORT": "0",
+        READY_FILE_ENV: str(ready),
+    }
+    started = time.perf_counter()
+    proc = start_worker_process(env, log=tmp / "worker.log")
+    wait_ready(proc, ready, timeout=180)
+    return proc, time.perf_counter() - started
+
+
+def _replay(settings: Settings, proc_start: float, expected: int, timeout: float) -> float:
+    """Seconds from ``proc_start`` until ``expected`` entries are on the timeline topic."""
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)
+    tps = _tps(consumer, settings.topic("timeline"))
+    try:
+        while _timeline_count(consumer, tps) < expected:
+            if time.perf_counter() - proc_start > timeout:
+                raise SystemExit(f"timeline has {_timeline_count(consumer, tps)}/{expected}")
+            time.sleep(0.05)
+        return time.perf_counter() - proc_start
+    finally:
+        consumer.close()
+
+
+async def _reference(settings: Settings, total: int) -> float:
+    """Bare aiokafka + serde decode over the ingest topics: events/s."""
+    topics = list(hub_topics(settings).ingest)
+    consumer = AIOKafkaConsumer(
+        *topics, bootstrap_servers=settings.kafka_bootstrap, group_id=None,
+        auto_offset_reset="earliest", enable_auto_commit=False,
+        max_partition_fetch_bytes=8 * 1024 * 1024, fetch_max_bytes=32 * 1024 * 1024,
+    )  # fmt: skip
+    await consumer.start()
+    serde, seen, start = default_serde(), 0, None
+    try:
+        while seen < total:
+            batch = await consumer.getmany(timeout_ms=1000, max_records=10_000)
+            start = start or time.perf_counter()
+            for messages in batch.values():
+                for message in messages:
+                    serde.decode(message.value)
+                seen += len(messages)
+        return seen / (time.perf_counter() - (start or 0))
+    finally:
+        await consumer.stop()
+
+
+def _core(settings: Settings, messages: list[Message]) -> float:
+    """The pipeline core in this process over the same bytes: events/s."""
+
+    class NoState:
+        def dedupe_buckets(self, partition: int) -> list[tuple[int, list[str]]]:
+            return []
+
+        def timeline_bucket(self, partition: int, key: str) -> None:
+            return None
+
+    from datetime import UTC, datetime
+
+    raws = [Raw(t, hash(k) % 4, i, 0, k, v) for i, (t, k, v, _) in enumerate(messages)]
+    pipeline = Pipeline(hub_topics(settings), NoState())
+    start = time.perf_counter()
+    for i in range(0, len(raws), 2000):
+        pipeline.process(raws[i : i + 2000], datetime.now(UTC))
+    return len(raws) / (time.perf_counter() - start)
+
+
+def _latencies(settings: Settings, sent: dict[str, float], timeout: float) -> list[float]:
+    """Ingest send time -> timeline record timestamp, for every event in ``sent``."""
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None)
+    tps = _tps(consumer, settings.topic("timeline"))
+    consumer.assign(tps)
+    consumer.seek_to_beginning(*tps)
+    out: dict[str, float] = {}
+    deadline = time.monotonic() + timeout
+    try:
+        while len(out) < len(sent) and time.monotonic() < deadline:
+            for messages in consumer.poll(timeout_ms=500, max_records=10_000).values():
+                for m in messages:
+                    entry_id = decode(m.value).record["entry_id"]
+                    if entry_id in sent:
+                        out[entry_id] = m.timestamp / 1000 - sent[entry_id]
+    finally:
+        consumer.close()
+    return sorted(out.values())
+
+
+def _accepted(messages: list[Message]) -> int:
+    """Distinct event ids that pass intake validation: the entries the timeline will get."""
+    from datetime import UTC, datetime
+
+    from hub.intake.validate import Accepted, validate
+
+    now = datetime.now(UTC)
+    return len({
+        event_id for _, _, value, event_id in messages
+        if isinstance(validate(decode(value).record, now), Accepted)
+    })  # fmt: skip
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _pct(values: list[float], q: float) -> float:
+    return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
+
+
+def _broker(tmp: Path) -> tuple[str, Settings | None]:
+    bootstrap = os.environ.get("SEND_HUB_KAFKA_BOOTSTRAP")
+    if bootstrap:
+        return bootstrap, None
+    from infra import kafka_runtime
+    from infra.process import free_port
+
+    port, controller = free_port(), free_port()
+    broker = Settings(
+        kafka_bootstrap=f"127.0.0.1:{port}", kafka_controller_port=controller,
+        data_dir=tmp / "kafka", kafka_start_timeout=120.0,
+    )  # fmt: skip
+    started = kafka_runtime.start(broker, tie_to_parent=True)
+    print(f"broker: Apache Kafka {started.status.version} at {broker.kafka_bootstrap}")
+    return broker.kafka_bootstrap, broker
+
+
+def _run(args: argparse.Namespace, tmp: Path, bootstrap: str) -> None:
+    settings = Settings(
+        kafka_bootstrap=bootstrap, topic_prefix=f"bench{uuid.uuid4().hex[:8]}", data_dir=tmp
+    )
+    ensure_hub_topics(settings)
+    t = time.perf_counter()
+    events = _events(args.events, args.seed, tmp)
+    messages = _messages(settings, events)
+    print(f"simulator: {len(events)} events ({len(set(e.event_id for e in events))} distinct ids) "
+          f"in {time.perf_counter() - t:.1f} s")  # fmt: skip
+    t = time.perf_counter()
+    _publish(bootstrap, messages)
+    print(f"published: {len(messages) / (time.perf_counter() - t):,.0f} events/s")
+    expected = _accepted(messages)
+    proc_start = time.perf_counter()
+    proc, ready_s = _start_worker(settings, tmp)
+    try:
+        total_s = _replay(settings, proc_start, expected, timeout=args.timeout)
+        replay_rate = expected / (total_s - ready_s)
+        print(f"worker start-up: {ready_s:.1f} s (Faust, recovery, crosswalk)")
+        print(f"replay: {expected} events on timelines in {total_s - ready_s:.2f} s after ready "
+              f"= {replay_rate:,.0f} events/s (target >= 20,000)")  # fmt: skip
+        reference = asyncio.run(_reference(settings, len(messages)))
+        print(f"reference (bare aiokafka + serde decode): {reference:,.0f} events/s; "
+              f"worker/reference = {replay_rate / reference:.2f}")  # fmt: skip
+        print(
+            f"pipeline core alone (no Kafka, no Faust): {_core(settings, messages):,.0f} events/s"
+        )
+        steady = _messages(settings, _fresh(events[: int(args.rate * args.seconds)], "steady"))
+        sent = _publish(bootstrap, steady, rate=args.rate)
+        lat = _latencies(settings, sent, timeout=60)
+        print(f"steady {args.rate:.0f}/s for {args.seconds:.0f} s: {len(lat)}/{len(sent)} on "
+              f"timelines; latency p50 {_pct(lat, 0.5) * 1000:.0f} ms, "
+              f"p99 {_pct(lat, 0.99) * 1000:.0f} ms (target p99 <= 250 ms)")  # fmt: skip
+        print(f"worker peak RSS: {_peak_rss_mb(proc.pid):.0f} MB")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=50_000)
+    parser.add_argument("--rate", type=float, default=500.0)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--timeout", type=float, default=600.0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="send-hub-bench-") as name:
+        tmp = Path(name)
+        bootstrap, broker = _broker(tmp)
+        try:
+            _run(args, tmp, bootstrap)
+        finally:
+            if broker is not None:
+                from infra import kafka_runtime
+
+                kafka_runtime.stop(broker, grace=20.0)
+
+
+if __name__ == "__main__":
+    main()
