@@ -22,6 +22,8 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "hub.cli.link_cmd",
     "hub.cli.worker_cmd",
     "hub.cli.dlq_cmd",
+    "hub.cli.web_cmd",
+    "hub.cli.token_cmd",
 )
 
 

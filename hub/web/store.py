@@ -70,13 +70,18 @@ CREATE TABLE IF NOT EXISTS offsets (
 """
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """A connection to the read model at ``path``, creating the file and tables if needed."""
+def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
+    """A connection to the read model at ``path``; a writer creates the file and tables."""
+    if read_only:
+        conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA query_only = ON")
+        return conn
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
     conn.executescript(_SCHEMA)
     return conn
 

@@ -1,0 +1,78 @@
+"""Jinja2 set-up for the caseworker pages: templates, static files and display labels.
+
+Labels turn codes into plain English once, here, so templates stay simple and every page
+words things the same way. Autoescaping is on for every template.
+"""
+
+from datetime import date, datetime
+from pathlib import Path
+
+from fastapi.templating import Jinja2Templates
+
+__all__ = ["AGENCY_LABELS", "CATEGORY_LABELS", "STATIC_DIR", "TEMPLATES", "match_text"]
+
+_HERE = Path(__file__).resolve().parent
+STATIC_DIR = _HERE / "static"
+
+AGENCY_LABELS = {
+    "EDUCATION": "Education",
+    "HEALTH": "Health",
+    "SOCIAL_CARE": "Social care",
+    "LOCAL_AUTHORITY": "Local authority",
+}
+CATEGORY_LABELS = {
+    "IDENTITY": "Identity",
+    "EDU": "Education",
+    "SEN": "SEN",
+    "HEALTH": "Health",
+    "SOCIAL": "Social care",
+    "SAFEGUARDING": "Safeguarding",
+    "SEALED": "Sealed",
+}
+_OUTCOMES = {
+    "LINK_IDENTIFIER": "Linked by identifier",
+    "LINK_SCORE": "Linked by matching score",
+    "REVIEW": "Awaiting identity review",
+    "NEW_CHILD": "First record of this child",
+}
+_RULES = {
+    "source_person": "same person in the source system",
+    "nhs_number": "NHS number",
+    "upn": "unique pupil number",
+    "score": "demographic match",
+    "new": "no earlier record matched",
+    "reconcile": "duplicate records reconciled",
+}
+
+
+def _day(value: date | datetime | None) -> str:
+    return value.strftime("%-d %b %Y") if value else ""
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%-d %b %Y %H:%M") if value else ""
+
+
+def _sentence(text: object) -> str:
+    # Like Jinja's capitalize, but leaves the rest alone (ids and codes keep their case).
+    value = str(text)
+    return value[:1].upper() + value[1:]
+
+
+def match_text(outcome: str, rule: str, score: float | None = None) -> tuple[str, str]:
+    """(headline, how) in plain English for a match outcome and rule."""
+    how = _RULES.get(rule, rule.replace("_", " "))
+    if score is not None:
+        how = f"{how}, score {score:.2f}"
+    return _OUTCOMES.get(outcome, outcome), how
+
+
+TEMPLATES = Jinja2Templates(directory=_HERE / "templates")
+TEMPLATES.env.filters.update(day=_day, when=_when, sentence=_sentence)
+TEMPLATES.env.globals.update(
+    agency_label=lambda code: AGENCY_LABELS.get(str(code), str(code)),
+    category_label=lambda code: CATEGORY_LABELS.get(str(code), str(code)),
+    match_text=match_text,
+    AGENCY_LABELS=AGENCY_LABELS,
+    CATEGORY_LABELS=CATEGORY_LABELS,
+)
