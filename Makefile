@@ -27,9 +27,20 @@ kafka-jars: $(STAMP) ## resolve Apache Kafka jars from Maven Central into the ca
 demo: install ## run the whole hub locally: Kafka, worker, web, simulated agencies
 	$(BIN)/send-hub demo
 
-test: install ## run unit tests, then integration tests against a real Kafka broker
+test: install browser ## run unit tests, then integration tests against a real Kafka broker
 	$(BIN)/pytest -m "not integration" -q
 	$(BIN)/pytest -m integration -q
+
+.PHONY: browser
+browser: ## Debian's chromium for the browser tests (apt-get, only when /usr/bin/chromium is missing)
+	@if [ -x /usr/bin/chromium ]; then \
+		echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null | head -1)"; \
+	elif [ "$$(id -u)" != "0" ]; then \
+		echo "make browser: /usr/bin/chromium is missing; as root run: apt-get update && apt-get install -y chromium" >&2; \
+		exit 1; \
+	else \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	fi
 
 test-unit: $(STAMP) ## unit tests only (no broker)
 	$(BIN)/pytest -m "not integration" -q
