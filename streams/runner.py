@@ -7,6 +7,7 @@ ready file) and returns the `subprocess.Popen`; `wait_ready` waits for its ready
 """
 
 import asyncio
+import logging
 import os
 import subprocess
 import sys
@@ -37,6 +38,18 @@ async def _announce_ready(app: faust.App, hub: HubWorker, path: Path) -> None:
     path.write_text(f"{os.getpid()}\n", encoding="utf-8")
 
 
+class _Worker(faust.Worker):
+    """Faust's worker without its terminal spinner.
+
+    The spinner sets the root logger to DEBUG so it can spin on every record; then every
+    ``log.debug`` in aiokafka's and Faust's per-message paths builds a LogRecord (~8% of the
+    worker's time in a profile). Without it the root logger keeps the configured level.
+    """
+
+    def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
+        self.spinner = None
+
+
 def run_worker(settings: Settings | None = None, ws: WorkerSettings | None = None) -> None:
     """Run the worker in the foreground until it is stopped (blocks)."""
     settings = settings or get_settings()
@@ -54,7 +67,7 @@ def run_worker(settings: Settings | None = None, ws: WorkerSettings | None = Non
         async def announce() -> None:
             await _announce_ready(app, hub, Path(ready))
 
-    worker = faust.Worker(app, loglevel=ws.log_level, quiet=True)
+    worker = _Worker(app, loglevel=ws.log_level, quiet=True)
     worker.execute_from_commandline()
 
 
