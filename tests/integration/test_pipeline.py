@@ -6,9 +6,12 @@ topics; results are read back from ``send.timeline``, ``send.identity.links`` an
 ``send.deadletter`` exactly as a consumer (the web service) would.
 """
 
+import os
 import signal
 import subprocess
+import sys
 import time
+import urllib.request
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -27,6 +30,7 @@ from hub.intake.validate import Accepted, validate
 from hub.models import Event
 from hub.timeline.entry import IdentityLink, TimelineEntry
 from hub.timeline.state import TimelineItem, TimelineState
+from infra.process import free_port
 from infra.topics import ensure_hub_topics
 from schemas.serde import decode, encode_model
 from streams.runner import READY_FILE_ENV, start_worker_process, wait_ready
@@ -36,10 +40,10 @@ TIMEOUT = 120.0
 
 @contextmanager
 def workers(
-    settings: Settings, tmp_path: Path, names: Iterable[str]
+    settings: Settings, tmp_path: Path, names: Iterable[str], metrics_port: int = 0
 ) -> Iterator[dict[str, subprocess.Popen[bytes]]]:
     """Worker subprocesses sharing this test's topics (one consumer group), each ready."""
-    procs = {name: start_worker(settings, tmp_path, name) for name in names}
+    procs = {name: start_worker(settings, tmp_path, name, metrics_port) for name in names}
     try:
         yield procs
     finally:
@@ -53,7 +57,9 @@ def workers(
                 proc.kill()
 
 
-def start_worker(settings: Settings, tmp_path: Path, name: str) -> subprocess.Popen[bytes]:
+def start_worker(
+    settings: Settings, tmp_path: Path, name: str, metrics_port: int = 0
+) -> subprocess.Popen[bytes]:
     ready = tmp_path / f"{name}.ready"
     ready.unlink(missing_ok=True)
     env = {
@@ -61,7 +67,7 @@ def start_worker(settings: Settings, tmp_path: Path, name: str) -> subprocess.Po
         "SEND_HUB_TOPIC_PREFIX": settings.topic_prefix,
         "SEND_HUB_TOPIC_PARTITIONS": str(settings.topic_partitions),
         "SEND_HUB_DATA_DIR": str(tmp_path / name),
-        "SEND_HUB_WORKER_METRICS_PORT": "0",
+        "SEND_HUB_WORKER_METRICS_PORT": str(metrics_port),
         "SEND_HUB_WORKER_LOG_LEVEL": "warn",
         READY_FILE_ENV: str(ready),
     }
@@ -239,3 +245,42 @@ def _check_against_ground_truth(
 
 def _ms(value: datetime) -> int:
     return int(value.timestamp() * 1000)
+
+
+def _cli(settings: Settings, *args: str) -> str:
+    env = {
+        **os.environ,
+        "SEND_HUB_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "SEND_HUB_TOPIC_PREFIX": settings.topic_prefix,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "hub.cli.main", *args],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_dlq_list_and_replay_and_worker_metrics(topics_ready: Settings, tmp_path: Path) -> None:
+    settings = topics_ready
+    sim = simulate(children=3, days=60, seed=5, out=tmp_path / "sim")
+    events: list[Event] = []
+    publish_simulation(sim.out, events.append)
+    port = free_port()
+    with workers(settings, tmp_path, ["w1"], metrics_port=port):
+        publish(settings, events[:5], _bad_messages(events))
+        letters = _wait_for_dead_letters(settings, 3)
+        listing = _cli(settings, "dlq", "list", "--reason", "decode")
+        assert listing.count(" decode: ") == 2 and "2 dead letter(s) matching" in listing
+        assert events[0].subject.source_person_id not in listing  # no personal data
+        replayed = _cli(settings, "dlq", "replay", "--id", letters[0].dead_letter_id)
+        assert "replayed 1 dead letter(s)" in replayed
+        known = {d.dead_letter_id for d in letters}
+        new = [d for d in _wait_for_dead_letters(settings, 4) if d.dead_letter_id not in known]
+        assert [d.original_value for d in new] == [letters[0].original_value]  # a new offset, id
+        text = (
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+        )
+    assert 'send_hub_events_deadlettered_total{agency_kind="EDUCATION",reason="decode"}' in text
+    assert "send_hub_end_to_end_latency_seconds_bucket" in text
+    assert "send_hub_consumer_lag_messages" in text
