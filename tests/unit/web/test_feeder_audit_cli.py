@@ -1,0 +1,107 @@
+"""Consumed records into the read model, the audit record's schema, and the CLI commands."""
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from kafka.consumer.fetcher import ConsumerRecord
+
+from hub.auth import AuthError, Caller, verify_token
+from hub.cli.main import main
+from hub.config import get_settings
+from hub.web import queries as q
+from hub.web import store
+from hub.web.audit import AUDIT_SUBJECT, AuditAction, AuditRecord, audit_record
+from hub.web.feeder import apply_record
+from schemas.catalogue import default_catalogue
+from schemas.serde import decode, encode, encode_model
+from tests.unit.web.conftest import NOW
+from tests.unit.web.factory import Person, entry, merge
+
+TIMELINE, LINKS = "send.timeline", "send.identity.links"
+A, B = "C00000000000a", "C00000000000b"
+
+
+def _record(topic: str, value: bytes | None, key: bytes | None = None, offset: int = 0):
+    return ConsumerRecord(topic, 0, -1, offset, 0, 0, key, value, [], None, 0, 0, 0)
+
+
+def test_records_from_both_topics_are_applied(conn: sqlite3.Connection) -> None:
+    e = entry(B, Person("P-1"))
+    assert apply_record(conn, _record(TIMELINE, encode_model(e), B.encode()), TIMELINE)
+    assert apply_record(conn, _record(LINKS, encode_model(merge(B, A))), TIMELINE)
+    members = q.members_of(conn, q.survivor_of(conn, B))
+    assert [r["entry_id"] for r in q.timeline_rows(conn, members, q.TimelineFilter(), None, 9)] == [
+        e.entry_id
+    ]
+    tombstone = _record(LINKS, None, f"child:{B}".encode())
+    assert apply_record(conn, tombstone, TIMELINE)
+    assert q.survivor_of(conn, B) == B
+
+
+@pytest.mark.parametrize(
+    ("topic", "value"),
+    [(TIMELINE, b"not avro"), (TIMELINE, b"\xc3\x01" + b"\x00" * 8), (LINKS, None)],
+)
+def test_undecodable_records_are_skipped_and_reported(
+    conn: sqlite3.Connection, topic: str, value: bytes | None
+) -> None:
+    ok = apply_record(conn, _record(topic, value), TIMELINE)
+    assert ok is (value is None)  # a keyless tombstone is harmless; bad bytes are not
+    assert store.status(conn)["entries"] == 0
+
+
+def test_a_link_on_the_timeline_topic_is_refused(conn: sqlite3.Connection) -> None:
+    assert not apply_record(conn, _record(TIMELINE, encode_model(merge(B, A))), TIMELINE)
+
+
+def test_offsets_are_stored_with_the_rows(conn: sqlite3.Connection) -> None:
+    with store.transaction(conn):
+        store.save_offsets(conn, {(TIMELINE, 0): 5, (LINKS, 3): 2})
+    with store.transaction(conn):
+        store.save_offsets(conn, {(TIMELINE, 0): 9})
+    assert store.load_offsets(conn) == {(TIMELINE, 0): 9, (LINKS, 3): 2}
+
+
+def test_the_audit_model_matches_its_schema(caller: Caller) -> None:
+    schema = default_catalogue().current(AUDIT_SUBJECT).schema
+    assert [f["name"] for f in schema["fields"]] == list(AuditRecord.model_fields)
+    rec = audit_record(caller, A, AuditAction.TIMELINE, now=NOW, detail="first page", entries=3)
+    decoded = decode(encode(AUDIT_SUBJECT, rec.model_dump()))
+    assert decoded.subject == AUDIT_SUBJECT
+    assert AuditRecord.model_validate(decoded.record) == rec
+
+
+def test_send_hub_token_prints_a_verifiable_token(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["token", "--sub", "alice", "--org", "888", "--org-kind", "LOCAL_AUTHORITY",
+            "--role", "EHC_COORD", "--ttl", "1h"]  # fmt: skip
+    assert main(argv) == 0
+    token = capsys.readouterr().out.strip().splitlines()[-1]
+    settings = get_settings()
+    secret, issuer = settings.auth_secret.get_secret_value(), settings.auth_issuer
+    now = datetime.now(UTC)
+    caller = verify_token(token, secret=secret, issuer=issuer, now=now)
+    assert (caller.subject, caller.org, caller.role) == ("alice", "888", "EHC_COORD")
+    with pytest.raises(AuthError, match="expired"):
+        verify_token(token, secret=secret, issuer=issuer, now=now + timedelta(hours=2))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--role", "KING"], "'KING' is not one of"),
+        (["--role", "SW", "--ttl", "forever"], "invalid token lifetime"),
+    ],
+)
+def test_send_hub_token_errors_are_one_line(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    base = ["token", "--sub", "bob", "--org", "888", "--org-kind", "SOCIAL_CARE"]
+    assert main(base + args) != 0
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_send_hub_web_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["web", "--help"]) == 0
+    assert "--rebuild" in capsys.readouterr().out
