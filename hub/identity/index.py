@@ -64,6 +64,34 @@ def block_keys(rules: tuple[tuple[int, tuple[KeyFn, ...]], ...], p: Prepared) ->
             yield hash((n, *values))
 
 
+def _put(table: dict, key: object, slot: int) -> None:
+    # Most keys (blocks, children) hold one record: store the int, a list only when needed.
+    held = table.get(key)
+    if held is None:
+        table[key] = slot
+    elif isinstance(held, int):
+        table[key] = [held, slot]
+    else:
+        held.append(slot)
+
+
+def _drop(table: dict, key: object, slot: int) -> None:
+    held = table.get(key)
+    if isinstance(held, int):
+        if held == slot:
+            del table[key]
+    elif held is not None:
+        held.remove(slot)
+        if len(held) == 1:
+            table[key] = held[0]
+
+
+def _slots(held: int | list[int] | None) -> list[int]:
+    if held is None:
+        return []
+    return [held] if isinstance(held, int) else list(held)
+
+
 class CandidateIndex:
     """Children's prepared records filed by blocking key; add/remove/reassign/match."""
 
@@ -76,7 +104,7 @@ class CandidateIndex:
         self._child: list[str | None] = []
         self._free: list[int] = []
         self._slot: dict[str, int] = {}
-        self._children: dict[str, set[int]] = {}
+        self._children: dict[str, int | list[int]] = {}
 
     def __len__(self) -> int:
         return len(self._slot)
@@ -97,27 +125,9 @@ class CandidateIndex:
             self._records[slot] = prep
             self._child[slot] = child_id
         self._slot[prep.record_id] = slot
-        self._children.setdefault(child_id, set()).add(slot)
+        _put(self._children, child_id, slot)
         for key in block_keys(self._rules, prep):
-            self._file(key, slot)
-
-    def _file(self, key: int, slot: int) -> None:
-        held = self._blocks.get(key)
-        if held is None:
-            self._blocks[key] = slot  # most blocks hold one record: no list needed
-        elif isinstance(held, int):
-            self._blocks[key] = [held, slot]
-        else:
-            held.append(slot)
-
-    def _unfile(self, key: int, slot: int) -> None:
-        held = self._blocks.get(key)
-        if isinstance(held, int):
-            del self._blocks[key]
-        elif held is not None:
-            held.remove(slot)
-            if len(held) == 1:
-                self._blocks[key] = held[0]
+            _put(self._blocks, key, slot)
 
     def remove(self, record_id: str) -> bool:
         """Take a record out of the index; False when it was not there."""
@@ -127,36 +137,28 @@ class CandidateIndex:
         prep, child = self._records[slot], self._child[slot]
         assert prep is not None and child is not None
         for key in block_keys(self._rules, prep):
-            self._unfile(key, slot)
-        self._forget_slot(child, slot)
-        return True
-
-    def _forget_slot(self, child: str, slot: int) -> None:
-        slots = self._children[child]
-        slots.discard(slot)
-        if not slots:
-            del self._children[child]
+            _drop(self._blocks, key, slot)
+        _drop(self._children, child, slot)
         self._records[slot] = None
         self._child[slot] = None
         self._free.append(slot)
+        return True
 
     def reassign(self, record_id: str, child_id: str) -> None:
         """Move a record to another child (merge, unmerge); blocks are unchanged."""
         slot = self._slot[record_id]
         old = self._child[slot]
         assert old is not None
-        self._children[old].discard(slot)
-        if not self._children[old]:
-            del self._children[old]
+        _drop(self._children, old, slot)
         self._child[slot] = child_id
-        self._children.setdefault(child_id, set()).add(slot)
+        _put(self._children, child_id, slot)
 
     def child_of(self, record_id: str) -> str | None:
         slot = self._slot.get(record_id)
         return None if slot is None else self._child[slot]
 
     def records_of(self, child_id: str) -> list[str]:
-        slots = self._children.get(child_id, set())
+        slots = _slots(self._children.get(child_id))
         return sorted(p.record_id for s in slots if (p := self._records[s]) is not None)
 
     def candidates(self, query: Prepared) -> list[Candidate]:
