@@ -94,6 +94,8 @@ class TimelineState:
         """Drop the oldest clean buckets beyond ``max_buckets`` (a store still holds them)."""
         dropped = 0
         excess = len(self.buckets) - max_buckets
+        if excess <= 0:
+            return 0
         for key in list(self.buckets):
             if dropped >= excess:
                 break

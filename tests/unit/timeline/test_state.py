@@ -63,3 +63,13 @@ def test_restored_buckets_keep_idempotency() -> None:
         restored.load(key, items)
     assert not restored.add("C1", TimelineItem(T0, T0, "e1"))
     assert [i.entry_id for i in restored.timeline(["C1"])] == ["e1"]
+
+
+def test_eviction_keeps_unsaved_buckets() -> None:
+    state = TimelineState()
+    for i in range(5):
+        state.add(f"C{i}", TimelineItem(T0, T0, f"e{i}"))
+    assert state.evict(2) == 0  # all dirty: nothing may go before it is saved
+    state.take_dirty()
+    state.add("C9", TimelineItem(T0, T0, "e9"))
+    assert state.evict(2) == 4 and "C9|2025-01" in state.buckets
