@@ -15,6 +15,7 @@ full entry is): stores keep items, the entries themselves live on ``send.timelin
 from bisect import insort
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from functools import lru_cache
 from heapq import merge
 from typing import NamedTuple
 
@@ -32,7 +33,15 @@ class TimelineItem(NamedTuple):
 
 def month_of(occurred_ms: int) -> str:
     """``YYYY-MM`` (UTC) of an epoch-millisecond time."""
-    return datetime.fromtimestamp(occurred_ms / 1000, UTC).strftime("%Y-%m")
+    return _month_of_day(occurred_ms // _DAY_MS)
+
+
+_DAY_MS = 86_400_000
+
+
+@lru_cache(maxsize=8192)  # formatting a date was ~8% of the pipeline; days repeat a lot
+def _month_of_day(day: int) -> str:
+    return datetime.fromtimestamp(day * 86_400, UTC).strftime("%Y-%m")
 
 
 def bucket_key(child_id: str, occurred_ms: int) -> str:
