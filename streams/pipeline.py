@@ -247,6 +247,16 @@ class Pipeline:
             if buckets:
                 out.changes.setdefault(partition, PartitionChanges()).timeline = buckets
 
+    def forget(self, partitions: Iterable[int]) -> None:
+        """Drop the in-memory state of partitions this worker no longer owns.
+
+        Another worker carries on from the tables; if a partition comes back, its state is
+        reloaded from them rather than trusted from a stale copy here.
+        """
+        for partition in partitions:
+            self.windows.pop(partition, None)
+            self.timelines.pop(partition, None)
+
     def trim(self, max_buckets: int) -> None:
         """Forget clean timeline buckets beyond ``max_buckets`` (they reload on demand)."""
         for state in self.timelines.values():

@@ -99,3 +99,13 @@ def test_timeline_catches_duplicates_beyond_the_dedupe_window() -> None:
     values = [_event("r1", "p1", 3), _event("r2", "p1", 4), _event("r1", "p1", 3)]
     result = pipeline.process(_raws(values), NOW)
     assert len(result.timeline) == 2 and result.counts[("duplicate", "EDUCATION")] == 1
+
+
+def test_revoked_partition_state_is_reloaded_not_trusted() -> None:
+    loader = MemoryLoader()
+    pipeline = Pipeline(TOPICS, loader)
+    pipeline.process(_raws([_event("r1", "p1", 3)]), NOW)  # processed, state not saved
+    pipeline.forget([0])
+    assert 0 not in pipeline.windows and 0 not in pipeline.timelines
+    again = pipeline.process(_raws([_event("r1", "p1", 3)]), NOW)
+    assert len(again.timeline) == 1  # reloaded from the (empty) tables: republished, same id
