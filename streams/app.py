@@ -172,9 +172,10 @@ def create_app(settings: Settings, ws: WorkerSettings) -> tuple[faust.App, HubWo
     async def follow_links() -> None:
         await worker.follower.run()
 
-    @app.on_partitions_revoked.connect
     async def forget_revoked(sender: Any, *args: Any, **kwargs: Any) -> None:
         revoked: set[TP] = args[0] if args else kwargs.get("revoked", set())
         worker.pipeline.forget({tp.partition for tp in revoked if tp.topic in worker.topics.ingest})
+
+    app.on_partitions_revoked.connect(forget_revoked)  # type: ignore[arg-type]  # mode's stub
 
     return app, worker
