@@ -53,6 +53,8 @@ def entry(
     record: str | None = None,
     recorded_after: timedelta = timedelta(hours=1),
     outcome: MatchOutcome = "LINK_IDENTIFIER",
+    rule: str = "source_person",
+    score: float | None = None,
     published: datetime | None = None,
     offset: int = 0,
 ) -> TimelineEntry:
@@ -74,7 +76,10 @@ def entry(
         summary=summarise(event_type.value, payload),
         provenance=Provenance(
             event_id=event.event_id, topic=f"send.ingest.{info.agency_kind.value.lower()}",
-            partition=0, offset=offset, match=MatchInfo(outcome=outcome, rule="source_person"),
+            partition=0, offset=offset, match=MatchInfo(
+                outcome=outcome, rule=rule, score=score,
+                model_version="default-v1" if score is not None else None,
+            ),
         ),
         published_at=published or occurred + timedelta(hours=2),
     )  # fmt: skip

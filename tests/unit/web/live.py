@@ -1,0 +1,107 @@
+"""Run the real ``send-hub web`` against a real broker, for the integration and browser tests.
+
+Not a test module: the integration tests import it. `start_web` spawns the service as a
+child process with its own settings (topic prefix, data dir, free port) and waits for
+``/ready``; `publish` puts pydantic-built entries and links on the topics with the serde.
+"""
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from kafka import KafkaProducer
+
+from hub.auth import Caller, OrgKind, Role, issue_token
+from hub.config import Settings
+from hub.timeline.entry import IdentityLink, TimelineEntry
+from hub.web.server import spawn
+from infra.process import free_port
+from schemas.serde import encode_model
+
+__all__ = ["LiveWeb", "caseworker_token", "publish", "start_web"]
+
+SECRET = "integration-secret-of-a-decent-length-2026"
+
+
+@dataclass
+class LiveWeb:
+    """A running ``send-hub web`` child process."""
+
+    url: str
+    proc: subprocess.Popen[bytes]
+
+    def stop(self) -> int:
+        """SIGTERM, then wait (SIGKILL after 20 s); returns the exit code."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            return self.proc.wait(timeout=10)
+
+
+def _env(settings: Settings, port: int) -> dict[str, str]:
+    return {
+        "SEND_HUB_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "SEND_HUB_TOPIC_PREFIX": settings.topic_prefix,
+        "SEND_HUB_DATA_DIR": str(settings.data_dir),
+        "SEND_HUB_WEB_HOST": "127.0.0.1",
+        "SEND_HUB_WEB_PORT": str(port),
+        "SEND_HUB_AUTH_SECRET": SECRET,
+        "SEND_HUB_LOG_LEVEL": "WARNING",
+    }
+
+
+def start_web(settings: Settings, *, rebuild: bool = False, timeout: float = 60.0) -> LiveWeb:
+    """Start the service and wait until ``/ready`` answers 200."""
+    port = free_port()
+    web = LiveWeb(f"http://127.0.0.1:{port}", spawn(_env(settings, port), rebuild=rebuild))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if web.proc.poll() is not None:
+            raise AssertionError(f"send-hub web exited with {web.proc.returncode}")
+        try:
+            if httpx.get(f"{web.url}/ready", timeout=2).status_code == 200:
+                return web
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.25)
+    web.stop()
+    raise AssertionError(f"send-hub web not ready after {timeout:.0f}s")
+
+
+def publish(
+    settings: Settings,
+    entries: Iterable[TimelineEntry] = (),
+    links: Iterable[IdentityLink] = (),
+    raw_timeline: Iterable[bytes] = (),
+) -> None:
+    """Entries to ``send.timeline`` (key child id), links to the links topic (key = key)."""
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
+    for link in links:
+        producer.send(
+            settings.topic("identity.links"), key=link.key.encode(), value=encode_model(link)
+        )
+    for entry in entries:
+        producer.send(
+            settings.topic("timeline"), key=entry.child_id.encode(), value=encode_model(entry)
+        )
+    for value in raw_timeline:
+        producer.send(settings.topic("timeline"), key=b"garbage", value=value)
+    producer.flush(timeout=30)
+    producer.close(timeout=10)
+
+
+def caseworker_token(subject: str = "it-caseworker") -> str:
+    """A token the live service accepts (signed with its secret)."""
+    caller = Caller(
+        subject=subject, org="888", org_kind=OrgKind.LOCAL_AUTHORITY, role=Role.EHC_COORD
+    )
+    return issue_token(caller, secret=SECRET, issuer="send-hub", now=datetime.now(UTC),
+                       ttl=timedelta(hours=1))  # fmt: skip
