@@ -38,6 +38,15 @@ async def _announce_ready(app: faust.App, hub: HubWorker, path: Path) -> None:
     path.write_text(f"{os.getpid()}\n", encoding="utf-8")
 
 
+def _serve_metrics(ws: WorkerSettings) -> None:
+    try:
+        start_http_server(ws.metrics_port, addr=ws.metrics_host)
+    except OSError as exc:  # e.g. a second worker on one machine: run on, without /metrics
+        logging.getLogger(__name__).warning(
+            "no /metrics on %s:%d: %s", ws.metrics_host, ws.metrics_port, exc
+        )
+
+
 class _Worker(faust.Worker):
     """Faust's worker without its terminal spinner.
 
@@ -57,7 +66,7 @@ def run_worker(settings: Settings | None = None, ws: WorkerSettings | None = Non
     ensure_hub_topics(settings)
     (Path(settings.data_dir) / "worker").mkdir(parents=True, exist_ok=True)
     if ws.metrics_port:
-        start_http_server(ws.metrics_port, addr=ws.metrics_host)
+        _serve_metrics(ws)
     app, hub = create_app(settings, ws)
     ready = os.environ.get(READY_FILE_ENV)
     if ready:
