@@ -14,6 +14,7 @@ no order across partitions and a rebuild replays everything:
 
 import sqlite3
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from hub.identifiers import normalise_nhs_number, normalise_upn
@@ -80,11 +81,16 @@ def source_key(entry: TimelineEntry) -> str:
     return f"src:{src.agency_kind}:{src.org_code}:{src.system}:{subject.source_person_id}"
 
 
+# A child's entries repeat the same identifiers: checking each once keeps projection fast.
+_nhs = lru_cache(maxsize=65536)(normalise_nhs_number)
+_upn = lru_cache(maxsize=65536)(normalise_upn)
+
+
 def _subject_columns(subject: Subject) -> dict[str, Any]:
     dob = subject.date_of_birth
     return {
-        "nhs": normalise_nhs_number(subject.nhs_number),
-        "upn": normalise_upn(subject.upn),
+        "nhs": _nhs(subject.nhs_number),
+        "upn": _upn(subject.upn),
         "given_norm": given_key(subject.given_name),
         "family_norm": family_key(subject.family_name),
         "dob": dob.isoformat() if dob else None,
