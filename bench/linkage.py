@@ -175,7 +175,8 @@ def bulk(model: MatchModel, seed: int, size: int = 5000) -> dict[str, float]:
 def make_training_data(folder: Path, seed: int) -> None:
     """Unlabelled record files for training the default model (labels are not written)."""
     folder.mkdir(parents=True, exist_ok=True)
-    sim = simulator_truth(33_000, seed, folder / "simulator")
+    with tempfile.TemporaryDirectory(prefix="linkage-sim-") as scratch:
+        sim = simulator_truth(33_000, seed, Path(scratch))
     gen = generator_truth(20_000, seed)
     for name, truth in (("simulator", sim or []), ("generator", gen)):
         if truth:
