@@ -88,6 +88,7 @@ class Comparison(_Frozen):
     name: str
     field: FieldName
     null_description: str
+    null_review_cap: bool = False  # True: a pair missing this field is never auto-linked
     levels: list[Level] = Field(min_length=2)
     # Keep m from domain knowledge instead of EM (e.g. one child rarely has two valid
     # NHS numbers, but EM would read twins as matches that disagree on them).

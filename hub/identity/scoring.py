@@ -67,6 +67,7 @@ class CompiledModel:
                 c.tf,
                 c.tf_default,
                 len(c.levels) - 1,
+                c.spec.null_review_cap,
             )
             for c in self.comparisons
         )
@@ -89,12 +90,11 @@ def score(cm: CompiledModel, a: Prepared, b: Prepared) -> tuple[float, bool]:
     total = cm.prior
     capped = False
     av, bv = a.vals, b.vals
-    for pos, evaluate, levels, weights, caps, tf_level, tf, tf_default, last in cm.fast:
+    for pos, evaluate, levels, weights, caps, tf_level, tf, tf_default, last, null_cap in cm.fast:
         va = av[pos]
-        if va is None:
-            continue
         vb = bv[pos]
-        if vb is None:
+        if va is None or vb is None:
+            capped = capped or null_cap
             continue
         i = (0 if va == vb else last) if evaluate is None else evaluate(levels, va, vb)
         total += weights[i]

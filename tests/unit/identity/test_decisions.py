@@ -127,3 +127,16 @@ def test_temporary_upn_is_not_a_direct_link(index: CandidateIndex, upn: str) -> 
     index.add("child-1", person("a", upn=upn))
     decision = index.match(person("b", upn=upn, given_name="Harriet", sex="F"))
     assert decision.outcome is not Outcome.LINK_IDENTIFIER
+
+
+def test_missing_given_name_is_never_auto_linked(index: CandidateIndex) -> None:
+    index.add("child-1", person("a"))
+    decision = index.match(person("b", given_name=None))
+    assert decision.outcome is Outcome.REVIEW and decision.candidate_child_id == "child-1"
+
+
+def test_different_sex_is_never_auto_linked(index: CandidateIndex) -> None:
+    # Boy/girl twins where one record has only an initial look alike on everything else.
+    index.add("child-1", person("a", given_name="Oliver", sex="M"))
+    assert index.match(person("b", given_name="Olivia", sex="F")).outcome is not Outcome.LINK_SCORE
+    assert index.match(person("c", given_name="O", sex="F")).outcome is not Outcome.LINK_SCORE

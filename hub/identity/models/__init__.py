@@ -1,0 +1,1 @@
+"""Package data: models for identity matching (see README.md / the files here)."""
