@@ -5,7 +5,6 @@ serde and published to this test's own topics; ``send-hub web`` runs as a child 
 """
 
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 
 import httpx
@@ -30,13 +29,6 @@ TYPES = [T.PupilEnrolled, T.SENSupportStarted, T.EHCNARequested, T.EHCAssessDeci
 def topics(hub_settings: Settings) -> Settings:
     ensure_hub_topics(hub_settings)
     return hub_settings
-
-
-@pytest.fixture
-def web(topics: Settings) -> Iterator[LiveWeb]:
-    service = start_web(topics)
-    yield service
-    service.stop()
 
 
 def _history() -> list[TimelineEntry]:
@@ -80,6 +72,20 @@ def _audit_children(settings: Settings, expect: int) -> list[tuple[str, str, str
     return seen
 
 
+def _check_reads(web: LiveWeb, token: str, history: list[TimelineEntry]) -> None:
+    auth = {"Authorization": f"Bearer {token}"}
+    assert httpx.get(f"{web.url}/api/children?upn=B801200005001").status_code == 401
+    hits = httpx.get(f"{web.url}/api/children", params={"nhs_number": "9434765919"},
+                     headers=auth).json()["results"]  # fmt: skip
+    assert [hit["child_id"] for hit in hits] == [A]
+    items = _timeline(web, B, token)
+    ordered = sorted(history, key=lambda e: e.sort_key)
+    assert [item["entry_id"] for item in items] == [e.entry_id for e in ordered]
+    assert _timeline(web, A, token, agency="HEALTH")[0]["summary"].startswith("Health referral")
+    record = httpx.get(f"{web.url}/api/children/{A}", headers=auth).json()
+    assert record["merged_from"] == [B] and len(record["sources"]) == 3
+
+
 def test_the_api_serves_the_projected_timeline(topics: Settings) -> None:
     history = _history()
     publish(topics, history + history[:2],  # a redelivery must not duplicate anything
@@ -88,18 +94,7 @@ def test_the_api_serves_the_projected_timeline(topics: Settings) -> None:
     web = start_web(topics)
     try:
         token = caseworker_token()
-        auth = {"Authorization": f"Bearer {token}"}
-        assert httpx.get(f"{web.url}/api/children?upn=B801200005001").status_code == 401
-        hits = httpx.get(f"{web.url}/api/children", params={"nhs_number": "9434765919"},
-                         headers=auth).json()["results"]  # fmt: skip
-        assert [hit["child_id"] for hit in hits] == [A]
-        items = _timeline(web, B, token)
-        ordered = sorted(history, key=lambda e: e.sort_key)
-        assert [item["entry_id"] for item in items] == [e.entry_id for e in ordered]
-        assert _timeline(web, A, token, agency="HEALTH")[0]["summary"].startswith("Health referral")
-        record = httpx.get(f"{web.url}/api/children/{A}", headers=auth).json()
-        assert record["merged_from"] == [B] and len(record["sources"]) == 3
-
+        _check_reads(web, token, history)
         late = entry(A, SCHOOL, T.PupilLeft, day=90)
         publish(topics, [late])
         _wait_for(lambda: len(_timeline(web, A, token)) == len(history) + 1)
