@@ -33,7 +33,7 @@ from hub.timeline.entry import TimelineEntry
 from infra.topics import ensure_hub_topics
 from tests.integration.test_pipeline import (
     accepted_ids,
-    entries,
+    entry_ids,
     grouping,
     publish,
     start_worker,
@@ -116,7 +116,7 @@ def test_sigkill_mid_stream_then_restart_loses_and_duplicates_nothing(
         _wait_until_some(settings, len(expected) // 4)
         first.send_signal(signal.SIGKILL)
         first.wait(30)
-        before = len({e.entry_id for e in entries(settings)})
+        before = len(set(entry_ids(settings)))
         assert before < len(expected), "worker finished before it was killed; raise the count"
     finally:
         if first.poll() is None:
@@ -138,7 +138,7 @@ def test_sigkill_mid_stream_then_restart_loses_and_duplicates_nothing(
 
 def _wait_until_some(settings: Settings, n: int, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
-    while len(entries(settings)) < n:
+    while len(entry_ids(settings)) < n:
         assert time.monotonic() < deadline, "worker made no progress"
         time.sleep(0.3)
 
