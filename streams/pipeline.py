@@ -20,6 +20,7 @@ from typing import Any, NamedTuple, Protocol
 from hub.errors import DecodeError
 from hub.identity.crosswalk import Crosswalk
 from hub.identity.resolve import Matcher, resolve
+from hub.intake.deadletter import dead_letter_id
 from hub.intake.dedupe import DedupeWindow
 from hub.intake.validate import DEFAULT_POLICY, Accepted, IntakePolicy, Rejected, validate
 from hub.timeline.entry import AVRO_CONTEXT, IdentityLink, MatchInfo
@@ -219,8 +220,6 @@ class Pipeline:
         out: BatchResult,
         record: Any = None,
     ) -> None:
-        from hub.intake.deadletter import dead_letter_id
-
         kind = self.topics.agency_of(raw.topic)
         out.counts[("deadletter", f"{kind}|{why.reason}")] += 1
         dl_id = dead_letter_id(raw.topic, raw.partition, raw.offset)
