@@ -237,19 +237,35 @@ def _broker(tmp: Path) -> tuple[str, Settings | None]:
     return broker.kafka_bootstrap, broker
 
 
-def _run(args: argparse.Namespace, tmp: Path, bootstrap: str) -> None:
+def _prepare(args: argparse.Namespace, tmp: Path, bootstrap: str) -> tuple[Settings, list[Event]]:
+    """Fresh topics, simulator events published; returns the settings and the events."""
     settings = Settings(
         kafka_bootstrap=bootstrap, topic_prefix=f"bench{uuid.uuid4().hex[:8]}", data_dir=tmp
     )
     ensure_hub_topics(settings)
     t = time.perf_counter()
     events = _events(args.events, args.seed, tmp)
-    messages = _messages(settings, events)
     print(f"simulator: {len(events)} events ({len(set(e.event_id for e in events))} distinct ids) "
           f"in {time.perf_counter() - t:.1f} s")  # fmt: skip
+    messages = _messages(settings, events)
     t = time.perf_counter()
     _publish(bootstrap, messages)
     print(f"published: {len(messages) / (time.perf_counter() - t):,.0f} events/s")
+    return settings, events
+
+
+def _steady(args: argparse.Namespace, settings: Settings, events: list[Event]) -> None:
+    steady = _messages(settings, _fresh(events[: int(args.rate * args.seconds)], "steady"))
+    sent = _publish(settings.kafka_bootstrap, steady, rate=args.rate)
+    lat = _latencies(settings, sent, timeout=60)
+    print(f"steady {args.rate:.0f}/s for {args.seconds:.0f} s: {len(lat)}/{len(sent)} on "
+          f"timelines; latency p50 {_pct(lat, 0.5) * 1000:.0f} ms, "
+          f"p99 {_pct(lat, 0.99) * 1000:.0f} ms (target p99 <= 250 ms)")  # fmt: skip
+
+
+def _run(args: argparse.Namespace, tmp: Path, bootstrap: str) -> None:
+    settings, events = _prepare(args, tmp, bootstrap)
+    messages = _messages(settings, events)
     expected = _accepted(messages)
     proc_start = time.perf_counter()
     proc, ready_s = _start_worker(settings, tmp)
@@ -262,15 +278,9 @@ def _run(args: argparse.Namespace, tmp: Path, bootstrap: str) -> None:
         reference = asyncio.run(_reference(settings, len(messages)))
         print(f"reference (bare aiokafka + serde decode): {reference:,.0f} events/s; "
               f"worker/reference = {replay_rate / reference:.2f}")  # fmt: skip
-        print(
-            f"pipeline core alone (no Kafka, no Faust): {_core(settings, messages):,.0f} events/s"
-        )
-        steady = _messages(settings, _fresh(events[: int(args.rate * args.seconds)], "steady"))
-        sent = _publish(bootstrap, steady, rate=args.rate)
-        lat = _latencies(settings, sent, timeout=60)
-        print(f"steady {args.rate:.0f}/s for {args.seconds:.0f} s: {len(lat)}/{len(sent)} on "
-              f"timelines; latency p50 {_pct(lat, 0.5) * 1000:.0f} ms, "
-              f"p99 {_pct(lat, 0.99) * 1000:.0f} ms (target p99 <= 250 ms)")  # fmt: skip
+        core = _core(settings, messages)
+        print(f"pipeline core alone (no Kafka, no Faust): {core:,.0f} events/s")
+        _steady(args, settings, events)
         print(f"worker peak RSS: {_peak_rss_mb(proc.pid):.0f} MB")
     finally:
         proc.send_signal(signal.SIGTERM)
