@@ -1,6 +1,46 @@
 """Identity resolution: match a person record to a child record, with explanations.
 
-The public API is re-exported here as it lands (records, model, matcher, index, training).
+Public API (imported lazily, so ``hub.identity.resolve`` users do not pay for it):
+
+- `PersonRecord` — the bulk-linkage columns as a model; `prepare` normalises one.
+- `MatchModel`, `default_model()`, `load_model(path)`, `save_model(model, path)`.
+- `CandidateIndex(model)` with ``add(child_id, record)``, ``remove(record_id)``,
+  ``reassign(record_id, child_id)``, ``match(record)``; `match(index, record)`.
+- `MatchDecision` (``outcome``: `Outcome`, candidate, weight, probability, explanation).
+- `train(records, base)`; `link_records(a, b, model)` for bulk linkage.
+- `hub.identity.matcher.IndexMatcher`: the ``Matcher`` of ``hub.identity.resolve``.
 """
 
-__all__: list[str] = []
+from importlib import import_module
+from typing import Any
+
+__all__ = [
+    "CandidateIndex",
+    "ExplanationTerm",
+    "LinkRow",
+    "MatchDecision",
+    "MatchModel",
+    "Outcome",
+    "PersonRecord",
+    "default_model",
+    "link_records",
+    "load_model",
+    "match",
+    "prepare",
+    "save_model",
+    "train",
+]
+
+_HOME = {
+    "CandidateIndex": "index", "match": "index", "ExplanationTerm": "scoring",
+    "MatchDecision": "decision", "Outcome": "decision", "MatchModel": "model",
+    "default_model": "model", "load_model": "model", "save_model": "model",
+    "PersonRecord": "records", "prepare": "normalise", "train": "training",
+    "LinkRow": "bulk", "link_records": "bulk",
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        return getattr(import_module(f"hub.identity.{_HOME[name]}"), name)
+    raise AttributeError(f"module 'hub.identity' has no attribute {name!r}")
