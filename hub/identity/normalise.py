@@ -10,6 +10,7 @@ shared between records, which keeps a million-record index small and preparation
 import re
 import unicodedata
 from datetime import date
+from functools import lru_cache
 
 import jellyfish
 
@@ -101,17 +102,37 @@ class Prepared:
         self.dob = _prepare_dob(record.date_of_birth)
         self.sex = parse_sex(record.sex)
         self.postcode = parse_postcode(record.postcode)
-        self.nhs = normalise_nhs_number(record.nhs_number)
-        self.upn = normalise_upn(record.upn)
-        self.upn_permanent = self.upn is not None and not is_temporary_upn(self.upn)
+        self.nhs = _nhs(record.nhs_number) if record.nhs_number else None
+        self.upn, self.upn_permanent = _upn(record.upn) if record.upn else (None, False)
         # The compared values by position (see FIELD_POSITIONS): the hot loop indexes this.
         self.vals = (self.given, self.family, self.dob, self.sex, self.postcode, self.nhs, self.upn)
 
 
+@lru_cache(maxsize=65_536)  # a child's identifiers repeat on every event about them
+def _nhs(raw: str) -> str | None:
+    return normalise_nhs_number(raw)
+
+
+@lru_cache(maxsize=65_536)
+def _upn(raw: str) -> tuple[str | None, bool]:
+    upn = normalise_upn(raw)
+    return upn, upn is not None and not is_temporary_upn(upn)
+
+
+# Letters that NFKD does not decompose into a base letter plus accent.
+_SPECIAL = str.maketrans(
+    {"Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "ß": "ss", "Æ": "AE", "æ": "ae", "Œ": "OE",
+     "œ": "oe", "Đ": "D", "đ": "d", "Þ": "TH", "þ": "th", "ð": "d", "\u0131": "i"}
+)  # fmt: skip
+
+
 def fold(text: str) -> str:
     """Upper case, accents removed, anything but letters to single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    ascii_only = decomposed.encode("ascii", "ignore").decode("ascii").upper()
+    if text.isascii():
+        ascii_only = text.upper()
+    else:
+        decomposed = unicodedata.normalize("NFKD", text.translate(_SPECIAL))
+        ascii_only = decomposed.encode("ascii", "ignore").decode("ascii").upper()
     return " ".join(_NON_LETTER.sub(" ", ascii_only.replace("'", "")).split())
 
 

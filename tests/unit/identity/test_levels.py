@@ -149,3 +149,20 @@ def test_every_level_of_the_default_model_is_covered(model: MatchModel) -> None:
         "upn": {"exact", "different"},
     }  # fmt: skip
     assert {c.name: {lv.label for lv in c.levels} for c in model.comparisons} == covered
+
+
+@pytest.mark.parametrize(
+    ("raw", "folded"),
+    [
+        ("Łukasz", "LUKASZ"),
+        ("Zoë", "ZOE"),
+        ("Strauß", "STRAUSS"),
+        ("José-María", "JOSE MARIA"),
+        ("  o'brien  ", "OBRIEN"),
+        ("Öztürk", "OZTURK"),
+    ],
+)
+def test_names_are_folded_once(raw: str, folded: str) -> None:
+    from hub.identity.normalise import fold
+
+    assert fold(raw) == folded
