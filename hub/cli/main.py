@@ -21,6 +21,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "hub.cli.kafka_cmd",
     "hub.cli.link_cmd",
     "hub.cli.worker_cmd",
+    "hub.cli.demo_cmd",
     "hub.cli.dlq_cmd",
     "hub.cli.web_cmd",
     "hub.cli.token_cmd",

@@ -1,0 +1,153 @@
+"""``send-hub demo``: the whole hub on one machine, stopped cleanly with Ctrl-C.
+
+Starts (or reuses) the local Kafka broker, then the stream worker, the web service
+and the synthetic-agency simulator as child processes of their own CLI
+subcommands, so each runs exactly as an operator would run it by hand. Prints the
+URL and a ready-to-use caseworker token once the web service answers ``/ready``.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import click
+
+from hub.config import get_settings
+from hub.errors import InfraError
+
+__all__ = ["Demo", "register"]
+
+_READY_TIMEOUT_S = 180.0
+
+
+@dataclass
+class Demo:
+    """The demo's child processes, started in order and stopped in reverse."""
+
+    children: int
+    days: int
+    rate: float
+    procs: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
+
+    def _spawn(self, name: str, *args: str) -> None:
+        cmd = [sys.executable, "-m", "hub.cli.main", *args]
+        log_dir = get_settings().data_dir / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        # The worker and web logs go to files so the console keeps the banner readable.
+        with (log_dir / f"{name}.log").open("ab") as log:
+            # New process group: Ctrl-C reaches the demo only, which stops each child in order.
+            proc = subprocess.Popen(cmd, start_new_session=True, stdout=log, stderr=log)
+        self.procs.append((name, proc))
+
+    def start(self) -> None:
+        self._run_once("kafka", "start")
+        self._spawn("worker", "worker")
+        self._spawn("web", "web")
+        self._wait_ready()
+        # History ends today, so no simulated event lies in the future.
+        start = date.today() - timedelta(days=self.days)
+        self._spawn(
+            "simulator", "simulate", "--children", str(self.children), "--days",
+            str(self.days), "--rate", str(self.rate), "--seed", "2026",
+            "--start", start.isoformat(),
+        )
+
+    def _run_once(self, *args: str) -> None:
+        done = subprocess.run([sys.executable, "-m", "hub.cli.main", *args], check=False)
+        if done.returncode != 0:
+            raise InfraError(f"'send-hub {' '.join(args)}' failed (exit {done.returncode})")
+
+    def _wait_ready(self) -> None:
+        settings = get_settings()
+        url = f"http://{settings.web_host}:{settings.web_port}/ready"
+        deadline = time.monotonic() + _READY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            self._check_alive()
+            try:
+                with urllib.request.urlopen(url, timeout=2) as resp:
+                    if resp.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(1.0)
+        raise InfraError(f"web service not ready at {url} after {_READY_TIMEOUT_S:.0f}s")
+
+    def _check_alive(self) -> None:
+        for name, proc in self.procs:
+            if proc.poll() is not None and name != "simulator":
+                raise InfraError(f"the {name} process exited with code {proc.returncode}")
+
+    def wait(self) -> None:
+        """Block until Ctrl-C or until a long-running child dies."""
+        while True:
+            self._check_alive()
+            time.sleep(1.0)
+
+    def stop(self) -> None:
+        for _name, proc in reversed(self.procs):
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for _name, proc in reversed(self.procs):
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        self.procs.clear()
+
+
+def _banner(token: str) -> None:
+    settings = get_settings()
+    base = f"http://{settings.web_host}:{settings.web_port}"
+    click.echo("")
+    click.secho("send-hub demo is running", bold=True)
+    click.echo(f"  caseworker UI : {base}/")
+    click.echo(f"  API docs      : {base}/docs")
+    click.echo(f"  metrics       : {base}/metrics")
+    click.echo(f"  dev token     : {token}")
+    click.echo(f"  logs          : {settings.data_dir / 'logs'}/{{worker,web,simulator}}.log")
+    click.echo(f'  try           : curl -H "Authorization: Bearer $TOKEN" {base}/api/children?...')
+    click.echo("Press Ctrl-C to stop everything.")
+
+
+def _dev_token() -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "hub.cli.main", "token", "--sub", "demo-caseworker",
+         "--org", "888", "--org-kind", "LOCAL_AUTHORITY", "--role", "EHC_COORD"],
+        capture_output=True, text=True, check=False,
+    )
+    if done.returncode != 0:
+        raise InfraError(f"could not issue a dev token: {done.stderr.strip()}")
+    return done.stdout.strip().splitlines()[-1]
+
+
+def _raise_interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def register(group: click.Group) -> None:
+    @group.command("demo")
+    @click.option("--children", default=2000, show_default=True, help="synthetic children")
+    @click.option("--days", default=730, show_default=True, help="days of history to simulate")
+    @click.option("--rate", default=50.0, show_default=True, help="events per second published")
+    @click.option("--stop-kafka/--keep-kafka", default=True, help="stop the broker on exit")
+    def demo(children: int, days: int, rate: float, stop_kafka: bool) -> None:
+        """Run everything locally: Kafka, worker, web service and simulated agencies."""
+        run = Demo(children=children, days=days, rate=rate)
+        # SIGTERM (e.g. from a service manager) stops the demo as cleanly as Ctrl-C.
+        signal.signal(signal.SIGTERM, _raise_interrupt)
+        try:
+            run.start()
+            _banner(_dev_token())
+            run.wait()
+        except KeyboardInterrupt:
+            click.echo("\nstopping send-hub demo ...")
+        finally:
+            run.stop()
+            if stop_kafka:
+                subprocess.run([sys.executable, "-m", "hub.cli.main", "kafka", "stop"], check=False)
