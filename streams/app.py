@@ -24,6 +24,7 @@ from hub.config import Settings
 from hub.timeline.entry import IdentityLink
 from streams.config import WorkerSettings
 from streams.links import LinksFollower
+from streams.output import BatchSender
 from streams.pipeline import BatchResult, Pipeline, Raw, link_message
 from streams.state import TableState
 from streams.topics import HubTopics, hub_topics
@@ -74,15 +75,13 @@ class HubWorker:
         self.follower = LinksFollower(
             settings.kafka_bootstrap, self.topics.links, self.pipeline.crosswalk, self.publish_links
         )
+        self.sender = BatchSender(settings.kafka_bootstrap)
         self.batches = 0
 
     async def publish_links(self, links: list[IdentityLink]) -> None:
         """Publish reconciliation MERGEs found by the follower (and wait for the acks)."""
-        futures = [
-            await self.app.producer.send(self.topics.links, key, value, None, None, None)
-            for key, value in (link_message(link) for link in links)
-        ]
-        await asyncio.gather(*futures)
+        messages = [link_message(link) for link in links]
+        await asyncio.gather(*await self.sender.send(self.topics.links, messages))
         metrics.IDENTITY_MERGES.inc(sum(1 for link in links if link.kind == "MERGE"))
 
     async def handle(self, events: Sequence[EventT]) -> None:
@@ -94,6 +93,9 @@ class HubWorker:
         self.state.set_batch(events)
         result = self.pipeline.process(raws, datetime.now(UTC))
         await self._produce(result)
+        if not self.ws.persist_timeline:
+            for change in result.changes.values():
+                change.timeline = {}
         self.state.write(result.changes)
         # Table writes queue in Faust's producer buffer; drain them with the batch instead
         # of letting the conductor stall (and warn) once 100 are queued.
@@ -104,15 +106,13 @@ class HubWorker:
         self.batches += 1
 
     async def _produce(self, result: BatchResult) -> None:
-        send = self.app.producer.send
         futures = []
         for topic, messages in (
             (self.topics.links, result.links),
             (self.topics.timeline, result.timeline),
             (self.topics.deadletter, result.deadletters),
         ):
-            for key, value in messages:
-                futures.append(await send(topic, key, value, None, None, None))
+            futures.extend(await self.sender.send(topic, messages))
         # Outputs must be durable before the batch's state is: see the module docstring.
         await asyncio.gather(*futures)
 
@@ -175,6 +175,11 @@ def create_app(settings: Settings, ws: WorkerSettings) -> tuple[faust.App, HubWo
     @app.task
     async def follow_links() -> None:
         await worker.follower.run()
+
+    async def stop_sender(sender: Any, *args: Any, **kwargs: Any) -> None:
+        await worker.sender.stop()
+
+    app.on_before_shutdown.connect(stop_sender)  # type: ignore[arg-type]  # mode's stub
 
     async def forget_revoked(sender: Any, *args: Any, **kwargs: Any) -> None:
         revoked: set[TP] = args[0] if args else kwargs.get("revoked", set())

@@ -24,6 +24,9 @@ class WorkerSettings(BaseSettings):
     dedupe_bucket_size: int = 1024
     dedupe_buckets: int = 64  # window = buckets x bucket size ids per partition
     timeline_cache_buckets: int = 200_000  # timeline buckets kept in memory (LRU-ish)
+    # Persist timeline buckets in the worker's table (the idempotency guard beyond the dedupe
+    # window). Off: only the dedupe window guards, readers' projections stay idempotent.
+    persist_timeline: bool = True
     app_id: str | None = None  # Faust app (consumer group) id; default "<prefix>-hub"
     log_level: str = "warn"
 
