@@ -11,7 +11,7 @@ weight in bits (probability = 2^score / (1 + 2^score)).
 from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
-from hub.identity.decision import Outcome
+from hub.identity.decision import Outcome, decide
 from hub.identity.index import CandidateIndex
 from hub.identity.model import MatchModel
 from hub.identity.normalise import prepare
@@ -42,11 +42,13 @@ def seed_index(
 ) -> CandidateIndex:  # fmt: skip
     """A child index from records: auto-linked records share a child, others start one."""
     index = CandidateIndex(model)
+    compiled = index.compiled
     for record in records:
         prep = prepare(record)
-        decision = index.match(prep, explain=False)
+        keys = index.block_keys(prep)  # once, for both the match and the add
+        decision = decide(compiled, prep, index.candidates(prep, keys), explain=False)
         child = decision.candidate_child_id if decision.is_link else None
-        index.add(child or f"B:{prep.record_id}", prep)
+        index.add(child or f"B:{prep.record_id}", prep, keys)
         progress(1)
     return index
 

@@ -126,23 +126,30 @@ def decide(
     best = _best_per_child(cm, query, candidates)
     outcome, reason, child = _choose(cm, best)
     others = [b.total for c, b in best.items() if c != child]
-    common: dict[str, Any] = {
+    fields: dict[str, Any] = {
         "outcome": outcome,
         "reason": reason,
         "model_version": cm.label,
         "prior": cm.prior,
         "runner_up_weight": max(others) if others else None,
+        "candidate_child_id": child,
+        "candidate_record_id": None,
+        "match_weight": None,
+        "probability": None,
+        "tf_adjustment": 0.0,
+        "explanation": [],
     }
-    if child is None:
-        return MatchDecision.model_construct(**common)
-    chosen = best[child]
-    total, tf_total, terms = _explained(cm, query, chosen) if explain else (chosen.total, 0.0, [])
-    return MatchDecision.model_construct(
-        **common,
-        candidate_child_id=child,
-        candidate_record_id=chosen.prep.record_id,
-        match_weight=total,
-        probability=probability(total),
-        tf_adjustment=tf_total,
-        explanation=terms,
-    )
+    if child is not None:
+        chosen = best[child]
+        total, tf_total, terms = (
+            _explained(cm, query, chosen) if explain else (chosen.total, 0.0, [])
+        )
+        fields |= {
+            "candidate_record_id": chosen.prep.record_id,
+            "match_weight": total,
+            "probability": probability(total),
+            "tf_adjustment": tf_total,
+            "explanation": terms,
+        }
+    # Every field given: model_construct then skips default handling (it deep-copies).
+    return MatchDecision.model_construct(**fields)

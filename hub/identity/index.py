@@ -8,60 +8,14 @@ source records; ``add``, ``remove`` and ``reassign`` keep the blocks in step, wh
 is what merge and unmerge need.
 """
 
-from collections.abc import Callable, Hashable, Iterator
-
+from hub.identity.blocking import Blocker
 from hub.identity.decision import Candidate, MatchDecision, decide
 from hub.identity.model import MatchModel, default_model
 from hub.identity.normalise import Prepared, prepare
 from hub.identity.records import PersonRecord
 from hub.identity.scoring import CompiledModel, compile_model
 
-__all__ = ["BLOCK_KEYS", "CandidateIndex", "block_keys", "match"]
-
-KeyFn = Callable[[Prepared], Hashable | None]
-
-
-def _dob_unordered(p: Prepared) -> Hashable | None:
-    # Day and month sorted, so a day/month swap lands in the same block.
-    d = p.dob
-    return None if d is None else (d[0], min(d[1], d[2]), max(d[1], d[2]))
-
-
-BLOCK_KEYS: dict[str, KeyFn] = {
-    "nhs_number": lambda p: p.nhs,
-    "upn": lambda p: p.upn,
-    "dob": lambda p: p.dob,
-    "dob_unordered": _dob_unordered,
-    "birth_year": lambda p: p.dob[0] if p.dob else None,
-    # Two of the three parts: a slip in the third still meets in one of these blocks.
-    "birth_year_month": lambda p: p.dob[:2] if p.dob else None,
-    "birth_year_day": lambda p: (p.dob[0], p.dob[2]) if p.dob else None,
-    "birth_month_day": lambda p: p.dob[1:] if p.dob else None,
-    "given_soundex": lambda p: p.given.soundex if p.given else None,
-    "given_formal_soundex": lambda p: p.given.canon_soundex if p.given else None,
-    "family_soundex": lambda p: p.family.soundex if p.family else None,
-    "given_metaphone": lambda p: p.given.metaphone if p.given else None,
-    "family_metaphone": lambda p: p.family.metaphone if p.family else None,
-    "given_initial": lambda p: p.given.initial if p.given else None,
-    "family_initial": lambda p: p.family.initial if p.family else None,
-    "postcode": lambda p: p.postcode.full if p.postcode else None,
-    "postcode_sector": lambda p: p.postcode.sector if p.postcode else None,
-    "postcode_district": lambda p: p.postcode.district if p.postcode else None,
-}
-
-
-def _compile_rules(model: MatchModel) -> tuple[tuple[int, tuple[KeyFn, ...]], ...]:
-    return tuple(
-        (n, tuple(BLOCK_KEYS[k] for k in rule.keys)) for n, rule in enumerate(model.blocking)
-    )
-
-
-def block_keys(rules: tuple[tuple[int, tuple[KeyFn, ...]], ...], p: Prepared) -> Iterator[int]:
-    """The block keys of a prepared record, one per rule whose values are all present."""
-    for n, fns in rules:
-        values = [fn(p) for fn in fns]
-        if None not in values:
-            yield hash((n, *values))
+__all__ = ["CandidateIndex", "match"]
 
 
 def _put(table: dict, key: object, slot: int) -> None:
@@ -98,7 +52,7 @@ class CandidateIndex:
     def __init__(self, model: MatchModel | None = None) -> None:
         self.model = model or default_model()
         self.compiled: CompiledModel = compile_model(self.model)
-        self._rules = _compile_rules(self.model)
+        self._blocker = Blocker(self.model)
         self._blocks: dict[int, int | list[int]] = {}
         self._records: list[Prepared | None] = []
         self._child: list[str | None] = []
@@ -113,7 +67,13 @@ class CandidateIndex:
     def child_count(self) -> int:
         return len(self._children)
 
-    def add(self, child_id: str, record: PersonRecord | Prepared) -> None:
+    def block_keys(self, prep: Prepared) -> list[int]:
+        """The record's block keys (pass them to ``add``/``candidates`` to compute once)."""
+        return self._blocker.keys(prep)
+
+    def add(
+        self, child_id: str, record: PersonRecord | Prepared, keys: list[int] | None = None
+    ) -> None:
         """File a record under a child (replacing any earlier version of that record)."""
         prep = record if isinstance(record, Prepared) else prepare(record)
         self.remove(prep.record_id)
@@ -126,7 +86,7 @@ class CandidateIndex:
             self._child[slot] = child_id
         self._slot[prep.record_id] = slot
         _put(self._children, child_id, slot)
-        for key in block_keys(self._rules, prep):
+        for key in self._blocker.keys(prep) if keys is None else keys:
             _put(self._blocks, key, slot)
 
     def remove(self, record_id: str) -> bool:
@@ -136,7 +96,7 @@ class CandidateIndex:
             return False
         prep, child = self._records[slot], self._child[slot]
         assert prep is not None and child is not None
-        for key in block_keys(self._rules, prep):
+        for key in self._blocker.keys(prep):
             _drop(self._blocks, key, slot)
         _drop(self._children, child, slot)
         self._records[slot] = None
@@ -161,11 +121,11 @@ class CandidateIndex:
         slots = _slots(self._children.get(child_id))
         return sorted(p.record_id for s in slots if (p := self._records[s]) is not None)
 
-    def candidates(self, query: Prepared) -> list[Candidate]:
+    def candidates(self, query: Prepared, keys: list[int] | None = None) -> list[Candidate]:
         """Every indexed record sharing at least one block with the query."""
         seen: set[int] = set()
         blocks = self._blocks
-        for key in block_keys(self._rules, query):
+        for key in self._blocker.keys(query) if keys is None else keys:
             held = blocks.get(key)
             if held is None:
                 continue

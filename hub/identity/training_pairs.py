@@ -10,8 +10,8 @@ from collections import Counter
 from collections.abc import Hashable, Sequence
 from itertools import combinations
 
+from hub.identity.blocking import BLOCK_KEYS
 from hub.identity.compare import NULL, CompiledComparison, level_of
-from hub.identity.index import BLOCK_KEYS
 from hub.identity.model import BlockingRule
 from hub.identity.normalise import Prepared
 
