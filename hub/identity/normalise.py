@@ -108,8 +108,17 @@ class Prepared:
         self.vals = (self.given, self.family, self.dob, self.sex, self.postcode, self.nhs, self.upn)
 
 
+_NHS_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2, 1)
+
+
 @lru_cache(maxsize=65_536)  # a child's identifiers repeat on every event about them
 def _nhs(raw: str) -> str | None:
+    # Fast path for the usual form (ten digits, maybe spaced); same rule as
+    # hub.identifiers (weights 10..1 over all ten digits, total divisible by 11).
+    digits = raw.replace(" ", "")
+    if len(digits) == 10 and digits.isascii() and digits.isdigit():
+        total = sum(w * (ord(c) - 48) for w, c in zip(_NHS_WEIGHTS, digits, strict=True))
+        return digits if total % 11 == 0 else None
     return normalise_nhs_number(raw)
 
 

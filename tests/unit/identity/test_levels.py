@@ -166,3 +166,20 @@ def test_names_are_folded_once(raw: str, folded: str) -> None:
     from hub.identity.normalise import fold
 
     assert fold(raw) == folded
+
+
+def test_nhs_fast_path_agrees_with_hub_identifiers() -> None:
+    import random
+
+    from hub.identifiers import normalise_nhs_number
+    from hub.identity.normalise import _nhs
+
+    rng = random.Random(4)
+    samples = ["943 476 5919", "9434765919", "943-476-5919", " 9434765919 ", "94347659l9"]
+    samples += [f"{rng.randrange(10**10):010d}" for _ in range(20_000)]
+    samples += [
+        f"{rng.randrange(10**9):09d}",
+        "".join(chr(0xFF10 + d) for d in range(10)),
+    ]  # full-width digits
+    for raw in samples:
+        assert _nhs(raw) == normalise_nhs_number(raw), raw
