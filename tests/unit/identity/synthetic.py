@@ -18,7 +18,7 @@ from faker.providers.person.en_IE import Provider as IE
 from faker.providers.person.en_US import Provider as US
 
 from hub.identifiers import make_nhs_number, make_upn
-from hub.identity.nicknames import load_nicknames
+from hub.identity.nicknames import load_nicknames, related
 from hub.identity.records import PersonRecord
 
 __all__ = ["SOURCES", "Source", "TrueChild", "make_children", "make_records", "records_for"]
@@ -126,11 +126,13 @@ def _nhs(index: int) -> str:
     raise AssertionError("unreachable: some check digit in any 11 consecutive is valid")
 
 
-def _given(rng: random.Random, sex: str, avoid: str = "") -> str:
+def _given(rng: random.Random, sex: str, avoid: list[str] | None = None) -> str:
+    """A given name; siblings get different names (not even nickname-related ones)."""
     names, cum = _GIVEN_POOL[sex]
+    taken = {n.upper() for n in avoid or []}
     while True:
         name = rng.choices(names, cum_weights=cum)[0]
-        if name != avoid:
+        if name.upper() not in taken and not any(related(name.upper(), t) for t in taken):
             return name
 
 
@@ -148,7 +150,7 @@ def _household(rng: random.Random, start: int, today: date) -> list[TrueChild]:
         kid = TrueChild(
             f"T{i:07d}",
             sex,
-            _given(rng, sex),
+            _given(rng, sex, avoid=[k.given for k in out]),
             family,
             dob,
             _nhs(i),
@@ -170,7 +172,7 @@ def _upn(index: int, dob: date, temporary: bool = False) -> str:
 
 def _twin(rng: random.Random, kid: TrueChild, i: int) -> TrueChild:
     sex = kid.sex if rng.random() < 0.5 else ("M" if kid.sex == "F" else "F")
-    given = _given(rng, sex, avoid=kid.given)
+    given = _given(rng, sex, avoid=[kid.given])
     return replace(
         kid, child_id=f"T{i:07d}", sex=sex, given=given, nhs=_nhs(i), upn=_upn(i, kid.dob),
         twin_of=kid.child_id,
