@@ -50,11 +50,12 @@ def _name_level(levels: Levels, a: NameParts, b: NameParts) -> int:  # noqa: C90
         elif code == 2:
             if a.groups and not a.groups.isdisjoint(b.groups):
                 return i
-        elif code == 4:
-            if a.metaphone and a.metaphone == b.metaphone:
-                return i
-        elif code == 5:
-            if a.soundex == b.soundex:
+        elif code in (4, 5):
+            if (
+                (a.metaphone and a.metaphone == b.metaphone)
+                if code == 4
+                else a.soundex == b.soundex
+            ):
                 return i
         elif code == 6:
             if (len(a.key) == 1 or len(b.key) == 1) and a.initial == b.initial:

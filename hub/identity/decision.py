@@ -133,23 +133,28 @@ def decide(
         "prior": cm.prior,
         "runner_up_weight": max(others) if others else None,
         "candidate_child_id": child,
+    }
+    fields |= _candidate_fields(cm, query, best[child], explain) if child else _no_candidate()
+    # Every field given: model_construct then skips default handling (it deep-copies).
+    return MatchDecision.model_construct(**fields)
+
+
+def _no_candidate() -> dict[str, Any]:
+    return {
         "candidate_record_id": None,
         "match_weight": None,
         "probability": None,
         "tf_adjustment": 0.0,
         "explanation": [],
     }
-    if child is not None:
-        chosen = best[child]
-        total, tf_total, terms = (
-            _explained(cm, query, chosen) if explain else (chosen.total, 0.0, [])
-        )
-        fields |= {
-            "candidate_record_id": chosen.prep.record_id,
-            "match_weight": total,
-            "probability": probability(total),
-            "tf_adjustment": tf_total,
-            "explanation": terms,
-        }
-    # Every field given: model_construct then skips default handling (it deep-copies).
-    return MatchDecision.model_construct(**fields)
+
+
+def _candidate_fields(cm: CompiledModel, query: Prepared, chosen: _Best, explain: bool) -> dict:
+    total, tf_total, terms = _explained(cm, query, chosen) if explain else (chosen.total, 0.0, [])
+    return {
+        "candidate_record_id": chosen.prep.record_id,
+        "match_weight": total,
+        "probability": probability(total),
+        "tf_adjustment": tf_total,
+        "explanation": terms,
+    }

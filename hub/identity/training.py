@@ -135,12 +135,20 @@ def train(
     sessions = _sessions(preps, base, comps, u, rng, say)
     means = [_mean_m(sessions, k) for k in range(len(comps))]
     m = [row or [lv.m for lv in comps[k].spec.levels] for k, row in enumerate(means)]
-    prior = _prior(sessions, m, preps, comps, base.prior)
-    info = TrainingInfo(
-        records=len(preps), u_pairs_sampled=u_pairs,
+    fields = {
+        "version": version,
+        "prior": _prior(sessions, m, preps, comps, base.prior),
+        "term_frequencies": tf,
+        "training": _info(base, len(preps), u_pairs),
+        "comparisons": [_updated(c.spec, means[k], u[k]) for k, c in enumerate(comps)],
+    }
+    return MatchModel.model_validate(base.model_dump() | fields)
+
+
+def _info(base: MatchModel, records: int, u_pairs: int) -> TrainingInfo:
+    return TrainingInfo(
+        records=records,
+        u_pairs_sampled=u_pairs,
         em_sessions=[r.name for r in base.em_blocking],
         notes="unsupervised: u from random pairs, m by EM on blocked pairs; no labels",
-    )  # fmt: skip
-    comparisons = [_updated(c.spec, means[k], u[k]) for k, c in enumerate(comps)]
-    fields = {"version": version, "prior": prior, "term_frequencies": tf, "training": info}
-    return MatchModel.model_validate(base.model_dump() | fields | {"comparisons": comparisons})
+    )
