@@ -11,64 +11,19 @@ Everything is driven by one seeded ``random.Random``.
 import random
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from itertools import accumulate
-
-from faker.providers.person.en_GB import Provider as GB
-from faker.providers.person.en_IE import Provider as IE
-from faker.providers.person.en_US import Provider as US
 
 from hub.identifiers import make_nhs_number, make_upn
 from hub.identity.nicknames import load_nicknames, related
 from hub.identity.records import PersonRecord
+from tests.unit.identity.synthetic_names import (
+    DISTRICTS,
+    GIVEN_POOL,
+    INWARD,
+    STREETS,
+    SURNAME_POOL,
+)
 
 __all__ = ["SOURCES", "Source", "TrueChild", "make_children", "make_records", "records_for"]
-
-_GIVEN = {
-    "F": "Olivia Amelia Isla Ava Mia Ivy Lily Isabella Rosie Sophia Grace Freya Evie Poppy Ella "
-    "Emily Chloe Jessica Ruby Charlotte Sophie Hannah Lucy Holly Megan Katie Lauren Eleanor "
-    "Elizabeth Florence Matilda Amber Phoebe Harriet Maisie Aisha Zara Maryam Niamh Erin Layla "
-    "Daisy Willow Esme Imogen Abigail Madison Rebecca Victoria Katherine Samantha Georgia "
-    "Bethany Molly Alice Scarlett Zoë Chloé Renée Zuzanna Amelie Leah Caitlin Kayleigh",
-    "M": "Oliver George Harry Noah Jack Leo Arthur Muhammad Oscar Charlie Jacob Thomas Alfie "
-    "Freddie Theo Archie Joshua James William Henry Samuel Daniel Benjamin Max Lewis Joseph "
-    "Ethan Dylan Mason Logan Tyler Kai Riley Harvey Finley Reuben Ryan Callum Connor Liam Aaron "
-    "Adam Ali Yusuf Ibrahim Alexander Edward Frederick Alfred Matthew Nathaniel Christopher "
-    "Robert Michael Zachary Theodore José Łukasz Jakub Sean Aidan Mohammed Oskar",
-}
-_EXTRA_SURNAMES = "Khan Patel Ahmed Hussain Begum Ali Shah Akhtar Iqbal Mahmood Nowak Kowalski "
-_EXTRA_SURNAMES += "Wiśniewski O'Brien O'Neill McDonald Nguyen Öztürk Müller"
-_AREAS = {"PR": (1, 2, 3, 4, 5, 6, 7, 25, 26), "BB": (1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12)}
-_AREAS |= {"FY": tuple(range(1, 9)), "LA": tuple(range(1, 6)), "L": (39, 40), "WN": (8,)}
-_DISTRICTS = [f"{area}{n}" for area, numbers in _AREAS.items() for n in numbers]
-_INWARD = "ABDEFGHJLNPQRSTUWXYZ"
-_STREETS = [f"{n} {s}" for n in GB.last_names for s in ("Road", "Street", "Lane", "Close")]
-
-
-def _zipf(names: list[str], s: float = 0.5) -> tuple[list[str], list[float]]:
-    return names, list(accumulate(1 / (r + 1) ** s for r in range(len(names))))
-
-
-_GIVEN_POOL = {
-    sex: _zipf(
-        _GIVEN[sex].split() + list(GB.first_names_male if sex == "M" else GB.first_names_female)
-    )
-    for sex in ("F", "M")
-}
-
-
-def _surname_weights() -> dict[str, float]:
-    # en-GB weights are ONS percentages (Smith 1.15); the tail is spread thinner.
-    weights = dict(GB.last_names)
-    for name in _EXTRA_SURNAMES.split():
-        weights.setdefault(name, 0.3)
-    for name, share in US.last_names.items():
-        weights.setdefault(name, share * 20)
-    for name in IE.last_names:
-        weights.setdefault(name, 0.01)
-    return weights
-
-
-_SURNAME_POOL = (list(_surname_weights()), list(accumulate(_surname_weights().values())))
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +68,8 @@ SOURCES = (
 
 
 def _postcode(rng: random.Random) -> str:
-    inward = f"{rng.randint(1, 9)}{rng.choice(_INWARD)}{rng.choice(_INWARD)}"
-    return f"{rng.choice(_DISTRICTS)} {inward}"
+    inward = f"{rng.randint(1, 9)}{rng.choice(INWARD)}{rng.choice(INWARD)}"
+    return f"{rng.choice(DISTRICTS)} {inward}"
 
 
 def _nhs(index: int) -> str:
@@ -128,7 +83,7 @@ def _nhs(index: int) -> str:
 
 def _given(rng: random.Random, sex: str, avoid: list[str] | None = None) -> str:
     """A given name; siblings get different names (not even nickname-related ones)."""
-    names, cum = _GIVEN_POOL[sex]
+    names, cum = GIVEN_POOL[sex]
     taken = {n.upper() for n in avoid or []}
     while True:
         name = rng.choices(names, cum_weights=cum)[0]
@@ -137,10 +92,10 @@ def _given(rng: random.Random, sex: str, avoid: list[str] | None = None) -> str:
 
 
 def _household(rng: random.Random, start: int, today: date) -> list[TrueChild]:
-    family = rng.choices(_SURNAME_POOL[0], cum_weights=_SURNAME_POOL[1])[0]
+    family = rng.choices(SURNAME_POOL[0], cum_weights=SURNAME_POOL[1])[0]
     if rng.random() < 0.04:
-        family += "-" + rng.choices(_SURNAME_POOL[0], cum_weights=_SURNAME_POOL[1])[0]
-    postcode, address = _postcode(rng), f"{rng.randint(1, 200)} {rng.choice(_STREETS)}"
+        family += "-" + rng.choices(SURNAME_POOL[0], cum_weights=SURNAME_POOL[1])[0]
+    postcode, address = _postcode(rng), f"{rng.randint(1, 200)} {rng.choice(STREETS)}"
     out: list[TrueChild] = []
     for n in range(rng.choice((1, 1, 1, 2, 2, 3))):
         dob = today - timedelta(days=rng.randrange(365, 19 * 365))
@@ -228,7 +183,7 @@ def _given_as_recorded(rng: random.Random, child: TrueChild, src: Source) -> str
 def _family_as_recorded(rng: random.Random, child: TrueChild, src: Source) -> str:
     family = child.family
     if rng.random() < src.surname_change:
-        new = rng.choices(_SURNAME_POOL[0], cum_weights=_SURNAME_POOL[1])[0]
+        new = rng.choices(SURNAME_POOL[0], cum_weights=SURNAME_POOL[1])[0]
         family = new if rng.random() < 0.6 else f"{family}-{new}"
     if rng.random() < src.typo:
         family = _typo(rng, family)
@@ -270,9 +225,9 @@ def _home_as_recorded(
     if rng.random() < src.missing:
         return None, None
     if rng.random() < src.moved:
-        district = child.postcode.split()[0] if rng.random() < 0.5 else rng.choice(_DISTRICTS)
-        inward = f"{rng.randint(1, 9)}{rng.choice(_INWARD)}{rng.choice(_INWARD)}"
-        return f"{district} {inward}", f"{rng.randint(1, 200)} {rng.choice(_STREETS)}"
+        district = child.postcode.split()[0] if rng.random() < 0.5 else rng.choice(DISTRICTS)
+        inward = f"{rng.randint(1, 9)}{rng.choice(INWARD)}{rng.choice(INWARD)}"
+        return f"{district} {inward}", f"{rng.randint(1, 200)} {rng.choice(STREETS)}"
     return child.postcode, child.address
 
 
