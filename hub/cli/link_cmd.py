@@ -124,7 +124,17 @@ def _train(files: list[Path], out: Path, model_path: Path | None, rejects_path: 
 @click.option("--quiet", "-q", is_flag=True, help="no progress bar")
 def link(files: tuple[Path, ...], out: Path, model_path: Path | None, rejects_path: Path | None,
          version: str | None, seed: int, quiet: bool) -> None:  # fmt: skip
-    """Bulk-link A.csv to B.csv, or train a model: `send-hub link train FILE... --out MODEL`."""
+    """Bulk-link two record files, or train a matching model.
+
+    \b
+    send-hub link A.csv B.csv --out links.csv [--model FILE]
+    send-hub link train FILE... --out MODEL [--model BASE]
+
+    Input columns: record_id,given_name,family_name,date_of_birth,sex,postcode,
+    address,nhs_number,upn,local_id (date_of_birth as YYYY-MM-DD). Output columns:
+    record_id_a,record_id_b,score,decision; decision is match or review, score the
+    match weight in bits. Rejected rows go to the rejects file (exit status 1).
+    """
     if str(files[0]) == "train":
         _train(list(files[1:]), out, model_path, rejects_path, version, seed, quiet)
     else:
