@@ -9,6 +9,7 @@ its outputs and state are both durable. Nothing is lost and no timeline holds an
 """
 
 import asyncio
+import gc
 import logging
 import time
 from collections.abc import Sequence
@@ -104,6 +105,8 @@ class HubWorker:
         self.pipeline.trim(self.ws.timeline_cache_buckets)
         self._observe(result, started)
         self.batches += 1
+        if self.batches % 200 == 1:
+            gc.freeze()  # long-lived state so far: out of the collector's way
 
     async def _produce(self, result: BatchResult) -> None:
         futures = []
