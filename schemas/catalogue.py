@@ -29,6 +29,7 @@ __all__ = [
     "DEADLETTER",
     "EVENT",
     "IDENTITY_LINK",
+    "IDENTITY_REVIEW",
     "IDENTITY_REVIEW_DECISION",
     "PIPELINE_SUBJECTS",
     "SUBJECTS",
@@ -53,8 +54,9 @@ SUBJECTS = (EVENT, CONSENT_RECORD, IDENTITY_REVIEW_DECISION)
 # Records the stream pipeline writes; their models live in hub.timeline and hub.intake.
 TIMELINE_ENTRY = "timeline_entry"
 IDENTITY_LINK = "identity_link"
+IDENTITY_REVIEW = "identity_review"
 DEADLETTER = "deadletter"
-PIPELINE_SUBJECTS = (TIMELINE_ENTRY, IDENTITY_LINK, DEADLETTER)
+PIPELINE_SUBJECTS = (TIMELINE_ENTRY, IDENTITY_LINK, IDENTITY_REVIEW, DEADLETTER)
 ALL_SUBJECTS = SUBJECTS + PIPELINE_SUBJECTS
 
 _VERSION_FILE = re.compile(r"^v([1-9][0-9]*)\.avsc$")

@@ -43,6 +43,7 @@ from fastavro.read import SchemaResolutionError
 from pydantic import BaseModel, ValidationError
 
 from hub.errors import DecodeError, SchemaError, ValidationFailed
+from hub.identity.review import ReviewItem
 from hub.intake.deadletter import DeadLetter
 from hub.models import ConsentRecord, Event, IdentityReviewDecision
 from hub.timeline.entry import AVRO_CONTEXT, IdentityLink, TimelineEntry
@@ -51,6 +52,7 @@ from schemas.catalogue import (
     DEADLETTER,
     EVENT,
     IDENTITY_LINK,
+    IDENTITY_REVIEW,
     IDENTITY_REVIEW_DECISION,
     TIMELINE_ENTRY,
     Catalogue,
@@ -91,6 +93,7 @@ MODELS: dict[str, type[BaseModel]] = {
     IDENTITY_REVIEW_DECISION: IdentityReviewDecision,
     TIMELINE_ENTRY: TimelineEntry,
     IDENTITY_LINK: IdentityLink,
+    IDENTITY_REVIEW: ReviewItem,
     DEADLETTER: DeadLetter,
 }
 _SUBJECT_OF_MODEL = {model: subject for subject, model in MODELS.items()}

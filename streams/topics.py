@@ -23,6 +23,8 @@ class HubTopics:
     timeline: str
     links: str
     deadletter: str
+    review: str = ""
+    decisions: str = ""
 
     def agency_of(self, topic: str) -> str:
         return self.ingest.get(topic, "UNKNOWN")
@@ -35,4 +37,6 @@ def hub_topics(settings: Settings) -> HubTopics:
         timeline=settings.topic("timeline"),
         links=settings.topic("identity.links"),
         deadletter=settings.topic("deadletter"),
+        review=settings.topic("identity.review"),
+        decisions=settings.topic("identity.decisions"),
     )

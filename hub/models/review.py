@@ -18,6 +18,7 @@ class LinkDecision(StrEnum):
 
     LINK = "LINK"
     NOT_A_MATCH = "NOT_A_MATCH"
+    UNMERGE = "UNMERGE"  # split ``records`` off ``child_id`` onto a new child
 
 
 class RecordRef(AvroModel):

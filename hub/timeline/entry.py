@@ -22,14 +22,18 @@ from pydantic import (
 )
 
 from hub.models import AvroModel, Event, UtcMillis
+from hub.timeline.match import ExplanationItem, MatchExplanation, PersonSnapshot
 
 __all__ = [
     "AVRO_CONTEXT",
     "EntryFlag",
+    "ExplanationItem",
     "IdentityLink",
     "LinkKind",
+    "MatchExplanation",
     "MatchInfo",
     "MatchOutcome",
+    "PersonSnapshot",
     "Provenance",
     "TimelineEntry",
 ]
@@ -58,6 +62,7 @@ class MatchInfo(AvroModel):
     rule: str  # e.g. "source_person", "nhs_number", "upn", "score", "new"
     score: float | None = None
     model_version: str | None = None
+    explanation: MatchExplanation | None = None  # on LINK_SCORE and REVIEW decisions
 
 
 class Provenance(AvroModel):
@@ -112,6 +117,7 @@ class IdentityLink(AvroModel):
 
     Keys: ``src:<agency_kind>:<org_code>:<system>:<source_person_id>``, ``nhs:<10 digits>``,
     ``upn:<13 chars>``, and for MERGE ``child:<loser id>`` with ``merged_into`` = survivor.
+    UNMERGE re-ties a ``src:``/``nhs:``/``upn:`` key to ``child_id`` (split off its old child).
     """
 
     key: str
@@ -120,3 +126,4 @@ class IdentityLink(AvroModel):
     merged_into: str | None = None
     match: MatchInfo
     at: UtcMillis
+    person: PersonSnapshot | None = None  # on src: links, to rebuild the candidate index
