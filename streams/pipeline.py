@@ -9,6 +9,11 @@ counted and dead-lettered, never raised.
 State (all per source partition except the crosswalk): a dedupe window and timeline buckets
 keyed ``<partition>|<child>|<YYYY-MM>`` (a partition owns its buckets, so a rebalance moves
 them with the partition). Persisted state is loaded lazily through `StateLoader`.
+
+With a `ReviewMatcher` the identity step also raises review items (``reviews``) and puts the
+record's `PersonSnapshot` on its ``src:`` link. An unmerge schedules timeline moves
+(`Pipeline.schedule_move`); they are applied when the partition is next in a batch, because
+the tables can only be written while one of that partition's events is current.
 """
 
 from collections import Counter
@@ -19,7 +24,7 @@ from typing import Any, NamedTuple, Protocol
 
 from hub.errors import DecodeError
 from hub.identity.crosswalk import Crosswalk
-from hub.identity.resolve import Matcher, resolve
+from hub.identity.resolve import Matcher, Resolution, resolve
 from hub.intake.deadletter import dead_letter_id
 from hub.intake.dedupe import DedupeWindow
 from hub.intake.validate import DEFAULT_POLICY, Accepted, IntakePolicy, Rejected, validate
@@ -27,7 +32,8 @@ from hub.timeline.entry import AVRO_CONTEXT, IdentityLink, MatchInfo
 from hub.timeline.state import TimelineItem, TimelineState, bucket_key
 from hub.timeline.summary import summarise
 from schemas.catalogue import DEADLETTER, EVENT, IDENTITY_LINK, TIMELINE_ENTRY
-from schemas.serde import Serde, default_serde
+from schemas.serde import Serde, default_serde, encode_model
+from streams.identity import ReviewMatcher
 from streams.topics import HubTopics
 
 __all__ = ["BatchResult", "Pipeline", "Raw", "StateLoader", "link_message"]
@@ -68,6 +74,7 @@ class BatchResult:
     timeline: list[tuple[bytes, bytes]] = field(default_factory=list)
     links: list[tuple[bytes, bytes]] = field(default_factory=list)
     deadletters: list[tuple[bytes, bytes]] = field(default_factory=list)
+    reviews: list[tuple[bytes, bytes]] = field(default_factory=list)
     entry_timestamps_ms: list[int] = field(default_factory=list)
     changes: dict[int, PartitionChanges] = field(default_factory=dict)
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
@@ -85,10 +92,15 @@ def _ms(value: datetime) -> int:
 
 
 def _match_record(match: MatchInfo) -> dict[str, Any]:
+    explanation = match.explanation
     return {
         "outcome": match.outcome, "rule": match.rule, "score": match.score,
         "model_version": match.model_version,
+        "explanation": None if explanation is None else explanation.model_dump(),
     }  # fmt: skip
+
+
+Move = tuple[str, int, str, str]  # (old child, occurred ms, entry id, new child)
 
 
 class Pipeline:
@@ -112,6 +124,18 @@ class Pipeline:
         self._window_shape = (dedupe_bucket_size, dedupe_buckets)
         self.windows: dict[int, DedupeWindow] = {}
         self.timelines: dict[int, TimelineState] = {}
+        self.pending_moves: dict[int, list[Move]] = {}
+
+    def schedule_move(self, partition: int, move: Move) -> None:
+        """Move an entry between children in ``partition``'s state at its next batch."""
+        self.pending_moves.setdefault(partition, []).append(move)
+
+    def _apply_moves(self, partitions: set[int]) -> None:
+        for partition in partitions & set(self.pending_moves):
+            for old, occurred_ms, entry_id, new in self.pending_moves.pop(partition):
+                self._ensure_bucket(partition, old, occurred_ms)
+                self._ensure_bucket(partition, new, occurred_ms)
+                self.timeline(partition).move({entry_id}, [old], new)
 
     def window(self, partition: int) -> DedupeWindow:
         window = self.windows.get(partition)
@@ -131,6 +155,8 @@ class Pipeline:
     def process(self, records: Sequence[Raw], now: datetime) -> BatchResult:
         """Run one batch; never raises for a bad message."""
         out = BatchResult()
+        if self.pending_moves:
+            self._apply_moves({raw.partition for raw in records})
         for raw in records:
             out.last_offsets[(raw.topic, raw.partition)] = raw.offset
             self._one(raw, now, out)
@@ -170,7 +196,7 @@ class Pipeline:
             return
         _, res = resolve(self.crosswalk, event, ok.keys, now, self.matcher)
         out.counts[("match", res.match.outcome)] += 1
-        for link in res.links:
+        for link in self._identity_outputs(event, res, now, out):
             out.links.append(link_message(link, self.serde))
             if link.kind == "MERGE":
                 out.counts[("merge", "")] += 1
@@ -186,14 +212,35 @@ class Pipeline:
         out.entry_timestamps_ms.append(raw.timestamp_ms or 0)
         out.counts[("entry", kind)] += 1
 
-    def _add_to_timeline(self, partition: int, child_id: str, item: TimelineItem) -> bool:
+    def _identity_outputs(
+        self, event: Any, res: Resolution, now: datetime, out: BatchResult
+    ) -> list[IdentityLink]:
+        """The links to publish (``src:`` ones with the record's snapshot); review items."""
+        matcher = self.matcher
+        if not isinstance(matcher, ReviewMatcher):
+            return list(res.links)
+        item = matcher.review_for(event, res, now)
+        if item is not None:
+            out.reviews.append((item.review_id.encode(), encode_model(item)))
+            out.counts[("review", "")] += 1
+        people = matcher.people
+        return [
+            link.model_copy(update={"person": people.get(link.key)})
+            if link.key.startswith("src:") else link
+            for link in res.links
+        ]  # fmt: skip
+
+    def _ensure_bucket(self, partition: int, child_id: str, occurred_ms: int) -> None:
         state = self.timeline(partition)
-        key = bucket_key(child_id, item.occurred_ms)
+        key = bucket_key(child_id, occurred_ms)
         if key not in state.buckets:
             stored = self.loader.timeline_bucket(partition, key)
             if stored:
                 state.load(key, stored)
-        return state.add(child_id, item)
+
+    def _add_to_timeline(self, partition: int, child_id: str, item: TimelineItem) -> bool:
+        self._ensure_bucket(partition, child_id, item.occurred_ms)
+        return self.timeline(partition).add(child_id, item)
 
     def _entry(
         self, raw: Raw, event: Any, child_id: str, match: MatchInfo, flags: list[str], now: datetime

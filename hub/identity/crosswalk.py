@@ -10,10 +10,13 @@ other workers'. When a link read back disagrees with what is known (two workers 
 children for one person), `Crosswalk.apply` unions them and returns the MERGE link to publish,
 so the reconciliation is itself on the topic and a restart from the compacted topic rebuilds
 the same groups. A child never holds two different NHS numbers: such a union is refused.
+
+An unmerge (`Crosswalk.split`, or an UNMERGE link read back) re-ties keys to a new child;
+the old children stay merged, only the moved keys leave the group.
 """
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from hub.timeline.entry import IdentityLink, MatchInfo
@@ -108,8 +111,32 @@ class Crosswalk:
         if known is None:
             self.link(link.key, link.child_id)
             return []
+        if link.kind == "UNMERGE":
+            self.split([link.key], link.child_id)
+            return []
         done = self.union(known, link.child_id)
         return [] if done is None else [merge_link(*done, at=link.at)]
+
+    def split(self, keys: Iterable[str], new_child: str) -> list[str]:
+        """Re-tie ``keys`` to ``new_child`` (an unmerge); returns the keys that moved."""
+        moved = []
+        target = self.root(new_child)
+        for key in keys:
+            old = self.lookup(key)
+            if old == target:
+                continue
+            self._child[key] = new_child
+            if key.startswith("nhs:"):
+                if old is not None and self._nhs.get(old) == key[4:]:
+                    del self._nhs[old]
+                self._nhs[target] = key[4:]
+            moved.append(key)
+        return moved
+
+    def members(self, child_id: str) -> set[str]:
+        """Every child id whose survivor is ``child_id``'s survivor (itself included)."""
+        root = self.root(child_id)
+        return {root} | {c for c in list(self._parent) if self.root(c) == root}
 
     def groups(self) -> dict[str, set[str]]:
         """Surviving child -> every key linked to it (for tests and audits)."""

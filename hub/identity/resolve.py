@@ -6,7 +6,11 @@ children, the children are one child and are merged (survivor = smallest id) —
 different NHS numbers, which is never auto-linked: the entry keeps the source person's child
 and is flagged ``IDENTIFIER_CONFLICT``. When nothing is known, an optional probabilistic
 `Matcher` (issue 5) is asked; otherwise a new child is created with a deterministic id
-(uuid5 of its first source key), so a replay recreates the same ids.
+(uuid5 of its first source key), so a replay recreates the same ids. A subject reached only
+through a shared NHS number or UPN (its source key is new) is also shown to the matcher: when
+it answers REVIEW (the same identifier with clearly different demographics) the subject gets
+a provisional child and a review instead of a silent merge, flagged ``IDENTIFIER_CONFLICT``.
+A REVIEW or LINK_SCORE proposal is returned on the `Resolution` for the caller to publish.
 
 Shape: ``resolve(crosswalk, event, keys, now, matcher) -> (crosswalk, Resolution)``; the
 crosswalk is updated in place (it is large) and returned for the pure-core signature.
@@ -19,7 +23,7 @@ from typing import Any, Literal, Protocol
 
 from hub.identity.crosswalk import Crosswalk, child_id_for, merge_link
 from hub.intake.validate import SubjectKeys
-from hub.timeline.entry import EntryFlag, IdentityLink, MatchInfo
+from hub.timeline.entry import EntryFlag, IdentityLink, MatchExplanation, MatchInfo
 
 __all__ = ["MatchProposal", "Matcher", "Resolution", "resolve"]
 
@@ -38,6 +42,8 @@ class MatchProposal:
     child_id: str | None
     score: float | None
     model_version: str | None
+    explanation: MatchExplanation | None = None
+    candidate_record_id: str | None = None
 
 
 class Matcher(Protocol):
@@ -56,6 +62,7 @@ class Resolution:
     match: MatchInfo
     links: tuple[IdentityLink, ...]
     flags: tuple[EntryFlag, ...]
+    proposal: MatchProposal | None = None  # the matcher's, when it decided the child
 
 
 def _known(cw: Crosswalk, keys: SubjectKeys) -> list[tuple[str, str]]:
@@ -73,18 +80,32 @@ def _known(cw: Crosswalk, keys: SubjectKeys) -> list[tuple[str, str]]:
 
 
 def _proposed(
-    cw: Crosswalk, event: Mapping[str, Any], keys: SubjectKeys, matcher: Matcher | None
+    cw: Crosswalk, keys: SubjectKeys, proposal: MatchProposal | None
 ) -> tuple[str, MatchInfo]:
-    proposal = matcher.propose(event, keys) if matcher is not None else None
     if proposal is None:
         return child_id_for(keys.first_key()), _NEW
     info = MatchInfo(
         outcome=proposal.outcome, rule="score", score=proposal.score,
-        model_version=proposal.model_version,
+        model_version=proposal.model_version, explanation=proposal.explanation,
     )  # fmt: skip
     if proposal.outcome == "LINK_SCORE" and proposal.child_id is not None:
         return cw.root(proposal.child_id), info
     return child_id_for(keys.first_key()), info  # review: a provisional child of its own
+
+
+def _ask(
+    event: Mapping[str, Any],
+    keys: SubjectKeys,
+    found: list[tuple[str, str]],
+    matcher: Matcher | None,
+) -> MatchProposal | None:
+    """The matcher's proposal when it has a say: no key known, or only a shared identifier."""
+    if matcher is None or (found and found[0][0] == "source_person"):
+        return None
+    proposal = matcher.propose(event, keys)
+    if found and (proposal is None or proposal.outcome != "REVIEW"):
+        return None  # the identifier rule stands
+    return proposal
 
 
 def _merge_known(
@@ -129,17 +150,18 @@ def resolve(
 ) -> tuple[Crosswalk, Resolution]:
     """Resolve ``keys`` to a child, updating ``cw``; links to publish are in the result."""
     found = _known(cw, keys)
+    proposal = _ask(event, keys, found, matcher)
     links: list[IdentityLink] = []
-    conflict = False
-    if found:
+    conflict = bool(found and proposal is not None)  # shared identifier, different person
+    if found and proposal is None:
         rule, child = found[0]
         match = _BY_RULE[rule]
         child, links, conflict = _merge_known(cw, child, found, now)
     else:
-        child, match = _proposed(cw, event, keys, matcher)
+        child, match = _proposed(cw, keys, proposal)
     new_links, nhs_conflict = _link_new_keys(cw, child, keys, match, now)
     links.extend(new_links)
     if matcher is not None:
         matcher.observe(child, event)
     flags = (EntryFlag.IDENTIFIER_CONFLICT,) if conflict or nhs_conflict else ()
-    return cw, Resolution(cw.root(child), match, tuple(links), flags)
+    return cw, Resolution(cw.root(child), match, tuple(links), flags, proposal)

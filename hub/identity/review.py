@@ -16,19 +16,25 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any, Literal
 
-from hub.models import UtcMillis
+from hub.identity.crosswalk import Crosswalk, child_id_for, merge_link
+from hub.models import IdentityReviewDecision, LinkDecision, RecordRef, UtcMillis
 from hub.models.base import AvroModel
+from hub.timeline.entry import IdentityLink, MatchInfo
 from hub.timeline.match import ExplanationItem, MatchExplanation, PersonSnapshot
 
 __all__ = [
+    "Applied",
     "ExplanationItem",
     "MatchExplanation",
     "PersonSnapshot",
     "ReviewItem",
     "ReviewStatus",
+    "apply_decision",
+    "record_key",
     "review_id_for",
     "snapshot_from_event",
 ]
@@ -80,3 +86,101 @@ def snapshot_from_event(event: Mapping[str, Any], source_key: str) -> PersonSnap
         nhs_number=_text(subject.get("nhs_number")),
         upn=_text(subject.get("upn")),
     )
+
+
+REVIEWED = MatchInfo(outcome="LINK_SCORE", rule="reviewed")
+
+
+@dataclass
+class Applied:
+    """What applying one decision changed: links to publish, the decided item, moved keys."""
+
+    links: list[IdentityLink] = field(default_factory=list)
+    decided: ReviewItem | None = None
+    not_a_match: str | None = None  # review id to remember
+    moved: list[str] = field(default_factory=list)  # source keys split off (UNMERGE)
+    new_child: str | None = None
+    old_child: str | None = None
+
+
+def record_key(ref: RecordRef, people: Mapping[str, PersonSnapshot]) -> str | None:
+    """The source person key of a record reference (agency kind looked up when absent)."""
+    tail = f":{ref.org_code}:{ref.system}:{ref.source_person_id}"
+    if ref.agency_kind is not None:
+        return f"src:{ref.agency_kind.value}{tail}"
+    return next((key for key in people if key.endswith(tail)), None)
+
+
+def _decided(item: ReviewItem | None, d: IdentityReviewDecision) -> ReviewItem | None:
+    if item is None or item.status == "DECIDED" or d.decision is LinkDecision.UNMERGE:
+        return None
+    update = {"status": "DECIDED", "decision": d.decision.value, "decided_by": d.decided_by,
+              "decided_at": d.decided_at}  # fmt: skip
+    return item.model_copy(update=update)
+
+
+def _link(
+    cw: Crosswalk, d: IdentityReviewDecision, item: ReviewItem | None, key: str | None
+) -> Applied:
+    provisional = cw.lookup(key) if key else None
+    provisional = provisional or (item.provisional_child_id if item else None)
+    candidate = d.child_id or (item.candidate_child_id if item else None)
+    out = Applied()
+    if provisional is None or candidate is None:
+        return out
+    done = cw.union(provisional, candidate)
+    if done is not None:
+        match = REVIEWED.model_copy(update={"explanation": item.explanation if item else None})
+        out.links.append(merge_link(*done, at=d.decided_at, match=match))
+    return out
+
+
+def _identifier_keys(
+    cw: Crosswalk, moving: list[str], people: Mapping[str, PersonSnapshot], root: str
+) -> list[str]:
+    """nhs:/upn: keys of the moving records that no record staying on ``root`` also holds."""
+
+    def ids(p: PersonSnapshot) -> set[str]:
+        return {k for k in (p.nhs_number and f"nhs:{p.nhs_number}", p.upn and f"upn:{p.upn}") if k}
+
+    wanted = set().union(*(ids(people[k]) for k in moving if k in people))
+    staying = [p for k, p in people.items() if k not in moving and cw.lookup(k) == root]
+    kept = set().union(*(ids(p) for p in staying)) if staying else set()
+    return sorted(k for k in wanted - kept if cw.lookup(k) == root)
+
+
+def _unmerge(
+    cw: Crosswalk, d: IdentityReviewDecision, people: Mapping[str, PersonSnapshot], now: datetime
+) -> Applied:
+    keys = [k for ref in d.records if (k := record_key(ref, people)) is not None]
+    root = cw.root(d.child_id) if d.child_id else (cw.lookup(keys[0]) if keys else None)
+    moving = [k for k in keys if cw.lookup(k) == root]
+    if root is None or not moving:
+        return Applied()  # already split (a redelivered decision) or nothing to move
+    new_child = child_id_for(f"{keys[0]}|{d.review_id}")
+    moved = cw.split([*moving, *_identifier_keys(cw, moving, people, root)], new_child)
+    match = MatchInfo(outcome="LINK_IDENTIFIER", rule="unmerge")
+    links = [
+        IdentityLink(key=k, child_id=new_child, kind="UNMERGE", match=match, at=now,
+                     person=people.get(k))
+        for k in moved
+    ]  # fmt: skip
+    return Applied(links=links, moved=moving, new_child=new_child, old_child=root)
+
+
+def apply_decision(
+    cw: Crosswalk,
+    decision: IdentityReviewDecision,
+    item: ReviewItem | None,
+    people: Mapping[str, PersonSnapshot],
+    now: datetime,
+) -> Applied:
+    """Apply a reviewer's decision to the crosswalk; idempotent (a repeat changes nothing)."""
+    if decision.decision is LinkDecision.UNMERGE:
+        return _unmerge(cw, decision, people, now)
+    if decision.decision is LinkDecision.LINK:
+        out = _link(cw, decision, item, record_key(decision.records[0], people))
+    else:
+        out = Applied(not_a_match=decision.review_id)
+    out.decided = _decided(item, decision)
+    return out

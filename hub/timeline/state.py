@@ -84,6 +84,25 @@ class TimelineState:
         self._dirty.add(key)
         return True
 
+    def move(self, entry_ids: set[str], from_children: Iterable[str], to_child: str) -> int:
+        """Move the held items of ``entry_ids`` from ``from_children`` to ``to_child`` (unmerge).
+
+        Only buckets held in memory are searched (the caller loads what it needs first);
+        changed buckets on both sides are marked dirty. Returns how many items moved.
+        """
+        moved = 0
+        for child in list(from_children):
+            for month in sorted(self._months.get(child, ())):
+                key = f"{child}|{month}"
+                bucket = self.buckets.get(key, [])
+                leaving = [item for item in bucket if item.entry_id in entry_ids]
+                if not leaving:
+                    continue
+                self.buckets[key] = [item for item in bucket if item.entry_id not in entry_ids]
+                self._dirty.add(key)
+                moved += sum(self.add(to_child, item) for item in leaving)
+        return moved
+
     def take_dirty(self) -> dict[str, list[TimelineItem]]:
         """Buckets changed since the last call, for the caller to persist."""
         out = {key: self.buckets[key] for key in sorted(self._dirty)}
