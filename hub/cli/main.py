@@ -1,7 +1,7 @@
 """Entry point of ``send-hub``: builds the click group and turns errors into one line.
 
 Each subcommand lives in its own module under ``hub.cli`` and is registered in
-``_COMMAND_MODULES``; a module exposes ``register(group)``.
+``_COMMAND_MODULES`` (imported lazily); a module exposes ``register(group)``.
 """
 
 import importlib
@@ -13,35 +13,45 @@ from hub.errors import HubError
 
 __all__ = ["cli", "main"]
 
-# Subcommand modules, each with a ``register(group)`` function.
-_COMMAND_MODULES: tuple[str, ...] = (
-    "hub.cli.schemas_cmd",
-    "hub.cli.publish_cmd",
-    "hub.cli.simulate_cmd",
-    "hub.cli.kafka_cmd",
-    "hub.cli.link_cmd",
-    "hub.cli.worker_cmd",
-    "hub.cli.demo_cmd",
-    "hub.cli.dlq_cmd",
-    "hub.cli.web_cmd",
-    "hub.cli.token_cmd",
-)
+# Subcommand name -> module with a ``register(group)`` function. Modules are imported only
+# when their command runs (or for ``--help``), so ``send-hub link`` does not pay for Faust.
+_COMMAND_MODULES: dict[str, str] = {
+    "demo": "hub.cli.demo_cmd",
+    "dlq": "hub.cli.dlq_cmd",
+    "kafka": "hub.cli.kafka_cmd",
+    "link": "hub.cli.link_cmd",
+    "publish": "hub.cli.publish_cmd",
+    "schemas": "hub.cli.schemas_cmd",
+    "simulate": "hub.cli.simulate_cmd",
+    "token": "hub.cli.token_cmd",
+    "web": "hub.cli.web_cmd",
+    "worker": "hub.cli.worker_cmd",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    """A click group that imports a subcommand's module on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMAND_MODULES)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = _COMMAND_MODULES.get(cmd_name)
+        if module is None:
+            return None
+        holder = click.Group()
+        importlib.import_module(module).register(holder)
+        return holder.commands.get(cmd_name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="send-hub")
 def cli() -> None:
     """send-hub: a SEND partnership data integration hub on Apache Kafka."""
 
 
-def _register_all() -> None:
-    for name in _COMMAND_MODULES:
-        importlib.import_module(name).register(cli)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; a HubError becomes one line on stderr and a non-zero exit."""
-    _register_all()
     try:
         cli.main(args=argv, prog_name="send-hub", standalone_mode=False)
     except HubError as exc:
