@@ -6,6 +6,10 @@ then write the batch's state to the tables. Faust flushes the producer before it
 offsets, so after a crash (even SIGKILL) an event is either redelivered (its outputs may be
 sent again with the same ids: consumers and the timeline state are idempotent on them) or
 its outputs and state are both durable. Nothing is lost and no timeline holds an entry twice.
+
+Identity (see `streams.identity` for how it scales): the links follower keeps the crosswalk
+and the matcher's index, the review follower the review book; the decision applier (its own
+consumer group) applies reviewers' decisions. Ingest batches wait until both followers caught up.
 """
 
 import asyncio
@@ -24,6 +28,8 @@ from hub import metrics
 from hub.config import Settings
 from hub.timeline.entry import IdentityLink
 from streams.config import WorkerSettings
+from streams.decisions import DecisionApplier, ReviewFollower
+from streams.identity import ReviewMatcher
 from streams.links import LinksFollower
 from streams.output import BatchSender
 from streams.pipeline import BatchResult, Pipeline, Raw, link_message
@@ -73,10 +79,22 @@ class HubWorker:
             self.topics, self.state, dedupe_bucket_size=ws.dedupe_bucket_size,
             dedupe_buckets=ws.dedupe_buckets,
         )  # fmt: skip
+        self.matcher = ReviewMatcher(self.pipeline.crosswalk) if ws.matching else None
+        self.pipeline.matcher = self.matcher
         self.follower = LinksFollower(
-            settings.kafka_bootstrap, self.topics.links, self.pipeline.crosswalk, self.publish_links
-        )
+            settings.kafka_bootstrap, self.topics.links, self.pipeline.crosswalk,
+            self.publish_links, learn=self.matcher.learn if self.matcher else None,
+        )  # fmt: skip
         self.sender = BatchSender(settings.kafka_bootstrap)
+        self.reviews = self.decisions = None
+        if self.matcher is not None:
+            self.reviews = ReviewFollower(
+                settings.kafka_bootstrap, self.topics.review, self.matcher
+            )
+            self.decisions = DecisionApplier(
+                settings.kafka_bootstrap, self.topics, f"{app.conf.id}-decisions", self.pipeline,
+                self.matcher, self.sender,
+            )  # fmt: skip
         self.batches = 0
 
     async def publish_links(self, links: list[IdentityLink]) -> None:
@@ -89,6 +107,8 @@ class HubWorker:
         """One batch: process, produce and await acks, then persist state."""
         if not self.follower.ready.is_set():
             await self.follower.ready.wait()
+        if self.reviews is not None and not self.reviews.ready.is_set():
+            await self.reviews.ready.wait()
         started = time.perf_counter()
         raws = [_raw(event) for event in events]
         self.state.set_batch(events)
@@ -114,6 +134,7 @@ class HubWorker:
             (self.topics.links, result.links),
             (self.topics.timeline, result.timeline),
             (self.topics.deadletter, result.deadletters),
+            (self.topics.review, result.reviews),
         ):
             futures.extend(await self.sender.send(topic, messages))
         # Outputs must be durable before the batch's state is: see the module docstring.
@@ -126,6 +147,10 @@ class HubWorker:
             if ts:
                 metrics.END_TO_END_SECONDS.observe(max(0.0, now - ts / 1000))
         _count(result)
+        if self.matcher is not None:
+            size, oldest = self.matcher.queue_stats(datetime.now(UTC))
+            metrics.REVIEW_QUEUE_SIZE.set(size)
+            metrics.REVIEW_QUEUE_OLDEST_SECONDS.set(oldest)
         lag: dict[str, int] = {}
         for (topic, partition), offset in result.last_offsets.items():
             high = self.app.consumer.highwater(TP(topic, partition))
@@ -153,6 +178,7 @@ def _count(result: BatchResult) -> None:
             metrics.MATCH_OUTCOMES.labels(outcome=label).inc(n)
         elif name == "merge":
             metrics.IDENTITY_MERGES.inc(n)
+
         elif name == "deadletter":
             kind, _, reason = label.partition("|")
             metrics.EVENTS_DEADLETTERED.labels(agency_kind=kind, reason=reason).inc(n)
@@ -178,6 +204,17 @@ def create_app(settings: Settings, ws: WorkerSettings) -> tuple[faust.App, HubWo
     @app.task
     async def follow_links() -> None:
         await worker.follower.run()
+
+    if worker.reviews is not None and worker.decisions is not None:
+        reviews, decisions = worker.reviews, worker.decisions
+
+        @app.task
+        async def follow_reviews() -> None:
+            await reviews.run()
+
+        @app.task
+        async def apply_decisions() -> None:
+            await decisions.run(worker.follower.ready, reviews.ready)
 
     async def stop_sender(sender: Any, *args: Any, **kwargs: Any) -> None:
         await worker.sender.stop()

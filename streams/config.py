@@ -27,6 +27,8 @@ class WorkerSettings(BaseSettings):
     # Persist timeline buckets in the worker's table (the idempotency guard beyond the dedupe
     # window). Off: only the dedupe window guards, readers' projections stay idempotent.
     persist_timeline: bool = True
+    # Probabilistic matching (score links, review queue) after the identifier rules.
+    matching: bool = True
     app_id: str | None = None  # Faust app (consumer group) id; default "<prefix>-hub"
     log_level: str = "warn"
 

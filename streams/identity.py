@@ -121,9 +121,17 @@ class ReviewMatcher:
 
     def remember(self, item: ReviewItem) -> None:
         """A review item read back from the review topic (raised or decided by any worker)."""
+        held = self.reviews.get(item.review_id)
+        if held is not None and held.status == "DECIDED" and item.status == "OPEN":
+            return  # an older copy read back after the decision
         self.reviews[item.review_id] = item
         if item.decision == "NOT_A_MATCH":
             self.not_a_match.add(item.review_id)
+
+    def queue_stats(self, now: datetime) -> tuple[int, float]:
+        """(open review items, age in seconds of the oldest) for the queue gauges."""
+        opened = [i.created_at for i in self.reviews.values() if i.status == "OPEN"]
+        return len(opened), (now - min(opened)).total_seconds() if opened else 0.0
 
     def review_for(
         self, event: Mapping[str, Any], res: Resolution, now: datetime

@@ -8,7 +8,9 @@ person), `Crosswalk.apply` merges them and the MERGE is published — every work
 the disagreement publishes the same MERGE, which is harmless (same key, same value).
 
 This plays the part of a Faust GlobalTable, but keeps the topic in the public Avro contract
-and gives the reconciliation a hook on every remote link.
+and gives the reconciliation a hook on every remote link. `TopicFollower` is the generic
+part (read every partition from the start, ``ready`` once caught up), also used for the
+review topic; ``learn`` hands each link to the matcher so it files the record's snapshot.
 """
 
 import asyncio
@@ -21,29 +23,24 @@ from hub.identity.crosswalk import Crosswalk
 from hub.timeline.entry import IdentityLink
 from schemas.serde import Serde, default_serde
 
-__all__ = ["LinksFollower"]
+__all__ = ["LinksFollower", "TopicFollower"]
 
 log = logging.getLogger(__name__)
 Publish = Callable[[list[IdentityLink]], Awaitable[None]]
 
 
-class LinksFollower:
-    """Tails the links topic into a crosswalk; `ready` is set once it has caught up."""
+class TopicFollower:
+    """Tails every partition of a topic from the start; `ready` is set once it has caught up."""
 
-    def __init__(
-        self, bootstrap: str, topic: str, crosswalk: Crosswalk, publish: Publish,
-        serde: Serde | None = None,
-    ) -> None:  # fmt: skip
-        self.bootstrap, self.topic, self.crosswalk, self.publish = (
-            bootstrap,
-            topic,
-            crosswalk,
-            publish,
-        )
+    def __init__(self, bootstrap: str, topic: str, serde: Serde | None = None) -> None:
+        self.bootstrap, self.topic = bootstrap, topic
         self.serde = serde or default_serde()
         self.ready = asyncio.Event()
         self.applied = 0
         self._consumer: AIOKafkaConsumer | None = None
+
+    async def _apply(self, values: list[bytes]) -> None:
+        raise NotImplementedError
 
     def _consumer_for_topic(self) -> AIOKafkaConsumer:
         # No group: aiokafka then assigns every partition of the topic to this consumer,
@@ -69,7 +66,7 @@ class LinksFollower:
                 if ends is None and consumer.assignment():
                     ends = await consumer.end_offsets(list(consumer.assignment()))
                 if ends is not None and await self._caught_up(consumer, ends):
-                    log.info("crosswalk ready: %d links applied", self.applied)
+                    log.info("%s ready: %d records applied", self.topic, self.applied)
                     self.ready.set()
         finally:
             await consumer.stop()
@@ -80,6 +77,17 @@ class LinksFollower:
                 return False
         return True
 
+
+class LinksFollower(TopicFollower):
+    """Tails the links topic into a crosswalk (and the matcher's index, via ``learn``)."""
+
+    def __init__(
+        self, bootstrap: str, topic: str, crosswalk: Crosswalk, publish: Publish,
+        serde: Serde | None = None, learn: Callable[[IdentityLink], None] | None = None,
+    ) -> None:  # fmt: skip
+        super().__init__(bootstrap, topic, serde)
+        self.crosswalk, self.publish, self.learn = crosswalk, publish, learn
+
     async def _apply(self, values: list[bytes]) -> None:
         merges: list[IdentityLink] = []
         for value in values:
@@ -89,6 +97,8 @@ class LinksFollower:
                 log.warning("skipping unreadable identity link: %s", type(exc).__name__)
                 continue
             merges.extend(self.crosswalk.apply(link))
+            if self.learn is not None:
+                self.learn(link)
             self.applied += 1
         if merges:
             await self.publish(merges)
