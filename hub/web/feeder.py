@@ -1,18 +1,21 @@
-"""Feeds the read model from ``send.timeline`` and ``send.identity.links`` in a background thread.
+"""Feeds the read model from the hub's topics in a background thread.
 
-It reads every partition of both topics itself (no consumer group: each web process keeps a
-whole read model), resuming from the offsets stored with the rows, or from the beginning for
-a new read model. Each poll's records are applied in one SQLite transaction together with
-their next offsets, so a crash never loses or doubles a record. Ready means: partitions
-assigned and caught up with the end offsets seen at start. A record that does not decode is
-counted, logged with its coordinates (no personal data) and skipped: the topics are written
-by the pipeline, so this is a bug to look at, not data to drop silently.
+Topics: ``send.timeline``, ``send.identity.links``, and (when configured) the review queue
+``send.identity.review`` and ``send.identity.decisions``. It reads every partition itself (no
+consumer group: each web process keeps a whole read model), resuming from the offsets stored
+with the rows, or from the beginning for a new read model. Each poll's records are applied in
+one SQLite transaction together with their next offsets, so a crash never loses or doubles a
+record. Ready means: partitions assigned and caught up with the end offsets seen at start. A
+record that does not decode is counted, logged with its coordinates (no personal data) and
+skipped: the topics are written by the pipeline, so this is a bug to look at, not data to drop
+silently.
 """
 
 import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,11 +24,14 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 
 from hub.errors import HubError
+from hub.identity.review import ReviewItem
 from hub.metrics import CONSUMER_LAG
+from hub.models import IdentityReviewDecision
 from hub.timeline.entry import IdentityLink, TimelineEntry
 from hub.web import store
 from hub.web.metrics import READ_MODEL_READY, READ_MODEL_RECORDS
 from hub.web.projection import apply_entry, apply_link, apply_link_tombstone
+from hub.web.reviews import apply_review_decision, apply_review_item
 from schemas.serde import decode_model
 
 __all__ = ["Feeder", "FeederStatus", "apply_record"]
@@ -47,21 +53,37 @@ class FeederStatus:
     bad: int = 0
 
 
-def apply_record(conn: sqlite3.Connection, record: ConsumerRecord, timeline_topic: str) -> bool:
-    """Apply one consumed record to the read model; False if it could not be decoded."""
-    kind = "timeline" if record.topic == timeline_topic else "links"
+def _apply_model(conn: sqlite3.Connection, kind: str, model: object) -> None:
+    if kind == "timeline" and isinstance(model, TimelineEntry):
+        apply_entry(conn, model)
+    elif kind == "links" and isinstance(model, IdentityLink):
+        apply_link(conn, model)
+    elif kind == "review" and isinstance(model, ReviewItem):
+        apply_review_item(conn, model)
+    elif kind == "decisions" and isinstance(model, IdentityReviewDecision):
+        apply_review_decision(conn, model)
+    else:
+        raise HubError(f"a {type(model).__name__} record on a {kind} topic")
+
+
+def apply_record(
+    conn: sqlite3.Connection, record: ConsumerRecord, kinds: Mapping[str, str] | str
+) -> bool:
+    """Apply one consumed record to the read model; False if it could not be decoded.
+
+    ``kinds`` maps topic names to timeline, links, review or decisions; a plain string names
+    the timeline topic (every other topic is then the links topic).
+    """
+    if isinstance(kinds, str):
+        kind = "timeline" if record.topic == kinds else "links"
+    else:
+        kind = kinds.get(record.topic, "unknown")
     try:
         if record.value is None:
             if kind == "links" and record.key is not None:
                 apply_link_tombstone(conn, record.key.decode())
             return True
-        model = decode_model(record.value)
-        if kind == "timeline" and isinstance(model, TimelineEntry):
-            apply_entry(conn, model)
-        elif kind == "links" and isinstance(model, IdentityLink):
-            apply_link(conn, model)
-        else:
-            raise HubError(f"a {type(model).__name__} record on a {kind} topic")
+        _apply_model(conn, kind, decode_model(record.value))
     except (HubError, UnicodeDecodeError) as exc:
         READ_MODEL_RECORDS.labels(kind, "bad").inc()
         log.warning("skipped %s[%d]@%d: %s", record.topic, record.partition, record.offset, exc)
@@ -71,13 +93,17 @@ def apply_record(conn: sqlite3.Connection, record: ConsumerRecord, timeline_topi
 
 
 class Feeder:
-    """Keeps the read model at ``db_path`` in step with the timeline and links topics."""
+    """Keeps the read model at ``db_path`` in step with the timeline, links and review topics."""
 
     def __init__(
-        self, bootstrap: str, timeline_topic: str, links_topic: str, db_path: Path
-    ) -> None:
+        self, bootstrap: str, timeline_topic: str, links_topic: str, db_path: Path,
+        review_topic: str | None = None, decisions_topic: str | None = None,
+    ) -> None:  # fmt: skip
         self.bootstrap = bootstrap
         self.timeline_topic, self.links_topic = timeline_topic, links_topic
+        named = {timeline_topic: "timeline", links_topic: "links",
+                 review_topic: "review", decisions_topic: "decisions"}  # fmt: skip
+        self.kinds = {topic: kind for topic, kind in named.items() if topic}
         self.db_path = db_path
         self.status = FeederStatus()
         self._stop = threading.Event()
@@ -137,7 +163,7 @@ class Feeder:
 
     def _partitions(self, consumer: KafkaConsumer) -> list[TopicPartition] | None:
         parts: list[TopicPartition] = []
-        for topic in (self.timeline_topic, self.links_topic):
+        for topic in self.kinds:
             ids = consumer.partitions_for_topic(topic)
             if not ids:
                 self.status.error = f"waiting for topic {topic}"
@@ -168,7 +194,7 @@ class Feeder:
         with store.transaction(conn):
             for tp, records in batch.items():
                 for record in records:
-                    if apply_record(conn, record, self.timeline_topic):
+                    if apply_record(conn, record, self.kinds):
                         self.status.applied += 1
                     else:
                         self.status.bad += 1

@@ -36,7 +36,7 @@ def build_state(settings: Settings, *, rebuild: bool = False) -> WebState:
     store.connect(path).close()  # create the file and tables before any reader opens it
     feeder = Feeder(
         settings.kafka_bootstrap, settings.topic("timeline"), settings.topic("identity.links"),
-        path,
+        path, settings.topic("identity.review"), settings.topic("identity.decisions"),
     )  # fmt: skip
     return WebState(
         db_path=path,

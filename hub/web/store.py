@@ -3,7 +3,9 @@
 Tables: ``entries`` (one row per timeline entry, keyed by ``entry_id``, with the columns the
 searches and the timeline order need, plus the entry itself as JSON), ``links`` (the latest
 identity link per key; a MERGE row ``child:<loser>`` is how a merged child redirects to its
-survivor) and ``offsets`` (the next offset per topic partition, written in the same
+survivor), ``reviews`` (the latest `ReviewItem` per review id) and ``review_decisions`` (the
+first decision seen per review id, so an item the worker has not closed yet shows as decided)
+and ``offsets`` (the next offset per topic partition, written in the same
 transaction as the rows it covers, so a restart resumes exactly where it stopped).
 
 Connections are cheap: the feeder thread keeps one for writing, every request opens its own
@@ -61,6 +63,18 @@ CREATE TABLE IF NOT EXISTS links (
 );
 CREATE INDEX IF NOT EXISTS links_child ON links (child_id);
 CREATE INDEX IF NOT EXISTS links_merged ON links (merged_into) WHERE merged_into IS NOT NULL;
+CREATE TABLE IF NOT EXISTS reviews (
+    review_id   TEXT PRIMARY KEY,
+    status      TEXT NOT NULL,
+    created_ms  INTEGER NOT NULL,
+    body        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reviews_queue ON reviews (status, created_ms, review_id);
+CREATE TABLE IF NOT EXISTS review_decisions (
+    review_id   TEXT PRIMARY KEY,
+    decided_ms  INTEGER NOT NULL,
+    body        TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS offsets (
     topic       TEXT NOT NULL,
     partition   INTEGER NOT NULL,
@@ -120,7 +134,7 @@ def save_offsets(conn: sqlite3.Connection, offsets: dict[tuple[str, int], int]) 
 
 
 class StoreStatus(dict[str, int]):
-    """Counts for the ops page: entries, children (before merges), links, merges."""
+    """Counts for the ops page: entries, children (before merges), links, merges, open reviews."""
 
 
 def status(conn: sqlite3.Connection) -> StoreStatus:
@@ -129,6 +143,7 @@ def status(conn: sqlite3.Connection) -> StoreStatus:
         "SELECT (SELECT COUNT(*) FROM entries) AS entries,"
         " (SELECT COUNT(DISTINCT child_id) FROM entries) AS children,"
         " (SELECT COUNT(*) FROM links) AS links,"
-        " (SELECT COUNT(*) FROM links WHERE kind = 'MERGE') AS merges"
+        " (SELECT COUNT(*) FROM links WHERE kind = 'MERGE') AS merges,"
+        " (SELECT COUNT(*) FROM reviews WHERE status = 'OPEN') AS open_reviews"
     ).fetchone()
     return StoreStatus({k: int(one[k]) for k in one.keys()})  # noqa: SIM118 - sqlite3.Row
