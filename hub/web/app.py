@@ -4,8 +4,11 @@
 so a request without a valid token gets a 401 JSON error and never reaches a handler (not
 even to validate its parameters). ``/health``, ``/ready``, ``/metrics`` and the static files
 are open. Every request is counted by route template and status (never by raw path).
+``/metrics`` refreshes the review queue gauges (items waiting, age of the oldest) from the
+read model at each scrape, so the age is current.
 """
 
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -18,8 +21,15 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub.auth import AuthError
-from hub.metrics import HTTP_REQUEST_SECONDS, HTTP_REQUESTS
-from hub.web import api, pages
+from hub.errors import HubError
+from hub.metrics import (
+    HTTP_REQUEST_SECONDS,
+    HTTP_REQUESTS,
+    REVIEW_QUEUE_OLDEST_SECONDS,
+    REVIEW_QUEUE_SIZE,
+)
+from hub.web import api, pages, review_api, review_pages, reviews, store
+from hub.web.decisions import DecisionUnavailable, NotAllowed, ReviewConflict, ReviewNotFound
 from hub.web.queries import QueryError
 from hub.web.readpath import ChildNotFound
 from hub.web.state import SignInRequired, WebState, bearer_token
@@ -62,6 +72,13 @@ async def _authenticate_and_observe(request: Request, call_next: _Next) -> Respo
     return response
 
 
+def _handler(status: int, code: str) -> Callable[[Request, Exception], Awaitable[Response]]:
+    async def handle(_: Request, exc: Exception) -> Response:
+        return error(status, code, str(exc))
+
+    return handle
+
+
 def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(QueryError)
     async def bad_query(_: Request, exc: QueryError) -> JSONResponse:
@@ -70,6 +87,12 @@ def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(ChildNotFound)
     async def no_child(_: Request, exc: ChildNotFound) -> JSONResponse:
         return error(404, "not_found", str(exc))
+
+    for exc_type, status, code in (
+        (NotAllowed, 403, "forbidden"), (ReviewNotFound, 404, "not_found"),
+        (ReviewConflict, 409, "conflict"), (DecisionUnavailable, 503, "unavailable"),
+    ):  # fmt: skip
+        app.add_exception_handler(exc_type, _handler(status, code))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -85,6 +108,20 @@ def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(SignInRequired)
     async def sign_in(request: Request, _: SignInRequired) -> RedirectResponse:
         return pages.redirect_to_sign_in(request)
+
+
+def _refresh_review_gauges(state: WebState) -> None:
+    try:
+        conn = store.connect(state.db_path, read_only=True)
+        try:
+            stats = reviews.queue_stats(conn)
+        finally:
+            conn.close()
+    except (sqlite3.Error, HubError):
+        return  # no read model yet: leave the gauges as they are
+    REVIEW_QUEUE_SIZE.set(stats.waiting)
+    age = (state.clock() - stats.oldest).total_seconds() if stats.oldest else 0.0
+    REVIEW_QUEUE_OLDEST_SECONDS.set(max(0.0, age))
 
 
 def _install_ops(app: FastAPI) -> None:
@@ -104,8 +141,9 @@ def _install_ops(app: FastAPI) -> None:
 
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics",
              response_class=PlainTextResponse)  # fmt: skip
-    def metrics() -> Response:
+    def metrics(request: Request) -> Response:
         """Prometheus text exposition format."""
+        _refresh_review_gauges(request.app.state.web)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -122,6 +160,8 @@ def create_app(state: WebState) -> FastAPI:
             if state.feeder is not None:
                 state.feeder.stop()
             state.audit.close()
+            if state.decisions is not None:
+                state.decisions.close()
 
     app = FastAPI(
         title="send-hub", version="0.1.0", lifespan=lifespan,
@@ -134,6 +174,8 @@ def create_app(state: WebState) -> FastAPI:
     _install_errors(app)
     _install_ops(app)
     app.include_router(api.router)
+    app.include_router(review_api.router)
     app.include_router(pages.router)
+    app.include_router(review_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

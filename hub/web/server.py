@@ -17,6 +17,7 @@ from hub.config import Settings
 from hub.web import store
 from hub.web.app import create_app
 from hub.web.audit import KafkaAuditSink
+from hub.web.decisions import KafkaDecisionSink
 from hub.web.feeder import Feeder
 from hub.web.state import WebState
 
@@ -29,7 +30,7 @@ def db_path(settings: Settings) -> Path:
 
 
 def build_state(settings: Settings, *, rebuild: bool = False) -> WebState:
-    """The state of a web service fed from the hub's topics and auditing to ``send.audit``."""
+    """A web service fed from the hub's topics, auditing to ``send.audit``, deciding reviews."""
     path = db_path(settings)
     if rebuild:
         store.wipe(path)
@@ -44,6 +45,7 @@ def build_state(settings: Settings, *, rebuild: bool = False) -> WebState:
         issuer=settings.auth_issuer,
         audit=KafkaAuditSink(settings.kafka_bootstrap, settings.topic("audit")),
         feeder=feeder,
+        decisions=KafkaDecisionSink(settings.kafka_bootstrap, settings.topic("identity.decisions")),
     )
 
 

@@ -1,4 +1,4 @@
-"""What a running web app holds: read-model location, token secret, audit sink, feeder, clock.
+"""What a running web app holds: read model, token secret, audit and decision sinks, feeder, clock.
 
 Request handlers get it with `web_state` and a read-only database connection with `database`;
 the caller comes from `api_caller` (set by the API's auth middleware) or, for pages, from
@@ -16,7 +16,9 @@ from fastapi import Request
 from hub.auth import AuthError, Caller, verify_token
 from hub.web import store
 from hub.web.audit import AuditSink, MemoryAuditSink
+from hub.web.decisions import DecisionSink
 from hub.web.feeder import Feeder
+from hub.web.review_views import PendingDecision
 
 __all__ = [
     "COOKIE",
@@ -45,7 +47,9 @@ class WebState:
     issuer: str
     audit: AuditSink = field(default_factory=MemoryAuditSink)
     feeder: Feeder | None = None
+    decisions: DecisionSink | None = None  # None: identity decisions cannot be sent (503)
     clock: Callable[[], datetime] = _utc_now
+    sent: dict[str, PendingDecision] = field(default_factory=dict)  # decided by this process
 
     def ready(self) -> bool:
         """Caught up with the topics (an app without a feeder serves a prepared store)."""

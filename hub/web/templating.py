@@ -4,12 +4,23 @@ Labels turn codes into plain English once, here, so templates stay simple and ev
 words things the same way. Autoescaping is on for every template.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
-__all__ = ["AGENCY_LABELS", "CATEGORY_LABELS", "STATIC_DIR", "TEMPLATES", "match_text"]
+from hub.timeline.entry import MatchExplanation
+
+__all__ = [
+    "AGENCY_LABELS",
+    "CATEGORY_LABELS",
+    "STATIC_DIR",
+    "TEMPLATES",
+    "WaterfallRow",
+    "match_text",
+    "waterfall",
+]
 
 _HERE = Path(__file__).resolve().parent
 STATIC_DIR = _HERE / "static"
@@ -67,12 +78,45 @@ def match_text(outcome: str, rule: str, score: float | None = None) -> tuple[str
     return _OUTCOMES.get(outcome, outcome), how
 
 
+@dataclass(frozen=True, slots=True)
+class WaterfallRow:
+    """One step of an explanation: its weight, the running total after it, bar widths (%)."""
+
+    label: str
+    level: str
+    sentence: str
+    weight: float
+    running: float
+    negative: float  # bar width left of zero, % of half the bar
+    positive: float  # bar width right of zero
+
+
+def waterfall(expl: MatchExplanation) -> list[WaterfallRow]:
+    """Prior, each comparison, the term-frequency adjustment: the steps that add up to total."""
+    steps = [("Prior", "", "How likely any two records are the same child, before comparing.",
+              expl.prior)]  # fmt: skip
+    steps += [(i.comparison.replace("_", " ").capitalize(), i.level, i.sentence, i.weight)
+              for i in expl.items]  # fmt: skip
+    if expl.tf_adjustment:
+        steps.append(("Name frequency", "", "Adjustment for how common the names are.",
+                      expl.tf_adjustment))  # fmt: skip
+    scale = max((abs(w) for *_, w in steps), default=1.0) or 1.0
+    rows, running = [], 0.0
+    for label, level, sentence, weight in steps:
+        running += weight
+        bar = 100 * abs(weight) / scale
+        neg, pos = (bar, 0.0) if weight < 0 else (0.0, bar)
+        rows.append(WaterfallRow(label, level, sentence, weight, running, neg, pos))
+    return rows
+
+
 TEMPLATES = Jinja2Templates(directory=_HERE / "templates")
 TEMPLATES.env.filters.update(day=_day, when=_when, sentence=_sentence)
 TEMPLATES.env.globals.update(
     agency_label=lambda code: AGENCY_LABELS.get(str(code), str(code)),
     category_label=lambda code: CATEGORY_LABELS.get(str(code), str(code)),
     match_text=match_text,
+    waterfall=waterfall,
     AGENCY_LABELS=AGENCY_LABELS,
     CATEGORY_LABELS=CATEGORY_LABELS,
 )

@@ -1,0 +1,148 @@
+"""Identity review decisions and unmerge requests from the web: who may, what is sent, how.
+
+Deciding is restricted to `REVIEWER_ROLES`: people who hold the child's record for the
+partnership (LA EHC coordinators, designated clinical and social care officers, social
+workers) and administrators. Linking two records decides whose data each caseworker sees, so
+school, health visitor, paediatric and ops roles may not; reading the queue (it shows two
+people's demographics side by side) needs the same roles.
+
+A decision is an `IdentityReviewDecision` produced to ``send.identity.decisions`` (key =
+review id) with the serde; `KafkaDecisionSink.send` returns only once the broker has
+acknowledged it (acks=all), so a 202 means the decision is durable. The worker applies it.
+"""
+
+import logging
+import threading
+import uuid
+from datetime import datetime
+from typing import Protocol
+
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+
+from hub.auth import Caller, Role
+from hub.errors import HubError
+from hub.identity.review import PersonSnapshot, ReviewItem
+from hub.models import AgencyKind, IdentityReviewDecision, LinkDecision, RecordRef
+from schemas.serde import encode_model
+
+__all__ = [
+    "REVIEWER_ROLES",
+    "DecisionSink",
+    "DecisionUnavailable",
+    "KafkaDecisionSink",
+    "NotAllowed",
+    "ReviewConflict",
+    "ReviewNotFound",
+    "check_reviewer",
+    "record_ref",
+    "review_decision",
+    "unmerge_decision",
+]
+
+log = logging.getLogger(__name__)
+
+REVIEWER_ROLES = frozenset({Role.EHC_COORD, Role.DCO, Role.DSCO, Role.SW, Role.ADMIN})
+_ACK_SECONDS = 15.0
+
+
+class NotAllowed(HubError):
+    """The caller's role may not review identities."""
+
+
+class ReviewNotFound(HubError):
+    """No review item with this id."""
+
+
+class ReviewConflict(HubError):
+    """The item is decided already, or the request does not fit the child."""
+
+
+class DecisionUnavailable(HubError):
+    """The decision could not be written to Kafka (nothing was decided)."""
+
+
+def check_reviewer(caller: Caller) -> None:
+    """Raise NotAllowed unless the caller's role may read and decide identity reviews."""
+    if caller.role not in REVIEWER_ROLES:
+        allowed = ", ".join(sorted(r.value for r in REVIEWER_ROLES))
+        raise NotAllowed(f"role {caller.role.value} may not review identities ({allowed} may)")
+
+
+def _ref(snapshot: PersonSnapshot) -> RecordRef:
+    return RecordRef(
+        agency_kind=AgencyKind(snapshot.agency_kind), org_code=snapshot.org_code,
+        system=snapshot.system, source_person_id=snapshot.source_person_id,
+    )  # fmt: skip
+
+
+def record_ref(source_key: str) -> RecordRef:
+    """``src:<agency_kind>:<org>:<system>:<source person id>`` as a RecordRef."""
+    parts = source_key.split(":", 4)
+    if len(parts) != 5 or parts[0] != "src" or not all(parts[2:]):
+        raise ValueError(f"not a source record key: {source_key!r}")
+    try:
+        kind = AgencyKind(parts[1])
+    except ValueError as exc:
+        raise ValueError(f"unknown agency kind in {source_key!r}") from exc
+    return RecordRef(agency_kind=kind, org_code=parts[2], system=parts[3],
+                     source_person_id=parts[4])  # fmt: skip
+
+
+def review_decision(
+    item: ReviewItem, decision: LinkDecision, reason: str, caller: Caller, now: datetime
+) -> IdentityReviewDecision:
+    """The decision on ``item``: the incoming record first, then the candidate's record."""
+    return IdentityReviewDecision(
+        review_id=item.review_id, records=(_ref(item.record), _ref(item.candidate)),
+        child_id=item.candidate_child_id, decision=decision, decided_by=caller.subject,
+        decided_at=now, reason=reason,
+    )  # fmt: skip
+
+
+def unmerge_decision(
+    child_id: str, source_keys: list[str], reason: str, caller: Caller, now: datetime
+) -> IdentityReviewDecision:
+    """A request to split ``source_keys`` off ``child_id`` onto a new child."""
+    return IdentityReviewDecision(
+        review_id="U" + uuid.uuid4().hex, records=tuple(record_ref(k) for k in source_keys),
+        child_id=child_id, decision=LinkDecision.UNMERGE, decided_by=caller.subject,
+        decided_at=now, reason=reason,
+    )  # fmt: skip
+
+
+class DecisionSink(Protocol):
+    """Where decisions go; ``send`` returns once the decision is durable, else raises."""
+
+    def send(self, decision: IdentityReviewDecision) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class KafkaDecisionSink:
+    """Produces decisions to ``topic`` (key = review id) and waits for the broker's ack."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self.bootstrap, self.topic = bootstrap, topic
+        self._producer: KafkaProducer | None = None
+        self._lock = threading.Lock()  # requests run in a thread pool: create one producer
+
+    def _connect(self) -> KafkaProducer:
+        with self._lock:
+            if self._producer is None:
+                self._producer = KafkaProducer(bootstrap_servers=self.bootstrap, acks="all",
+                                               retries=3, max_block_ms=10_000)  # fmt: skip
+            return self._producer
+
+    def send(self, decision: IdentityReviewDecision) -> None:
+        value = encode_model(decision)
+        try:
+            future = self._connect().send(self.topic, key=decision.review_id.encode(), value=value)
+            future.get(timeout=_ACK_SECONDS)
+        except KafkaError as exc:
+            log.error("identity decision not written to %s: %s", self.topic, exc)
+            raise DecisionUnavailable(f"the decision could not be recorded: {exc}") from exc
+
+    def close(self) -> None:
+        if self._producer is not None:
+            self._producer.close(timeout=10)
