@@ -106,7 +106,9 @@ def test_ops_and_docs_pages(client: TestClient) -> None:
     assert docs.status_code == 200 and "/api/children/{child_id}/timeline" in docs.text
 
 
-@pytest.mark.parametrize("url", ["/signin", "/ops", "/docs", "/search", f"/children/{A}"])
+@pytest.mark.parametrize(
+    "url", ["/signin", "/ops", "/docs", "/search", f"/children/{A}", "/review"]
+)
 def test_pages_load_nothing_from_other_sites(signed_in: TestClient, url: str) -> None:
     text = signed_in.get(url).text
     sources = re.findall(r'(?:src|href)="([^"]+)"', text)
