@@ -1,8 +1,9 @@
 """A caseworker in a real headless Chromium: sign in with a token, find a child, read the timeline.
 
 Drives Debian's ``/usr/bin/chromium`` (``make browser`` installs it) with Playwright; no browser
-is downloaded. The service is the real ``send-hub web`` fed from a real broker. A screenshot of
-the timeline page is saved to ``/tmp/send-hub-timeline.png`` for people to look at.
+is downloaded. The service is the real ``send-hub web`` fed from a real broker. Screenshots of
+the timeline page and the identity review page are saved to ``/tmp/send-hub-timeline.png`` and
+``/tmp/send-hub-review.png`` for people to look at.
 """
 
 import shutil
@@ -14,14 +15,18 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from hub.config import Settings
 from hub.models import EventType as T
+from hub.models import LinkDecision
 from hub.timeline.entry import TimelineEntry
 from infra.topics import ensure_hub_topics
 from tests.unit.web.factory import Person, entry, link
-from tests.unit.web.live import LiveWeb, caseworker_token, publish, start_web
+from tests.unit.web.live import LiveWeb, caseworker_token, publish, read_decisions, start_web
+from tests.unit.web.reviewfactory import review_item
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOT = Path("/tmp/send-hub-timeline.png")
+REVIEW_SCREENSHOT = Path("/tmp/send-hub-review.png")
+REVIEW = "R00000000000000c3"
 CHILD = "C0000000000c3"
 SCHOOL = Person("P-1", upn="B801200005001")
 HEALTH = Person("NHS-7", given_name="Adaline", nhs_number="9434765919")
@@ -58,7 +63,9 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def web(hub_settings: Settings) -> Iterator[LiveWeb]:
     ensure_hub_topics(hub_settings)
-    publish(hub_settings, list(reversed(_journey())), links=[link("upn:B801200005001", CHILD)])
+    review = review_item(REVIEW, provisional="C0000000000d5", candidate=CHILD)
+    publish(hub_settings, list(reversed(_journey())), links=[link("upn:B801200005001", CHILD)],
+            reviews=[review])  # fmt: skip
     service = start_web(hub_settings)
     yield service
     service.stop()
@@ -123,3 +130,25 @@ def test_a_bad_token_is_refused_in_the_browser(page: Page, web: LiveWeb) -> None
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_contain_text("Token is malformed")
     assert shutil.which("chromium") or Path(CHROMIUM).exists()
+
+
+def test_a_reviewer_links_two_records_from_the_review_page(
+    page: Page, web: LiveWeb, hub_settings: Settings
+) -> None:
+    page.goto(f"{web.url}/review")
+    page.get_by_label("Access token").fill(caseworker_token("jo.reviewer"))
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Identity review", exact=True)).to_be_visible()
+    item = page.locator(f"section[data-review-id='{REVIEW}']")
+    expect(item).to_contain_text("Candidate child's record")
+    expect(item.locator("table.waterfall tbody tr")).to_have_count(6)  # prior, 4 items, tf
+    expect(item).to_contain_text("Postcodes are in different districts.")
+    page.screenshot(path=str(REVIEW_SCREENSHOT), full_page=True)
+
+    item.get_by_label("Reason").fill("Same school roll; Adaline is Ada")
+    item.get_by_role("button", name="Link", exact=True).click()
+    expect(page.get_by_role("status").first).to_contain_text("Decision sent: Link")
+    [(key, decision)] = read_decisions(hub_settings, expect=1)
+    assert key == REVIEW.encode() and decision.decision is LinkDecision.LINK
+    assert (decision.decided_by, decision.child_id) == ("jo.reviewer", CHILD)
+    assert decision.reason == "Same school roll; Adaline is Ada"

@@ -2,7 +2,8 @@
 
 Not a test module: the integration tests import it. `start_web` spawns the service as a
 child process with its own settings (topic prefix, data dir, free port) and waits for
-``/ready``; `publish` puts pydantic-built entries and links on the topics with the serde.
+``/ready``; `publish` puts pydantic-built entries, links and review items on the topics with
+the serde; `read_decisions` reads back what the service produced to ``send.identity.decisions``.
 """
 
 import os
@@ -14,16 +15,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from kafka import KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from hub.auth import Caller, OrgKind, Role, issue_token
 from hub.config import Settings
+from hub.identity.review import ReviewItem
+from hub.models import IdentityReviewDecision
 from hub.timeline.entry import IdentityLink, TimelineEntry
 from hub.web.server import spawn
 from infra.process import free_port
-from schemas.serde import encode_model
+from schemas.serde import decode_model, encode_model
 
-__all__ = ["LiveWeb", "caseworker_token", "publish", "start_web"]
+__all__ = ["LiveWeb", "caseworker_token", "publish", "read_decisions", "start_web"]
 
 SECRET = "integration-secret-of-a-decent-length-2026"
 
@@ -81,9 +84,14 @@ def publish(
     entries: Iterable[TimelineEntry] = (),
     links: Iterable[IdentityLink] = (),
     raw_timeline: Iterable[bytes] = (),
+    reviews: Iterable[ReviewItem] = (),
 ) -> None:
-    """Entries to ``send.timeline`` (key child id), links to the links topic (key = key)."""
+    """Entries to ``send.timeline`` (key child id), links to the links topic (key = key), review
+    items to ``send.identity.review`` (key = review id)."""
     producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
+    for item in reviews:
+        producer.send(settings.topic("identity.review"), key=item.review_id.encode(),
+                      value=encode_model(item))  # fmt: skip
     for link in links:
         producer.send(
             settings.topic("identity.links"), key=link.key.encode(), value=encode_model(link)
@@ -105,3 +113,24 @@ def caseworker_token(subject: str = "it-caseworker") -> str:
     )
     return issue_token(caller, secret=SECRET, issuer="send-hub", now=datetime.now(UTC),
                        ttl=timedelta(hours=1))  # fmt: skip
+
+
+def read_decisions(
+    settings: Settings, expect: int, timeout_ms: int = 20000
+) -> list[tuple[bytes, IdentityReviewDecision]]:
+    """(key, decision) pairs on ``send.identity.decisions``, decoded with the serde."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap, group_id=None,
+        auto_offset_reset="earliest", consumer_timeout_ms=timeout_ms,
+    )  # fmt: skip
+    topic = settings.topic("identity.decisions")
+    consumer.assign([TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)])
+    found: list[tuple[bytes, IdentityReviewDecision]] = []
+    for message in consumer:
+        model = decode_model(message.value)
+        assert isinstance(model, IdentityReviewDecision)
+        found.append((message.key, model))
+        if len(found) >= expect:
+            break
+    consumer.close()
+    return found
