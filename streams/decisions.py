@@ -56,27 +56,26 @@ class ReviewFollower(TopicFollower):
 
 
 async def read_to_end(bootstrap: str, topic: str, timeout_s: float = 60.0) -> list[Any]:
-    """Every record of ``topic`` up to its end offsets at the call (all partitions)."""
+    """Every record of ``topic`` up to its end offsets once assigned (all partitions)."""
     consumer = AIOKafkaConsumer(
         topic, bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
         auto_offset_reset="earliest",
     )  # fmt: skip
     await consumer.start()
     out: list[Any] = []
+    ends: dict[TopicPartition, int] | None = None
     try:
         async with asyncio.timeout(timeout_s):
-            while not consumer.assignment():
-                await asyncio.sleep(0.05)
-            ends: dict[TopicPartition, int] = await consumer.end_offsets(
-                list(consumer.assignment())
-            )
-            while await _behind(consumer, ends):
+            while ends is None or await _behind(consumer, ends):
                 batch = await consumer.getmany(timeout_ms=200, max_records=10_000)
-                for tp, messages in batch.items():
-                    out.extend(m for m in messages if m.offset < ends.get(tp, 0))
+                for messages in batch.values():
+                    out.extend(messages)
+                if ends is None and consumer.assignment():
+                    ends = await consumer.end_offsets(list(consumer.assignment()))
     finally:
         await consumer.stop()
-    return out
+    assert ends is not None
+    return [m for m in out if m.offset < ends.get(TopicPartition(m.topic, m.partition), 0)]
 
 
 async def _behind(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
@@ -112,11 +111,17 @@ class DecisionApplier:
                 batch = await consumer.getmany(timeout_ms=300, max_records=100)
                 for messages in batch.values():
                     for message in messages:
-                        await self.apply(message.value)
+                        await self._apply_logged(message.value)
                 if batch:
                     await consumer.commit()  # only after every output was acknowledged
         finally:
             await consumer.stop()
+
+    async def _apply_logged(self, value: bytes | None) -> None:
+        try:
+            await self.apply(value)
+        except Exception:  # a bug must not stop decisions: logged, then the next one
+            log.exception("identity decision failed")
 
     async def apply(self, value: bytes | None) -> None:
         """Apply one decision and wait for its outputs' acks; a bad record is logged."""

@@ -62,6 +62,11 @@ def explanation_of(decision: MatchDecision) -> MatchExplanation:
     )  # fmt: skip
 
 
+_SNAPSHOT_FIELDS = (
+    "given_name", "family_name", "date_of_birth", "sex", "postcode", "nhs_number", "upn",
+)  # fmt: skip
+
+
 def _record(person: PersonSnapshot) -> PersonRecord:
     return PersonRecord(
         record_id=person.source_key, given_name=person.given_name,
@@ -80,6 +85,7 @@ class ReviewMatcher:
         self.people: dict[str, PersonSnapshot] = {}
         self.reviews: dict[str, ReviewItem] = {}  # review id -> latest item seen or raised
         self.not_a_match: set[str] = set()  # review ids decided NOT_A_MATCH
+        self._seen: dict[str, tuple[Any, ...]] = {}
 
     def propose(self, event: Mapping[str, Any], keys: SubjectKeys) -> MatchProposal | None:
         decision = self.inner.decide(event)
@@ -103,7 +109,12 @@ class ReviewMatcher:
         )
 
     def observe(self, child_id: str, event: Mapping[str, Any]) -> None:
-        key = source_key(event["source"], event["subject"])
+        subject = event["subject"]
+        key = source_key(event["source"], subject)
+        seen = tuple(subject.get(name) for name in _SNAPSHOT_FIELDS)
+        if self._seen.get(key) == seen:
+            return  # the same person again (most events): nothing to re-file
+        self._seen[key] = seen
         person = snapshot_from_event(event, key)
         if self.people.get(key) != person:
             self.people[key] = person
