@@ -23,8 +23,9 @@ from pathlib import Path
 
 from connectors.simulator.feeds import Delivery, schedule, write_deliveries, write_manifest
 from connectors.simulator.journeys import SimRecord, school_journeys
-from connectors.simulator.journeys_care import health_journeys, social_care_journeys
+from connectors.simulator.journeys_care import social_care_journeys
 from connectors.simulator.journeys_ehc import ehc_journeys
+from connectors.simulator.journeys_health import health_journeys
 from connectors.simulator.sources import Registry
 from connectors.simulator.truth import write_ground_truth, write_linkage
 from connectors.simulator.world import World, build_world

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 __all__ = [
     "academic_year",
     "add_working_days",
+    "age_days",
     "in_term",
     "phase_transfer_deadline",
     "school_days",
@@ -35,6 +36,11 @@ _HOLIDAYS = (
 def academic_year(when: date) -> int:
     """The calendar year in which the school year containing ``when`` started."""
     return when.year if when.month >= 9 else when.year - 1
+
+
+def age_days(dob: date, when: date) -> int:
+    """Days from ``dob`` to ``when`` (negative before birth)."""
+    return (when - dob).days
 
 
 def year_group(dob: date, when: date) -> int:

@@ -21,7 +21,7 @@ from connectors.simulator.calendar import (
 from connectors.simulator.population import Child
 from connectors.simulator.world import World
 
-__all__ = ["SimRecord", "school_journeys"]
+__all__ = ["SimRecord", "next_id", "school_journeys"]
 
 _SEMH_LIKE = {"SEMH", "ASD"}
 
@@ -35,6 +35,12 @@ class SimRecord:
     child: Child
     day: date
     fields: dict[str, Any] = field(default_factory=dict)
+
+
+def next_id(counter: list[int], prefix: str) -> str:
+    """The next identifier from the simulation-wide counter, e.g. ``CON0000042``."""
+    counter[0] += 1
+    return f"{prefix}{counter[0]:07d}"
 
 
 def _days(world: World, low: int, high: int) -> timedelta:
