@@ -20,6 +20,13 @@ from connectors.simulator.world import World
 __all__ = ["ehc_journeys"]
 
 _TRANSFERS = {-1: "EY-S", 6: "P-S", 11: "S-16"}
+# Advice type -> chance the adviser replies after the 6-week due date (others: 0.15).
+_LATE_ADVICE = {"EP": 0.55, "HLT": 0.4, "SC": 0.35}
+# Advice type -> (source, export, provider role) of the adviser's own record of it.
+_ADVICE_FEEDS = {
+    "HLT": ("health", "advice", "Designated Clinical Officer"),
+    "SC": ("social_care", "ehc_advice", "Designated Social Care Officer"),
+}
 
 
 class _Case:
@@ -84,15 +91,18 @@ def _request(case: _Case, received: date) -> None:
     )
     assess = rng.random() < 0.7
     case.add("DECISION", decided, Decision="A" if assess else "N", **ids)
-    if not assess:
-        return
-    last_advice = _advice(case, request_id, decided)
+    if assess:
+        _plan(case, received, _advice(case, request_id, decided), ids)
+
+
+def _plan(case: _Case, received: date, last_advice: date, ids: dict[str, Any]) -> None:
+    """Issue decision, draft and final after assessment; a few are refused a plan."""
+    rng = case.world.rng
     weeks = rng.uniform(14, 20) if rng.random() < 0.17 else 20 + min(40.0, rng.expovariate(0.1))
     final = received + timedelta(days=int(weeks * 7))
     if rng.random() < 0.06:
-        case.add(
-            "ISSUE_DECISION", received + timedelta(days=rng.randint(90, 112)), Decision="N", **ids
-        )
+        refused = received + timedelta(days=rng.randint(90, 112))
+        case.add("ISSUE_DECISION", refused, Decision="N", **ids)
         return
     issue = max(last_advice + timedelta(days=5), final - timedelta(days=45))
     draft = max(issue, final - timedelta(days=rng.randint(15, 40)))
@@ -118,64 +128,60 @@ def _final(case: _Case, final: date, received: date, ids: dict[str, Any]) -> Non
         **ids,
     )
     if child.sen == "K" and school is not None and final < case.world.end:
-        # The school records the plan: SEN support ends, an E period starts.
-        base = {"URN": school.urn, "Needs Updated": final}
-        case.other(
-            "school",
-            "sen",
-            final + timedelta(days=rng.randint(3, 40)),
-            {
-                **base,
-                "SEN Provision": "E",
-                "Start Date": final,
-                "Primary Need": needs[0],
-                "Secondary Need": [*needs, ""][1],
-            },
-        )
+        _school_records_plan(case, school.urn, final, needs)
     child.sen, child.needs = "E", needs
 
 
+def _school_records_plan(case: _Case, urn: str, final: date, needs: list[str]) -> None:
+    """The school records the plan: SEN support ends, an E period starts."""
+    recorded = final + timedelta(days=case.world.rng.randint(3, 40))
+    fields = {
+        "URN": urn,
+        "Needs Updated": final,
+        "SEN Provision": "E",
+        "Start Date": final,
+        "Primary Need": needs[0],
+        "Secondary Need": [*needs, ""][1],
+    }
+    case.other("school", "sen", recorded, fields)
+
+
 def _advice(case: _Case, request_id: str, requested: date) -> date:
-    world, rng, child = case.world, case.world.rng, case.child
+    """Request every kind of advice at once; returns the day the last one arrived."""
     kinds = ["EDU", "EP", "HLT", "SC", "PAR"] + (
-        ["PFA"] if year_group(child.dob, requested) >= 9 else []
+        ["PFA"] if year_group(case.child.dob, requested) >= 9 else []
     )
-    authority = world.ref.authorities[child.la]
     last = requested
     for kind in kinds:
-        advice_id = f"ADV{case._next():07d}"
-        due = requested + timedelta(days=42)
-        late = {"EP": 0.55, "HLT": 0.4, "SC": 0.35}.get(kind, 0.15)
-        took = rng.randint(43, 110) if rng.random() < late else rng.randint(10, 42)
-        got = requested + timedelta(days=took)
-        org = {"HLT": authority.health_org, "SC": child.la}.get(kind, "")
-        ids: dict[str, Any] = {
-            "Request_ID": request_id,
-            "Advice_ID": advice_id,
-            "Advice_Type": kind,
-        }
-        case.add("ADVICE_REQUESTED", requested, Due_Date=due, Adviser_Org=org, **ids)
-        case.add("ADVICE_RECEIVED", got, **ids)
-        last = max(last, got)
+        last = max(last, _advice_of_kind(case, request_id, requested, kind))
+    return last
+
+
+def _advice_of_kind(case: _Case, request_id: str, requested: date, kind: str) -> date:
+    """One adviser's request and reply; health and social care also record it themselves."""
+    rng, child = case.world.rng, case.child
+    advice_id = f"ADV{case._next():07d}"
+    due = requested + timedelta(days=42)
+    late = _LATE_ADVICE.get(kind, 0.15)
+    took = rng.randint(43, 110) if rng.random() < late else rng.randint(10, 42)
+    got = requested + timedelta(days=took)
+    health_org = case.world.ref.authorities[child.la].health_org
+    org = {"HLT": health_org, "SC": child.la}.get(kind, "")
+    ids: dict[str, Any] = {"Request_ID": request_id, "Advice_ID": advice_id, "Advice_Type": kind}
+    case.add("ADVICE_REQUESTED", requested, Due_Date=due, Adviser_Org=org, **ids)
+    case.add("ADVICE_RECEIVED", got, **ids)
+    if kind in _ADVICE_FEEDS:
+        source, export, role = _ADVICE_FEEDS[kind]
         fields = {
             "Advice ID": advice_id,
             "EHC Request ID": request_id,
             "Requested Date": requested,
             "Due Date": due,
             "Provided Date": got,
+            "Provider Role": role,
         }
-        if kind == "HLT":
-            case.other(
-                "health", "advice", got, {**fields, "Provider Role": "Designated Clinical Officer"}
-            )
-        elif kind == "SC":
-            case.other(
-                "social_care",
-                "ehc_advice",
-                got,
-                {**fields, "Provider Role": "Designated Social Care Officer"},
-            )
-    return last
+        case.other(source, export, got, fields)
+    return got
 
 
 def _existing_plan(case: _Case) -> None:
@@ -226,23 +232,33 @@ def _review(case: _Case, meeting: date) -> None:
         Amended_Sections=sections,
     )
     if outcome == "A":
-        school = child.school_on(decided)
-        case.add(
-            "AMENDED",
-            decided + timedelta(days=rng.randint(30, 110)),
-            Notice_Date=decided,
-            Amended_Sections=sections,
-            URN=school.urn if school else "",
-        )
+        _amend(case, decided, sections)
     elif outcome == "C":
-        reason = (
-            rng.choice(["3", "4", "6"])
-            if year_group(child.dob, meeting) >= 14
-            else rng.choice(["2", "5", "9"])
-        )
-        case.add(
-            "CEASED",
-            decided + timedelta(days=rng.randint(28, 60)),
-            Notice_Date=decided,
-            CeaseReason=reason,
-        )
+        _cease(case, meeting, decided)
+
+
+def _amend(case: _Case, decided: date, sections: str) -> None:
+    school = case.child.school_on(decided)
+    case.add(
+        "AMENDED",
+        decided + timedelta(days=case.world.rng.randint(30, 110)),
+        Notice_Date=decided,
+        Amended_Sections=sections,
+        URN=school.urn if school else "",
+    )
+
+
+def _cease(case: _Case, meeting: date, decided: date) -> None:
+    # SEN2 cease reasons: from year 14 higher education, work or disengagement (3, 4, 6);
+    # younger children's needs are met, they move LA, or other (2, 5, 9).
+    rng = case.world.rng
+    if year_group(case.child.dob, meeting) >= 14:
+        reason = rng.choice(["3", "4", "6"])
+    else:
+        reason = rng.choice(["2", "5", "9"])
+    case.add(
+        "CEASED",
+        decided + timedelta(days=rng.randint(28, 60)),
+        Notice_Date=decided,
+        CeaseReason=reason,
+    )
