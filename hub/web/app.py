@@ -173,9 +173,7 @@ def create_app(state: WebState) -> FastAPI:
     app.middleware("http")(_authenticate_and_observe)
     _install_errors(app)
     _install_ops(app)
-    app.include_router(api.router)
-    app.include_router(review_api.router)
-    app.include_router(pages.router)
-    app.include_router(review_pages.router)
+    for router in (api.router, review_api.router, pages.router, review_pages.router):
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

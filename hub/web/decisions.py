@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 REVIEWER_ROLES = frozenset({Role.EHC_COORD, Role.DCO, Role.DSCO, Role.SW, Role.ADMIN})
 _ACK_SECONDS = 15.0
+_KINDS = frozenset(k.value for k in AgencyKind)
 
 
 class NotAllowed(HubError):
@@ -70,8 +71,10 @@ def check_reviewer(caller: Caller) -> None:
 
 
 def _ref(snapshot: PersonSnapshot) -> RecordRef:
+    # An unknown agency kind is left out: the worker then finds the record by the other parts.
+    kind = snapshot.agency_kind if snapshot.agency_kind in _KINDS else None
     return RecordRef(
-        agency_kind=AgencyKind(snapshot.agency_kind), org_code=snapshot.org_code,
+        agency_kind=AgencyKind(kind) if kind else None, org_code=snapshot.org_code,
         system=snapshot.system, source_person_id=snapshot.source_person_id,
     )  # fmt: skip
 
