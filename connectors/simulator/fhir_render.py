@@ -39,29 +39,11 @@ def _when(day: date, hour: int = 10) -> str:
 
 def patient_resource(person_id: str, org: str, demo: Demographics) -> Resource:
     systems = _systems()
-    identifiers = []
-    if demo.nhs_number:
-        status = {
-            "url": systems["nhs_verification"],
-            "valueCodeableConcept": {"coding": [{"system": _VERIFIED_SYSTEM, "code": "01"}]},
-        }
-        identifiers.append(
-            {"system": systems["nhs_number"], "value": demo.nhs_number, "extension": [status]}
-        )
-    names: list[dict[str, Any]] = [
-        {
-            "use": "official",
-            "family": demo.family_name,
-            "given": [n for n in (demo.given_name, demo.middle_name) if n],
-        }
-    ]
-    if demo.preferred_name:
-        names.append({"use": "usual", "given": [demo.preferred_name]})
     return {
         "resourceType": "Patient",
         "id": person_id,
-        "identifier": identifiers,
-        "name": names,
+        "identifier": _nhs_identifiers(demo),
+        "name": _names(demo),
         "gender": {"F": "female", "M": "male"}[demo.sex],
         "birthDate": demo.dob.isoformat(),
         "address": [
@@ -74,6 +56,27 @@ def patient_resource(person_id: str, org: str, demo: Demographics) -> Resource:
         ],
         "managingOrganization": {"identifier": {"system": systems["ods"], "value": org}},
     }
+
+
+def _nhs_identifiers(demo: Demographics) -> list[dict[str, Any]]:
+    """The NHS number marked as verified, or nothing when the record has none."""
+    if not demo.nhs_number:
+        return []
+    systems = _systems()
+    status = {
+        "url": systems["nhs_verification"],
+        "valueCodeableConcept": {"coding": [{"system": _VERIFIED_SYSTEM, "code": "01"}]},
+    }
+    return [{"system": systems["nhs_number"], "value": demo.nhs_number, "extension": [status]}]
+
+
+def _names(demo: Demographics) -> list[dict[str, Any]]:
+    """The official name, then a preferred name (nickname) as a usual name."""
+    given = [n for n in (demo.given_name, demo.middle_name) if n]
+    names: list[dict[str, Any]] = [{"use": "official", "family": demo.family_name, "given": given}]
+    if demo.preferred_name:
+        names.append({"use": "usual", "given": [demo.preferred_name]})
+    return names
 
 
 def resource_for(record: SimRecord, person_id: str, system: str) -> Resource:
@@ -159,24 +162,11 @@ def _diagnosis(f: dict[str, Any], day: date, _system: str) -> Resource:
 
 
 def _review(f: dict[str, Any], day: date, system: str) -> Resource:
-    asq = load_health_mapping().asq3
-    links = {name: link for link, name in asq.domains.items()}
+    """SystmOne sends the questionnaire as answered; other systems an Observation panel."""
     if system == "SystmOne":
-        items = [
-            {"linkId": links[d], "answer": [{"valueInteger": s}]} for d, s in f["scores"].items()
-        ]
-        items.append(
-            {"linkId": asq.outcome_item, "answer": [{"valueCoding": {"code": f["outcome"]}}]}
-        )
-        items.append({"linkId": asq.age_item, "answer": [{"valueInteger": f["age_months"]}]})
-        return {
-            "resourceType": "QuestionnaireResponse",
-            "id": f"QR-{f['_person']}-{day.isoformat()}",
-            "questionnaire": "https://send-hub.example/fhir/Questionnaire/ASQ-3-24",
-            "status": "completed",
-            "authored": _when(day),
-            "item": items,
-        }
+        return _questionnaire_response(f, day)
+    asq = load_health_mapping().asq3
+    links = _asq_links()
     components = [
         {"code": _concept("asq3", links[d]), "valueInteger": s} for d, s in f["scores"].items()
     ]
@@ -188,6 +178,27 @@ def _review(f: dict[str, Any], day: date, system: str) -> Resource:
         "effectiveDateTime": _when(day),
         "component": components,
         "interpretation": [_concept("asq3", f["outcome"])],
+    }
+
+
+def _asq_links() -> dict[str, str]:
+    """ASQ-3 domain name -> the item linkId (or Observation code) the mapping reads it from."""
+    return {name: link for link, name in load_health_mapping().asq3.domains.items()}
+
+
+def _questionnaire_response(f: dict[str, Any], day: date) -> Resource:
+    asq = load_health_mapping().asq3
+    links = _asq_links()
+    items = [{"linkId": links[d], "answer": [{"valueInteger": s}]} for d, s in f["scores"].items()]
+    items.append({"linkId": asq.outcome_item, "answer": [{"valueCoding": {"code": f["outcome"]}}]})
+    items.append({"linkId": asq.age_item, "answer": [{"valueInteger": f["age_months"]}]})
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "id": f"QR-{f['_person']}-{day.isoformat()}",
+        "questionnaire": "https://send-hub.example/fhir/Questionnaire/ASQ-3-24",
+        "status": "completed",
+        "authored": _when(day),
+        "item": items,
     }
 
 
