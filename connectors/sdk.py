@@ -70,6 +70,32 @@ def partition_key(event: Event) -> bytes:
     return f"{source.org_code}:{subject.source_person_id}".encode()
 
 
+def _producer_config(
+    bootstrap: str,
+    linger_ms: int,
+    batch_size: int,
+    compression: str | None,
+    bootstrap_timeout_ms: int,
+) -> dict[str, Any]:
+    """Producer settings: idempotent, fully acknowledged, compressed, batched."""
+    config: dict[str, Any] = {
+        "bootstrap_servers": bootstrap,
+        "client_id": "send-hub-publisher",
+        "enable_idempotence": True,
+        "acks": "all",
+        "retry_backoff_ms": 200,
+        "delivery_timeout_ms": 120_000,
+        "compression_type": compression or ("lz4" if has_lz4() else "gzip"),
+        "linger_ms": linger_ms,
+        "batch_size": batch_size,
+        "max_block_ms": 30_000,
+    }
+    if "bootstrap_timeout_ms" in KafkaProducer.DEFAULT_CONFIG:
+        # kafka-python 3 waits 30 s for a first broker by default; say so sooner.
+        config["bootstrap_timeout_ms"] = bootstrap_timeout_ms
+    return config
+
+
 class Publisher:
     """Publishes contract events; use as a context manager or call `close`."""
 
@@ -89,21 +115,9 @@ class Publisher:
         self.topics = dict(topics) if topics is not None else ingest_topics()
         self.stats = DeliveryStats()
         self._lock = threading.Lock()  # callbacks arrive on the producer's I/O thread
-        config = {
-            "bootstrap_servers": self.bootstrap,
-            "client_id": "send-hub-publisher",
-            "enable_idempotence": True,
-            "acks": "all",
-            "retry_backoff_ms": 200,
-            "delivery_timeout_ms": 120_000,
-            "compression_type": compression or ("lz4" if has_lz4() else "gzip"),
-            "linger_ms": linger_ms,
-            "batch_size": batch_size,
-            "max_block_ms": 30_000,
-        }
-        if "bootstrap_timeout_ms" in KafkaProducer.DEFAULT_CONFIG:
-            # kafka-python 3 waits 30 s for a first broker by default; say so sooner.
-            config["bootstrap_timeout_ms"] = bootstrap_timeout_ms
+        config = _producer_config(
+            self.bootstrap, linger_ms, batch_size, compression, bootstrap_timeout_ms
+        )
         try:
             self._producer = producer_factory(**config)
         except KafkaError as exc:
