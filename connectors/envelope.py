@@ -20,7 +20,15 @@ from pydantic import ValidationError
 
 from connectors.fields import FieldProblem
 from hub.identifiers import check_nhs_number, check_uln, check_upn
-from hub.models import EVENT_SCHEMA_VERSION, EVENT_TYPES, AgencyKind, Event, EventType, Source
+from hub.models import (
+    EVENT_SCHEMA_VERSION,
+    EVENT_TYPES,
+    AgencyKind,
+    Event,
+    EventType,
+    EventTypeInfo,
+    Source,
+)
 
 __all__ = ["Draft", "DraftRejected", "as_utc", "check_identifiers", "to_event"]
 
@@ -103,25 +111,30 @@ def to_event(draft: Draft) -> Event:
         record_version=draft.version,
     )
     try:
-        return Event.model_validate(
-            {
-                "event_id": source.event_id(),
-                "event_type": info.event_type,
-                "schema_version": EVENT_SCHEMA_VERSION,
-                "occurred_at": as_utc(draft.occurred),
-                "recorded_at": as_utc(draft.recorded),
-                "source": source,
-                "subject": subject,
-                "sensitivity": info.sensitivity,
-                "category": info.category,
-                "purpose": info.purpose,
-                "case_id": draft.case_id,
-                "clock_id": draft.clock_id,
-                "payload": dict(draft.payload),
-            }
-        )
+        return Event.model_validate(_event_fields(draft, info, source, subject))
     except ValidationError as exc:
         raise DraftRejected(_problems(exc, draft.origin)) from exc
+
+
+def _event_fields(
+    draft: Draft, info: EventTypeInfo, source: Source, subject: dict[str, Any]
+) -> dict[str, Any]:
+    """The envelope: identity from the source record, classification from the catalogue."""
+    return {
+        "event_id": source.event_id(),
+        "event_type": info.event_type,
+        "schema_version": EVENT_SCHEMA_VERSION,
+        "occurred_at": as_utc(draft.occurred),
+        "recorded_at": as_utc(draft.recorded),
+        "source": source,
+        "subject": subject,
+        "sensitivity": info.sensitivity,
+        "category": info.category,
+        "purpose": info.purpose,
+        "case_id": draft.case_id,
+        "clock_id": draft.clock_id,
+        "payload": dict(draft.payload),
+    }
 
 
 def _problems(exc: ValidationError, origin: Mapping[str, str]) -> list[FieldProblem]:

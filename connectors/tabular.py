@@ -147,13 +147,7 @@ class CompiledExport:
     def _draft(
         self, event: _CompiledEvent, row: Row, subject: dict[str, Any], system: str
     ) -> Draft:
-        errors: list[FieldProblem] = []
-        payload = {}
-        for name, convert in event.payload.items():
-            try:
-                payload[name] = convert(row)
-            except FieldProblem as exc:
-                errors.append(exc)
+        payload, errors = _convert(event.payload, row)
         spec = event.spec
         occurred = event.first_date(row, spec.occurred)
         if occurred is None:
@@ -178,6 +172,20 @@ class CompiledExport:
             clock_id=row.get(spec.clock or "") or None,
             origin={**self.subject_origin, **event.origin},
         )
+
+
+def _convert(
+    converters: Mapping[str, Callable[[Row], Any]], row: Row
+) -> tuple[dict[str, Any], list[FieldProblem]]:
+    """Every payload field of a row, and every problem rather than just the first."""
+    errors: list[FieldProblem] = []
+    payload = {}
+    for name, convert in converters.items():
+        try:
+            payload[name] = convert(row)
+        except FieldProblem as exc:
+            errors.append(exc)
+    return payload, errors
 
 
 def _names(columns: list[str]) -> Callable[[Row], tuple[str, ...]]:
