@@ -19,6 +19,9 @@ __all__ = ["Converter", "FieldProblem", "compile_field", "date_parser"]
 Row = Mapping[str, str]
 Converter = Callable[[Row], Any]
 
+# Spec types parsed from text; None means the export's own date parser.
+_PARSED: dict[str, Callable[[str], Any] | None] = {"date": None, "int": int, "float": float}
+
 
 class FieldProblem(ValueError):
     """A value that cannot be used; ``column`` is the source field to blame."""
@@ -76,19 +79,10 @@ def _scalar(spec: FieldSpec, codes: Mapping[str, Mapping[str, Any]], parse_date:
     column = spec.column or ",".join(spec.columns)
     table = codes.get(spec.codes or "", {})
     kind = spec.type
+    if kind in _PARSED:
+        return _parsed(kind, column, parse_date)
 
     def convert(text: str) -> Any:
-        try:
-            if kind == "date":
-                return parse_date(column, text)
-            if kind == "int":
-                return int(text)
-            if kind == "float":
-                return float(text)
-        except ValueError as exc:
-            if isinstance(exc, FieldProblem):
-                raise
-            raise FieldProblem(column, f"not a number: {text!r}") from None
         if kind in ("code", "bool"):
             return _code(column, table, text.upper() if kind == "bool" else text)
         if kind == "list":
@@ -101,6 +95,21 @@ def _scalar(spec: FieldSpec, codes: Mapping[str, Mapping[str, Any]], parse_date:
         if kind == "absences":
             return _absences(column, table, text)
         return text
+
+    return convert
+
+
+def _parsed(kind: str, column: str, parse_date: Any) -> Callable[[str], Any]:
+    """Dates and numbers: the date parser's own reason, or "not a number" naming the column."""
+    parse = _PARSED[kind]
+
+    def convert(text: str) -> Any:
+        try:
+            return parse_date(column, text) if parse is None else parse(text)
+        except ValueError as exc:
+            if isinstance(exc, FieldProblem):
+                raise
+            raise FieldProblem(column, f"not a number: {text!r}") from None
 
     return convert
 

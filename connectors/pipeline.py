@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from connectors.base import Adapter
+from connectors.base import Adapter, ReadItem
 from connectors.records import FileRejected, RecordError, RejectsWriter, Skipped
 from connectors.sdk import Publisher, ingest_topics
 from hub.errors import InputError
@@ -140,14 +140,7 @@ def publish_file(
     last = 0
     try:
         for count, item in enumerate(adapter.read(path), start=1):
-            if isinstance(item, RecordError):
-                rejects.write(item)
-                result.rejected += 1
-            elif isinstance(item, Skipped):
-                result.skipped += 1
-            else:
-                sink(item)
-                result.published += 1
+            _route(item, sink, rejects, result)
             if progress is not None and count % 512 == 0:
                 progress(adapter.bytes_read - last)
                 last = adapter.bytes_read
@@ -158,6 +151,18 @@ def publish_file(
     if progress is not None:
         progress(max(0, _size(path) - last))
     return result
+
+
+def _route(item: ReadItem, sink: Sink, rejects: RejectsWriter, result: FileResult) -> None:
+    """Send one read item where it belongs and count it."""
+    if isinstance(item, RecordError):
+        rejects.write(item)
+        result.rejected += 1
+    elif isinstance(item, Skipped):
+        result.skipped += 1
+    else:
+        sink(item)
+        result.published += 1
 
 
 def _size(path: Path) -> int:
