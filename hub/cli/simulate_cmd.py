@@ -72,8 +72,19 @@ def simulate_command(
         f"{result.source_people:,} source person records) to {out}"
     )
     console.print(f"ground truth: {result.ground_truth}")
-    if not (publish or dry_run):
-        return
+    if publish or dry_run:
+        _publish(console, out, rate, dry_run, bootstrap, topic_prefix)
+
+
+def _publish(
+    console: Console,
+    out: Path,
+    rate: float | None,
+    dry_run: bool,
+    bootstrap: str | None,
+    topic_prefix: str | None,
+) -> None:
+    """Replay the written deliveries through the adapters into Kafka (or only encode them)."""
     sink = None if dry_run else PublisherSink(bootstrap, topic_prefix)
     try:
         run = publish_simulation(out, Throttle(sink or dry_run_sink, rate))
