@@ -15,11 +15,14 @@ Two workers can decide about one new child at once (each sees nothing yet). Both
 links; when a worker reads back a link whose key it already tied to another child, it
 merges the two (survivor = smaller id) and publishes the MERGE — identifier links and score
 links alike, because a score link is an ordinary ``src:`` LINK to the candidate child. Two
-*new* records of one child that share no identifier and arrive within one links round trip
-on different workers each get a child of their own; the later of them is scored against the
-earlier only when a further record arrives — that window (milliseconds) is the documented
-limit. A review pair is keyed by a deterministic ``review_id``, so two workers raising the
-same review publish the same item under the same key.
+*new* records of one child that share no identifier and arrive together on different workers
+each get a child of their own; when a worker reads back the other's NEW_CHILD link it scores
+that record against its own (`ReviewMatcher.learn`) and, on a clear score link (never on a
+mere review score, never for a NOT_A_MATCH pair), merges the two children and publishes the
+MERGE — both workers derive the same one. A review-level pair in that race is not raised as
+a review (the limit: it is raised when a further record of either arrives). A review pair is
+keyed by a deterministic ``review_id``, so two workers raising the same review publish the
+same item under the same key.
 
 Decisions on ``send.identity.decisions`` are consumed by one worker of a consumer group
 (`streams.decisions`), applied with `hub.identity.review.apply_decision` and committed
@@ -35,14 +38,20 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
 
-from hub.identity.crosswalk import Crosswalk
+from hub.identity.crosswalk import Crosswalk, merge_link
 from hub.identity.decision import MatchDecision, Outcome
 from hub.identity.matcher import IndexMatcher
 from hub.identity.records import PersonRecord
 from hub.identity.resolve import MatchProposal, Resolution
 from hub.identity.review import ReviewItem, review_id_for, snapshot_from_event
 from hub.intake.validate import SubjectKeys, source_key
-from hub.timeline.entry import ExplanationItem, IdentityLink, MatchExplanation, PersonSnapshot
+from hub.timeline.entry import (
+    ExplanationItem,
+    IdentityLink,
+    MatchExplanation,
+    MatchInfo,
+    PersonSnapshot,
+)  # fmt: skip
 
 __all__ = ["ReviewMatcher", "explanation_of"]
 
@@ -120,15 +129,41 @@ class ReviewMatcher:
             self.people[key] = person
             self.inner.index.add(child_id, _record(person))
 
-    def learn(self, link: IdentityLink) -> None:
-        """File a snapshot read back from the links topic (any worker's, or after a restart)."""
+    def learn(self, link: IdentityLink, live: bool = False) -> list[IdentityLink]:
+        """File a snapshot read back from the links topic (any worker's, or after a restart).
+
+        ``live`` (the follower has caught up): a record another worker put on a NEW child is
+        first scored against this worker's records — two workers that each created a child
+        for one person moments apart then merge them (the MERGE is returned to publish;
+        each worker derives the same one). Not during catch-up: replay must stay cheap.
+        """
         person = link.person
         if person is None or link.kind == "MERGE":
-            return
+            return []
         if link.kind == "LINK" and self.people.get(link.key) == person:
-            return  # our own link read back: already filed
+            return []  # our own link read back: already filed
+        merges = self._reconcile(link, person) if live else []
         self.people[link.key] = person
         self.inner.index.add(link.child_id, _record(person))
+        return merges
+
+    def _reconcile(self, link: IdentityLink, person: PersonSnapshot) -> list[IdentityLink]:
+        if link.match.outcome != "NEW_CHILD" or link.key in self.people:
+            return []
+        decision = self.inner.index.match(_record(person))
+        child = decision.candidate_child_id
+        if decision.outcome is not Outcome.LINK_SCORE or child is None:
+            return []  # precision first: only a clear score link reconciles
+        if self._refused(link.key, child):
+            return []
+        done = self.crosswalk.union(link.child_id, child)
+        if done is None:
+            return []
+        match = MatchInfo(
+            outcome="LINK_SCORE", rule="reconcile_score", score=decision.match_weight,
+            model_version=decision.model_version, explanation=explanation_of(decision),
+        )  # fmt: skip
+        return [merge_link(*done, at=link.at, match=match)]
 
     def remember(self, item: ReviewItem) -> None:
         """A review item read back from the review topic (raised or decided by any worker)."""

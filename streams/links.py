@@ -83,7 +83,8 @@ class LinksFollower(TopicFollower):
 
     def __init__(
         self, bootstrap: str, topic: str, crosswalk: Crosswalk, publish: Publish,
-        serde: Serde | None = None, learn: Callable[[IdentityLink], None] | None = None,
+        serde: Serde | None = None,
+        learn: Callable[[IdentityLink, bool], list[IdentityLink]] | None = None,
     ) -> None:  # fmt: skip
         super().__init__(bootstrap, topic, serde)
         self.crosswalk, self.publish, self.learn = crosswalk, publish, learn
@@ -98,7 +99,7 @@ class LinksFollower(TopicFollower):
                 continue
             merges.extend(self.crosswalk.apply(link))
             if self.learn is not None:
-                self.learn(link)
+                merges.extend(self.learn(link, self.ready.is_set()))
             self.applied += 1
         if merges:
             await self.publish(merges)

@@ -201,3 +201,25 @@ def test_shared_nhs_number_with_different_person_goes_to_review() -> None:
     assert entry.provenance.match.outcome == "REVIEW"
     assert "IDENTIFIER_CONFLICT" in entry.flags
     assert len(_reviews(result)) == 1
+
+
+def test_two_workers_creating_one_child_reconcile_by_score_to_the_same_merge() -> None:
+    (one, m1), (two, m2) = _pipeline(), _pipeline()
+    a = _links(_run(one, _event("r1", "ORG1", "p1")))
+    b = _links(_run(two, _event("r2", "ORG2", "q1", family_name="Hartely")))
+    assert a[0].match.outcome == b[0].match.outcome == "NEW_CHILD"  # each saw nothing yet
+    merges = []
+    for pipeline, matcher, remote in ((one, m1, b), (two, m2, a)):
+        for link in remote:
+            pipeline.crosswalk.apply(link)
+            merges.append(matcher.learn(link, True))
+    (first,), (second,) = merges
+    assert first.kind == "MERGE" and (first.key, first.merged_into) == (
+        second.key,
+        second.merged_into,
+    )
+    assert first.match.rule == "reconcile_score" and first.match.explanation is not None
+    three, m3 = _pipeline()
+    _run(three, _event("r1", "ORG1", "p1"))
+    three.crosswalk.apply(b[0])
+    assert m3.learn(b[0], False) == []  # catch-up (replay) never scores
