@@ -108,15 +108,56 @@ def _broker() -> tuple[str, Settings | None]:
     return settings.kafka_bootstrap, settings
 
 
-def main() -> None:
+def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--children", type=int, default=2000)
     parser.add_argument("--days", type=int, default=365)
+    # Hidden: how the parent process asks a child process for one workload.
     parser.add_argument("--case", choices=["simulator", "csv"], help=argparse.SUPPRESS)
     parser.add_argument("--bootstrap", help=argparse.SUPPRESS)
     parser.add_argument("--prefix", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def _run_case(case: str, args: argparse.Namespace, bootstrap: str, prefix: str) -> dict[str, float]:
+    """One workload in a fresh process, so the peak RSS it reports is its own."""
+    command = [
+        sys.executable,
+        __file__,
+        "--case",
+        case,
+        "--bootstrap",
+        bootstrap,
+        "--prefix",
+        prefix,
+        "--rows",
+        str(args.rows),
+        "--children",
+        str(args.children),
+        "--days",
+        str(args.days),
+    ]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    figures: dict[str, float] = json.loads(output.strip().splitlines()[-1])
+    return figures
+
+
+def _report(case: str, args: argparse.Namespace, figures: dict[str, float]) -> None:
+    label = (
+        f"simulator ({args.children} children, {args.days} days)"
+        if case == "simulator"
+        else f"CSV ({args.rows:,} attendance rows)"
+    )
+    print(
+        f"{label}: {figures['events']:,.0f} events in {figures['seconds']:.1f} s = "
+        f"{figures['events_per_s']:,.0f} events/s, rejected {figures['rejected']:.0f}, "
+        f"peak RSS {figures['peak_rss_mb']:.0f} MiB"
+    )
+
+
+def main() -> None:
+    args = _parse_args()
     if args.case:  # child process: one workload, figures as JSON on stdout
         print(json.dumps(_measure(args.case, args, args.bootstrap, args.prefix)))
         return
@@ -125,34 +166,7 @@ def main() -> None:
         prefix = f"bench{uuid.uuid4().hex[:8]}"
         ensure_hub_topics(Settings(kafka_bootstrap=bootstrap, topic_prefix=prefix))
         for case in ("simulator", "csv"):
-            command = [
-                sys.executable,
-                __file__,
-                "--case",
-                case,
-                "--bootstrap",
-                bootstrap,
-                "--prefix",
-                prefix,
-                "--rows",
-                str(args.rows),
-                "--children",
-                str(args.children),
-                "--days",
-                str(args.days),
-            ]
-            output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-            figures = json.loads(output.strip().splitlines()[-1])
-            label = (
-                f"simulator ({args.children} children, {args.days} days)"
-                if case == "simulator"
-                else f"CSV ({args.rows:,} attendance rows)"
-            )
-            print(
-                f"{label}: {figures['events']:,.0f} events in {figures['seconds']:.1f} s = "
-                f"{figures['events_per_s']:,.0f} events/s, rejected {figures['rejected']:.0f}, "
-                f"peak RSS {figures['peak_rss_mb']:.0f} MiB"
-            )
+            _report(case, args, _run_case(case, args, bootstrap, prefix))
     finally:
         if started is not None:
             kafka_runtime.stop(started)
