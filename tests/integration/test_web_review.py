@@ -1,18 +1,37 @@
-"""The identity review API on a real broker: a ReviewItem published to send.identity.review
-shows in ``GET /api/review``; a POSTed link decision and an unmerge request arrive on
+"""The identity review API on a real broker.
+
+First against the topics alone: a ReviewItem published to send.identity.review shows in
+``GET /api/review``; a POSTed link decision and an unmerge request arrive on
 send.identity.decisions as IdentityReviewDecision events (decoded with the serde); the item
-closes when the worker re-publishes it DECIDED."""
+closes when it is re-published DECIDED. Then end to end with a real ``send-hub worker``: an
+ambiguous record lands in review, a reviewer links it through the API, the child's record
+shows the merge, and an unmerge through the API splits it off again.
+"""
 
 import time
 from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from hub.config import Settings
+from hub.models import (
+    AgencyKind,
+    Event,
+    LinkDecision,
+    PupilEnrolled,
+    Sex,
+    Source,
+    Subject,
+    build_event,
+)
 from hub.models import EventType as T
-from hub.models import LinkDecision
 from infra.topics import ensure_hub_topics
+from tests.integration.test_pipeline import publish as publish_events
+from tests.integration.test_pipeline import workers
 from tests.unit.web.factory import Person, entry
 from tests.unit.web.live import LiveWeb, caseworker_token, publish, read_decisions, start_web
 from tests.unit.web.reviewfactory import review_item
@@ -28,7 +47,7 @@ def topics(hub_settings: Settings) -> Settings:
     return hub_settings
 
 
-def _wait_for(check: Callable[[], bool], timeout: float = 30.0) -> None:
+def _wait_for(check: Callable[[], bool], timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         assert time.monotonic() < deadline, "timed out waiting for the read model"
@@ -68,5 +87,50 @@ def test_a_review_is_listed_decided_and_closed(topics: Settings) -> None:
         publish(topics, reviews=[review_item(RID, provisional=D, candidate=A, status="DECIDED")])
         _wait_for(lambda: _queue(web, auth) == [])
         assert "send_hub_review_queue_size 0.0" in httpx.get(f"{web.url}/metrics").text
+    finally:
+        web.stop()
+
+
+def _event(org: str, person: str, **subject: Any) -> Event:
+    at = datetime.now(UTC) - timedelta(days=2)
+    oliver: dict[str, Any] = {"given_name": "Oliver", "family_name": "Hartley", "sex": Sex.MALE,
+                              "date_of_birth": date(2015, 3, 7), "postcode": "PR1 2AB"}  # fmt: skip
+    return build_event(
+        PupilEnrolled(urn="100001", entry_date=date(2024, 9, 1)),
+        source=Source(agency_kind=AgencyKind.EDUCATION, org_code=org, system="SIMS",
+                      source_record_id=f"{org}-{person}", record_version=1),
+        subject=Subject(source_person_id=person, **(oliver | subject)),
+        occurred_at=at, recorded_at=at + timedelta(hours=1),
+    )  # fmt: skip
+
+
+def _sources(web: LiveWeb, auth: dict[str, str], child: str) -> set[str]:
+    record = httpx.get(f"{web.url}/api/children/{child}", headers=auth, timeout=10)
+    return (
+        {s["source_key"] for s in record.json().get("sources", [])} if record.is_success else set()
+    )
+
+
+def test_a_reviewer_links_and_unmerges_through_the_worker(topics: Settings, tmp_path: Path) -> None:
+    web = start_web(topics)
+    auth = {"Authorization": f"Bearer {caseworker_token('it-reviewer')}"}
+    first, ambiguous = "src:EDUCATION:ORG1:SIMS:p1", "src:EDUCATION:ORG3:SIMS:r1"
+    try:
+        with workers(topics, tmp_path, ["w1"]):
+            publish_events(topics, [_event("ORG1", "p1")])
+            publish_events(topics, [_event("ORG3", "r1", given_name=None)])
+            _wait_for(lambda: len(_queue(web, auth)) == 1)
+            [item] = _queue(web, auth)
+            assert item["record"]["source_key"] == ambiguous
+            child = item["candidate_child_id"]
+            body = {"decision": "link", "reason": "same child, name missing"}
+            url = f"{web.url}/api/review/{item['review_id']}"
+            assert httpx.post(url, json=body, headers=auth, timeout=30).status_code == 202
+            _wait_for(lambda: _sources(web, auth, child) == {first, ambiguous})
+            _wait_for(lambda: _queue(web, auth) == [])  # the worker closed the item
+            split = {"source_keys": [ambiguous], "reason": "a different child after all"}
+            url = f"{web.url}/api/children/{child}/unmerge"
+            assert httpx.post(url, json=split, headers=auth, timeout=30).status_code == 202
+            _wait_for(lambda: _sources(web, auth, child) == {first})
     finally:
         web.stop()
