@@ -20,7 +20,7 @@ from hub.timeline.entry import TimelineEntry
 from infra.topics import ensure_hub_topics
 from tests.unit.web.factory import Person, entry, link
 from tests.unit.web.live import LiveWeb, caseworker_token, publish, read_decisions, start_web
-from tests.unit.web.reviewfactory import review_item
+from tests.unit.web.reviewfactory import explanation, review_item
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -42,7 +42,7 @@ def _journey() -> list[TimelineEntry]:
         entry(CHILD, SCHOOL, T.SENSupportStarted, day=20),
         entry(CHILD, SCHOOL, T.AttendanceSummary, day=27),
         entry(CHILD, SOCIAL, T.EarlyHelpStarted, day=30, outcome="LINK_SCORE", rule="score",
-              score=0.93),
+              score=0.93, explanation=explanation()),
         entry(CHILD, LA, T.EHCNARequested, day=45, rule="upn"),
         entry(CHILD, HEALTH, T.Diagnosis, day=70),
         entry(CHILD, LA, T.EHCAssessDecision, day=80),
@@ -110,6 +110,8 @@ def test_a_caseworker_signs_in_finds_the_child_and_reads_the_timeline(
     expect(rows.nth(1)).to_contain_text("Linked by matching score")
     expect(rows.nth(1)).to_contain_text("score 0.97")
     expect(page.get_by_role("heading", name="What each source knows")).to_be_visible()
+    page.get_by_text("Why the social care record Mosaic · MOS-31 was linked").click()
+    expect(page.get_by_text("Postcodes are in different districts.")).to_be_visible()
     page.screenshot(path=str(SCREENSHOT), full_page=True)
 
     page.get_by_role("group", name="Agency").get_by_label("Health").check()

@@ -9,7 +9,14 @@ from datetime import UTC, date, datetime, timedelta
 
 from hub import models as m
 from hub.models import EventType as T
-from hub.timeline.entry import IdentityLink, MatchInfo, MatchOutcome, Provenance, TimelineEntry
+from hub.timeline.entry import (
+    IdentityLink,
+    MatchExplanation,
+    MatchInfo,
+    MatchOutcome,
+    Provenance,
+    TimelineEntry,
+)
 from hub.timeline.summary import summarise
 from tests.unit.models.samples import PAYLOADS
 
@@ -57,6 +64,7 @@ def entry(
     score: float | None = None,
     published: datetime | None = None,
     offset: int = 0,
+    explanation: MatchExplanation | None = None,
 ) -> TimelineEntry:
     """One entry on ``child_id``'s timeline: ``event_type`` occurring ``day`` days after BASE."""
     info = m.EVENT_TYPES[event_type]
@@ -79,6 +87,7 @@ def entry(
             partition=0, offset=offset, match=MatchInfo(
                 outcome=outcome, rule=rule, score=score,
                 model_version="default-v1" if score is not None else None,
+                explanation=explanation,
             ),
         ),
         published_at=published or occurred + timedelta(hours=2),
