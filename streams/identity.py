@@ -36,6 +36,7 @@ needs about 1 GB per worker for identity. Beyond that, shard the index by blocki
 
 from collections.abc import Mapping
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, Literal
 
 from hub.identity.crosswalk import Crosswalk, merge_link
@@ -74,6 +75,7 @@ def explanation_of(decision: MatchDecision) -> MatchExplanation:
 _SNAPSHOT_FIELDS = (
     "given_name", "family_name", "date_of_birth", "sex", "postcode", "nhs_number", "upn",
 )  # fmt: skip
+_snapshot_values = itemgetter(*_SNAPSHOT_FIELDS)
 
 
 def _record(person: PersonSnapshot) -> PersonRecord:
@@ -120,7 +122,10 @@ class ReviewMatcher:
     def observe(self, child_id: str, event: Mapping[str, Any]) -> None:
         subject = event["subject"]
         key = source_key(event["source"], subject)
-        seen = tuple(subject.get(name) for name in _SNAPSHOT_FIELDS)
+        try:
+            seen = _snapshot_values(subject)  # Avro records hold every field
+        except KeyError:
+            seen = tuple(subject.get(name) for name in _SNAPSHOT_FIELDS)
         if self._seen.get(key) == seen:
             return  # the same person again (most events): nothing to re-file
         self._seen[key] = seen
