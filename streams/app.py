@@ -86,7 +86,8 @@ class HubWorker:
             self.publish_links, learn=self.matcher.learn if self.matcher else None,
         )  # fmt: skip
         self.sender = BatchSender(settings.kafka_bootstrap)
-        self.reviews = self.decisions = None
+        self.reviews: ReviewFollower | None = None
+        self.decisions: DecisionApplier | None = None
         if self.matcher is not None:
             self.reviews = ReviewFollower(
                 settings.kafka_bootstrap, self.topics.review, self.matcher
@@ -186,6 +187,21 @@ def _count(result: BatchResult) -> None:
             metrics.WORKER_ERRORS.labels(stage=label).inc(n)
 
 
+def _identity_tasks(app: faust.App, worker: HubWorker) -> None:
+    """The review follower and the decision applier, when probabilistic matching is on."""
+    reviews, decisions = worker.reviews, worker.decisions
+    if reviews is None or decisions is None:
+        return
+
+    @app.task
+    async def follow_reviews() -> None:
+        await reviews.run()
+
+    @app.task
+    async def apply_decisions() -> None:
+        await decisions.run(worker.follower.ready, reviews.ready)
+
+
 def create_app(settings: Settings, ws: WorkerSettings) -> tuple[faust.App, HubWorker]:
     """The Faust app with its tables, the intake agent and the links-follower task."""
     app = _faust_app(settings, ws)
@@ -205,16 +221,7 @@ def create_app(settings: Settings, ws: WorkerSettings) -> tuple[faust.App, HubWo
     async def follow_links() -> None:
         await worker.follower.run()
 
-    if worker.reviews is not None and worker.decisions is not None:
-        reviews, decisions = worker.reviews, worker.decisions
-
-        @app.task
-        async def follow_reviews() -> None:
-            await reviews.run()
-
-        @app.task
-        async def apply_decisions() -> None:
-            await decisions.run(worker.follower.ready, reviews.ready)
+    _identity_tasks(app, worker)
 
     async def stop_sender(sender: Any, *args: Any, **kwargs: Any) -> None:
         await worker.sender.stop()
