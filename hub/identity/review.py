@@ -155,9 +155,14 @@ def _unmerge(
     keys = [k for ref in d.records if (k := record_key(ref, people)) is not None]
     root = cw.root(d.child_id) if d.child_id else (cw.lookup(keys[0]) if keys else None)
     moving = [k for k in keys if cw.lookup(k) == root]
-    if root is None or not moving:
-        return Applied()  # already split (a redelivered decision) or nothing to move
+    if root is None or not keys:
+        return Applied()
     new_child = child_id_for(f"{keys[0]}|{d.review_id}")
+    if not moving:
+        # Redelivered (e.g. after a crash between the links and the entries): no link to
+        # publish again, but the moved records' entries are re-published (idempotent).
+        done = [k for k in keys if cw.lookup(k) == cw.root(new_child)]
+        return Applied(moved=done, new_child=new_child, old_child=root) if done else Applied()
     moved = cw.split([*moving, *_identifier_keys(cw, moving, people, root)], new_child)
     match = MatchInfo(outcome="LINK_IDENTIFIER", rule="unmerge")
     links = [

@@ -179,7 +179,8 @@ def test_unmerge_splits_the_record_and_moves_exactly_its_entries() -> None:
     assert [(link.key, link.kind) for link in done.links] == [(done.moved[0], "UNMERGE")]
     assert cw.lookup(done.moved[0]) == done.new_child
     assert cw.lookup("src:EDUCATION:ORG1:SIMS:p1") == child and cw.lookup(f"nhs:{NHS_A}") == child
-    assert apply_decision(cw, unmerge, None, matcher.people, NOW).links == []  # idempotent
+    again = apply_decision(cw, unmerge, None, matcher.people, NOW)  # redelivered
+    assert again.links == [] and (again.new_child, again.moved) == (done.new_child, done.moved)
     b1 = _entries(typo)[0]
     occurred = int(b1.event.occurred_at.timestamp() * 1000)
     pipeline.schedule_move(0, (child, occurred, b1.entry_id, done.new_child))
