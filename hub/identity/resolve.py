@@ -89,7 +89,10 @@ def _proposed(
         model_version=proposal.model_version, explanation=proposal.explanation,
     )  # fmt: skip
     if proposal.outcome == "LINK_SCORE" and proposal.child_id is not None:
-        return cw.root(proposal.child_id), info
+        child = cw.root(proposal.child_id)
+        if not keys.nhs_number or cw.can_hold_nhs(child, keys.nhs_number):
+            return child, info
+        info = info.model_copy(update={"outcome": "REVIEW"})  # two NHS numbers: never auto
     return child_id_for(keys.first_key()), info  # review: a provisional child of its own
 
 

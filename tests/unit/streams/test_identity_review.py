@@ -224,3 +224,12 @@ def test_two_workers_creating_one_child_reconcile_by_score_to_the_same_merge() -
     _run(three, _event("r1", "ORG1", "p1"))
     three.crosswalk.apply(b[0])
     assert m3.learn(b[0], False) == []  # catch-up (replay) never scores
+
+
+def test_a_score_link_to_a_child_with_another_nhs_number_becomes_a_review() -> None:
+    pipeline, _ = _pipeline()
+    first = _entries(_run(pipeline, _event("r1", "ORG1", "p1", nhs_number=NHS_A)))[0]
+    typo = _event("r2", "ORG2", "q1", nhs_number=NHS_B, family_name="Hartely")
+    (entry,) = _entries(_run(pipeline, typo, start=1))
+    assert entry.child_id != first.child_id
+    assert entry.provenance.match.outcome == "REVIEW"
