@@ -133,6 +133,8 @@ class DecisionApplier:
         now = datetime.now(UTC)
         item = self.matcher.reviews.get(decision.review_id)
         done = apply_decision(self.pipeline.crosswalk, decision, item, self.matcher.people, now)
+        if done.refused:
+            log.warning("decision %s: LINK refused (different NHS numbers)", decision.review_id)
         if done.not_a_match:
             self.matcher.not_a_match.add(done.not_a_match)
         if done.decided is not None:

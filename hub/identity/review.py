@@ -101,6 +101,7 @@ class Applied:
     moved: list[str] = field(default_factory=list)  # source keys split off (UNMERGE)
     new_child: str | None = None
     old_child: str | None = None
+    refused: bool = False  # LINK not applied: the two children hold different NHS numbers
 
 
 def record_key(ref: RecordRef, people: Mapping[str, PersonSnapshot]) -> str | None:
@@ -129,6 +130,7 @@ def _link(
     if provisional is None or candidate is None:
         return out
     done = cw.union(provisional, candidate)
+    out.refused = done is None and cw.root(provisional) != cw.root(candidate)
     if done is not None:
         match = REVIEWED.model_copy(update={"explanation": item.explanation if item else None})
         out.links.append(merge_link(*done, at=d.decided_at, match=match))

@@ -233,3 +233,15 @@ def test_a_score_link_to_a_child_with_another_nhs_number_becomes_a_review() -> N
     (entry,) = _entries(_run(pipeline, typo, start=1))
     assert entry.child_id != first.child_id
     assert entry.provenance.match.outcome == "REVIEW"
+
+
+def test_a_reviewer_link_between_two_nhs_numbers_is_refused() -> None:
+    pipeline, matcher = _pipeline()
+    _run(pipeline, _event("r1", "ORG1", "p1", nhs_number=NHS_A))
+    result = _run(pipeline, _event("r2", "ORG2", "q1", nhs_number=NHS_B, given_name=None), start=1)
+    (item,) = _reviews(result)
+    done = apply_decision(
+        pipeline.crosswalk, _decision(item, LinkDecision.LINK), item, matcher.people, NOW
+    )
+    assert done.refused and done.links == []
+    assert pipeline.crosswalk.root(item.provisional_child_id) != item.candidate_child_id
