@@ -1,8 +1,9 @@
 """The hub's Kafka topics (DESIGN.md's list, names from ``settings.topic``): create, describe.
 
 Creation is idempotent - existing topics are left as they are - so ``send-hub kafka
-start`` can run it every time. ``send.identity.links`` is compacted: it holds the
-latest link per record id, and that is all a consumer rebuilding state needs.
+start`` can run it every time. ``send.identity.links`` and ``send.identity.review`` are
+compacted: they hold the latest link per record id and the latest state of each review
+item, which is all a consumer rebuilding state needs.
 """
 
 from collections.abc import Iterable, Mapping
@@ -43,7 +44,12 @@ HUB_TOPICS: tuple[str, ...] = (
     "audit",
     "deadletter",
 )
-_TOPIC_CONFIGS: dict[str, dict[str, str]] = {"identity.links": {"cleanup.policy": "compact"}}
+# Compacted: the latest record per key is the state. Links are the shared crosswalk; a review
+# item's DECIDED version is how every worker remembers a not-a-match, so it must outlive retention.
+_TOPIC_CONFIGS: dict[str, dict[str, str]] = {
+    "identity.links": {"cleanup.policy": "compact"},
+    "identity.review": {"cleanup.policy": "compact"},
+}
 _TOPIC_EXISTS = 36  # Kafka error code TOPIC_ALREADY_EXISTS
 _UNKNOWN_TOPIC = 3  # Kafka error code UNKNOWN_TOPIC_OR_PARTITION
 _TIMEOUT_MS = 30_000

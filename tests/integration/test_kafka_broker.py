@@ -45,7 +45,9 @@ def test_records_round_trip_through_a_fresh_topic(kafka_bootstrap: str, new_topi
     assert records == [(b"child-1", b"hello")]
 
 
-def test_hub_topics_are_created_once_and_links_is_compacted(hub_settings: Settings) -> None:
+def test_hub_topics_are_created_once_and_state_topics_are_compacted(
+    hub_settings: Settings,
+) -> None:
     created = ensure_hub_topics(hub_settings)
     again = ensure_hub_topics(hub_settings)
 
@@ -53,8 +55,8 @@ def test_hub_topics_are_created_once_and_links_is_compacted(hub_settings: Settin
     assert again == []
     infos = {i.name: i for i in list_hub_topics(hub_settings)}
     assert all(i.exists and i.partitions == hub_settings.topic_partitions for i in infos.values())
-    links = hub_settings.topic("identity.links")
-    assert infos.pop(links).cleanup_policy == "compact"
+    for state_topic in ("identity.links", "identity.review"):
+        assert infos.pop(hub_settings.topic(state_topic)).cleanup_policy == "compact"
     assert {i.cleanup_policy for i in infos.values()} == {"delete"}
 
 

@@ -80,4 +80,4 @@ def test_hub_topics_follow_the_design_and_the_prefix() -> None:
     assert [s.name for s in specs] == [f"la42.{t}" for t in HUB_TOPICS]
     assert len(specs) == 12 and all(s.partitions == 6 for s in specs)
     compacted = [s.name for s in specs if s.configs.get("cleanup.policy") == "compact"]
-    assert compacted == ["la42.identity.links"]
+    assert compacted == ["la42.identity.links", "la42.identity.review"]
