@@ -27,6 +27,7 @@ from faust.types import TP, EventT
 from hub import metrics
 from hub.config import Settings
 from hub.timeline.entry import IdentityLink
+from infra.probe import admin_client
 from streams.config import WorkerSettings
 from streams.decisions import DecisionApplier, ReviewFollower
 from streams.identity import ReviewMatcher
@@ -41,13 +42,28 @@ __all__ = ["HubWorker", "create_app"]
 log = logging.getLogger(__name__)
 
 
+def _state_dir(settings: Settings, ws: WorkerSettings) -> Path:
+    """Where RocksDB tables live: one folder per Kafka cluster id.
+
+    Table state only makes sense with the changelogs it came from: against a new or wiped
+    cluster, Faust refuses local offsets beyond the (empty) changelog's highwater and the
+    worker stops. Keying the folder by cluster id makes a fresh cluster start fresh state.
+    """
+    base = Path(settings.data_dir) / "worker"
+    if ws.store == "memory":
+        return base
+    with admin_client(settings.kafka_bootstrap) as admin:
+        cluster_id = str(admin.describe_cluster()["cluster_id"])
+    return base / f"cluster-{cluster_id}"
+
+
 def _faust_app(settings: Settings, ws: WorkerSettings) -> faust.App:
     store = "memory://" if ws.store == "memory" else "rocksdb://"
     return faust.App(
         ws.app_id or f"{settings.topic_prefix}-hub",
         broker=[f"kafka://{host}" for host in settings.kafka_bootstrap.split(",")],
         store=store,
-        datadir=str(Path(settings.data_dir) / "worker"),
+        datadir=str(_state_dir(settings, ws)),
         topic_partitions=settings.topic_partitions,
         web_enabled=False,
         autodiscover=False,
