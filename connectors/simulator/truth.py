@@ -21,6 +21,7 @@ import csv
 from pathlib import Path
 
 from connectors.simulator.sources import Demographics, Registry, SourcePerson
+from hub.identity.records import CSV_COLUMNS
 
 __all__ = ["GROUND_TRUTH_COLUMNS", "LINKAGE_COLUMNS", "write_ground_truth", "write_linkage"]
 
@@ -32,18 +33,8 @@ GROUND_TRUTH_COLUMNS = (
     "source_person_id",
     "child_id",
 )
-LINKAGE_COLUMNS = (
-    "record_id",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "sex",
-    "postcode",
-    "address",
-    "nhs_number",
-    "upn",
-    "local_id",
-)
+# The bulk-linkage CSV contract (DESIGN.md), owned by the matcher.
+LINKAGE_COLUMNS = CSV_COLUMNS
 _KIND = {
     "school": ("EDUCATION", "school"),
     "health": ("HEALTH", "health"),
