@@ -39,15 +39,18 @@ log = logging.getLogger(__name__)
 
 
 class AuditAction(StrEnum):
-    """What was read."""
+    """What was read, or which reviewer action touched the child (symbols only ever appended)."""
 
     SEARCH = "SEARCH"
     RECORD = "RECORD"
     TIMELINE = "TIMELINE"
+    REVIEW_READ = "REVIEW_READ"
+    REVIEW_DECISION = "REVIEW_DECISION"
+    UNMERGE = "UNMERGE"
 
 
 class AuditRecord(BaseModel):
-    """Mirror of ``schemas/avro/audit/v1.avsc``."""
+    """Mirror of ``schemas/avro/audit/v2.avsc`` (the current version, which producers write)."""
 
     audit_id: str
     at: UtcMillis

@@ -1,9 +1,10 @@
 """The identity review use cases shared by the API and the pages: read, decide, unmerge.
 
-Each checks the caller's role, reads the read model, audits what it showed (one RECORD audit
-per child an item shows, detail "identity review"; a decision is audited on both children too)
-and, to decide, sends an `IdentityReviewDecision` and waits for the broker's ack. The audit
-schema has no review action yet, so the detail says what kind of read it was.
+Each checks the caller's role, reads the read model, audits what it showed (one REVIEW_READ
+audit per child an item shows, detail "queue" or "item"; a decision is audited as
+REVIEW_DECISION on both children, detail the decision; an unmerge as UNMERGE on the surviving
+child, entries = records split off) and, to decide, sends an `IdentityReviewDecision` and waits
+for the broker's ack.
 
 An item counts as decided once a decision for it is on ``send.identity.decisions`` (the read
 model keeps the first one) or this process has just sent one: a second decision is a 409, not
@@ -42,10 +43,10 @@ __all__ = ["decide", "one", "queue", "unmerge"]
 _SEND_LOCK = threading.Lock()
 
 
-def _audit(state: WebState, caller: Caller, view: ReviewView, now: datetime, detail: str,
-           channel: str) -> None:  # fmt: skip
+def _audit(state: WebState, caller: Caller, view: ReviewView, now: datetime,
+           action: AuditAction, detail: str, channel: str) -> None:  # fmt: skip
     for child in dict.fromkeys((view.provisional_child_id, view.candidate_child_id)):
-        state.audit.record(audit_record(caller, child, AuditAction.RECORD, now=now,
+        state.audit.record(audit_record(caller, child, action, now=now,
                                         detail=detail, entries=1, channel=channel))  # fmt: skip
 
 
@@ -65,7 +66,7 @@ def queue(
     rows, next_cursor = reviews.list_reviews(db, status, limit, cursor)
     views = [_sent_here(state, review_view(row, now)) for row in rows]
     for view in views:
-        _audit(state, caller, view, now, "identity review", channel)
+        _audit(state, caller, view, now, AuditAction.REVIEW_READ, "queue", channel)
     return ReviewPage(items=views, limit=limit, next_cursor=next_cursor)
 
 
@@ -78,7 +79,7 @@ def one(db: sqlite3.Connection, state: WebState, caller: Caller, review_id: str,
         raise ReviewNotFound(f"no review item {review_id!r}")
     now = state.clock()
     view = _sent_here(state, review_view(row, now))
-    _audit(state, caller, view, now, "identity review", channel)
+    _audit(state, caller, view, now, AuditAction.REVIEW_READ, "item", channel)
     return view
 
 
@@ -105,7 +106,7 @@ def decide(
         decision = review_decision(row.item, request.link_decision(), request.reason, caller, now)
         _send(state, decision)
         state.sent[review_id] = _pending(decision)
-    _audit(state, caller, view, now, f"identity review decision {decision.decision.value}",
+    _audit(state, caller, view, now, AuditAction.REVIEW_DECISION, decision.decision.value,
            channel)  # fmt: skip
     return decision
 
@@ -145,8 +146,8 @@ def unmerge(
         raise ReviewConflict("an unmerge must leave at least one source record on the child")
     decision = decision.model_copy(update={"child_id": survivor})
     _send(state, decision)
-    state.audit.record(audit_record(caller, survivor, AuditAction.RECORD, now=now,
-                                    detail="identity unmerge", entries=len(keys),
+    state.audit.record(audit_record(caller, survivor, AuditAction.UNMERGE, now=now,
+                                    detail="source records", entries=len(keys),
                                     channel=channel))  # fmt: skip
     return decision
 

@@ -14,7 +14,7 @@ from hub.web import store
 from hub.web.audit import AUDIT_SUBJECT, AuditAction, AuditRecord, audit_record
 from hub.web.feeder import apply_record
 from schemas.catalogue import default_catalogue
-from schemas.serde import decode, encode, encode_model
+from schemas.serde import decode, encode, encode_model, peek
 from tests.unit.web.conftest import NOW
 from tests.unit.web.factory import Person, entry, merge
 
@@ -70,6 +70,21 @@ def test_the_audit_model_matches_its_schema(caller: Caller) -> None:
     decoded = decode(encode(AUDIT_SUBJECT, rec.model_dump()))
     assert decoded.subject == AUDIT_SUBJECT
     assert AuditRecord.model_validate(decoded.record) == rec
+
+
+def test_review_actions_are_written_as_audit_v2_and_v1_records_still_read(
+    caller: Caller,
+) -> None:
+    assert default_catalogue().current(AUDIT_SUBJECT).version == 2
+    for action in (AuditAction.REVIEW_READ, AuditAction.REVIEW_DECISION, AuditAction.UNMERGE):
+        rec = audit_record(caller, A, action, now=NOW, detail="queue", entries=1)
+        decoded = decode(encode(AUDIT_SUBJECT, rec.model_dump()))
+        assert decoded.version == 2 and AuditRecord.model_validate(decoded.record) == rec
+    old = audit_record(caller, A, AuditAction.RECORD, now=NOW, detail="page", entries=2)
+    v1_bytes = encode(AUDIT_SUBJECT, old.model_dump(), version=1)
+    assert peek(v1_bytes).version == 1
+    from_v1 = decode(v1_bytes)
+    assert from_v1.version == 2 and AuditRecord.model_validate(from_v1.record) == old
 
 
 def test_send_hub_token_prints_a_verifiable_token(capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from hub.auth import Caller, OrgKind, Role, issue_token
 from hub.models import AgencyKind, LinkDecision, RecordRef
 from hub.models import EventType as T
-from hub.web.audit import MemoryAuditSink
+from hub.web.audit import AuditAction, MemoryAuditSink
 from hub.web.decisions import DecisionUnavailable
 from hub.web.projection import apply_entry
 from hub.web.reviews import apply_review_item
@@ -64,12 +64,19 @@ def test_the_queue_shows_both_records_score_and_explanation(
     every = client.get("/api/review", params={"status": "all"}, headers=auth).json()["items"]
     assert [i["status"] for i in every] == ["DECIDED", "OPEN"]
     assert isinstance(state.audit, MemoryAuditSink)
-    audited = {(r.child_id, r.action.value, r.detail) for r in state.audit.records}
-    assert {(D, "RECORD", "identity review"), (A, "RECORD", "identity review")} <= audited
+    audited = {(r.child_id, r.action, r.detail) for r in state.audit.records}
+    assert {(D, AuditAction.REVIEW_READ, "queue"), (A, AuditAction.REVIEW_READ, "queue")} <= audited
+    assert {r.action for r in state.audit.records} == {AuditAction.REVIEW_READ}
 
 
-def test_one_item_and_unknown_items(client: TestClient, auth: dict[str, str]) -> None:
+def test_one_item_and_unknown_items(
+    client: TestClient, auth: dict[str, str], state: WebState
+) -> None:
     assert client.get(f"/api/review/{RID}", headers=auth).json()["review_id"] == RID
+    assert isinstance(state.audit, MemoryAuditSink)
+    audited = [(r.child_id, r.action, r.detail, r.subject) for r in state.audit.records]
+    assert audited == [(D, AuditAction.REVIEW_READ, "item", "alice"),
+                       (A, AuditAction.REVIEW_READ, "item", "alice")]  # fmt: skip
     missing = client.get("/api/review/Rnope", headers=auth)
     assert (missing.status_code, missing.json()["error"]) == (404, "not_found")
     assert client.get("/api/review", params={"cursor": "x!"}, headers=auth).status_code == 400
@@ -117,7 +124,9 @@ def test_a_link_decision_is_produced_with_both_records(
     pending = client.get(f"/api/review/{RID}", headers=auth).json()["pending"]
     assert pending["decision"] == "LINK" and pending["decided_by"] == "alice"
     assert isinstance(state.audit, MemoryAuditSink)
-    assert "identity review decision LINK" in {r.detail for r in state.audit.records}
+    decided = [(r.child_id, r.detail) for r in state.audit.records
+               if r.action is AuditAction.REVIEW_DECISION]  # fmt: skip
+    assert decided == [(D, "LINK"), (A, "LINK")]
 
 
 @pytest.mark.parametrize(
@@ -146,7 +155,7 @@ def test_no_broker_no_decision(client: TestClient, auth: dict[str, str], state: 
 
 
 def test_an_unmerge_request_names_the_records_and_the_child(
-    client: TestClient, auth: dict[str, str], filled: FakeDecisions
+    client: TestClient, auth: dict[str, str], filled: FakeDecisions, state: WebState
 ) -> None:
     body = {"source_keys": [HEALTH_KEY], "reason": "different child, same name"}
     response = client.post(f"/api/children/{A}/unmerge", headers=auth, json=body)
@@ -156,6 +165,10 @@ def test_an_unmerge_request_names_the_records_and_the_child(
     assert sent.review_id.startswith("U") and len(sent.review_id) == 33
     assert [r.source_person_id for r in sent.records] == ["NHS-7"]
     assert sent.records[0].agency_kind is AgencyKind.HEALTH and sent.decided_by == "alice"
+    assert isinstance(state.audit, MemoryAuditSink)
+    [rec] = state.audit.records
+    assert (rec.child_id, rec.action, rec.entries) == (A, AuditAction.UNMERGE, 1)
+    assert (rec.detail, rec.channel) == ("source records", "api")
 
 
 @pytest.mark.parametrize(
