@@ -11,9 +11,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import KafkaError
 
 from hub.config import Settings
-from hub.errors import HubError
+from hub.errors import HubError, KafkaUnavailable
 from hub.intake.deadletter import DeadLetter
 from schemas.serde import decode
 
@@ -33,13 +34,29 @@ class DeadLetterQuery:
         return not self.reason or self.reason.lower() in letter.reason.lower()
 
 
+# An operator's command: say "no broker" after 5 s rather than kafka-python's default 30 s.
+_FAIL_FAST = (
+    {"bootstrap_timeout_ms": 5000} if "bootstrap_timeout_ms" in KafkaConsumer.DEFAULT_CONFIG else {}
+)
+
+
+def _no_broker(settings: Settings) -> str:
+    return (
+        f"no Kafka broker answers at {settings.kafka_bootstrap}: start one with "
+        "`send-hub kafka start`, or set SEND_HUB_KAFKA_BOOTSTRAP to a running cluster"
+    )
+
+
 def read_dead_letters(settings: Settings, query: DeadLetterQuery) -> Iterator[DeadLetter]:
     """Every dead letter on the topic now that matches ``query``, oldest first per partition."""
     topic = settings.topic("deadletter")
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, group_id=None, enable_auto_commit=False,
-        consumer_timeout_ms=2000,
-    )  # fmt: skip
+    try:
+        consumer = KafkaConsumer(
+            bootstrap_servers=settings.kafka_bootstrap, group_id=None, enable_auto_commit=False,
+            consumer_timeout_ms=2000, **_FAIL_FAST,
+        )  # fmt: skip
+    except KafkaError as exc:
+        raise KafkaUnavailable(_no_broker(settings)) from exc
     try:
         partitions = consumer.partitions_for_topic(topic)
         if not partitions:
@@ -83,7 +100,12 @@ def replay(
     settings: Settings, letters: list[DeadLetter], progress: Callable[[int], None] | None = None
 ) -> int:
     """Re-submit the original bytes of ``letters`` to their source topics; returns the count."""
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
+    try:
+        producer = KafkaProducer(
+            bootstrap_servers=settings.kafka_bootstrap, acks="all", **_FAIL_FAST
+        )
+    except KafkaError as exc:
+        raise KafkaUnavailable(_no_broker(settings)) from exc
     try:
         for n, letter in enumerate(letters, 1):
             producer.send(letter.source_topic, key=letter.original_key, value=letter.original_value)

@@ -8,6 +8,7 @@ import importlib
 import sys
 
 import click
+from kafka.errors import KafkaError
 
 from hub.errors import HubError
 
@@ -57,6 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     except HubError as exc:
         click.echo(f"send-hub: error: {exc}", err=True)
         return exc.exit_code
+    except KafkaError as exc:
+        # Safety net: commands wrap their own Kafka errors; an unwrapped one is still a line.
+        click.echo(f"send-hub: error: Kafka: {exc} (is a broker running at "
+                   "SEND_HUB_KAFKA_BOOTSTRAP? `send-hub kafka start`)", err=True)
+        return 1
     except click.exceptions.Abort:
         click.echo("send-hub: aborted", err=True)
         return 130
