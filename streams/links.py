@@ -15,6 +15,7 @@ review topic; ``learn`` hands each link to the matcher so it files the record's 
 
 import asyncio
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -29,8 +30,11 @@ log = logging.getLogger(__name__)
 Publish = Callable[[list[IdentityLink]], Awaitable[None]]
 
 
-class TopicFollower:
-    """Tails every partition of a topic from the start; `ready` is set once it has caught up."""
+class TopicFollower(ABC):
+    """Tails every partition of a topic from the start; `ready` is set once it has caught up.
+
+    Subclasses say what applying a batch of record values means (links, review items).
+    """
 
     def __init__(self, bootstrap: str, topic: str, serde: Serde | None = None) -> None:
         self.bootstrap, self.topic = bootstrap, topic
@@ -39,8 +43,9 @@ class TopicFollower:
         self.applied = 0
         self._consumer: AIOKafkaConsumer | None = None
 
+    @abstractmethod
     async def _apply(self, values: list[bytes]) -> None:
-        raise NotImplementedError
+        """Apply one fetched batch of record values to this follower's state."""
 
     def _consumer_for_topic(self) -> AIOKafkaConsumer:
         # No group: aiokafka then assigns every partition of the topic to this consumer,
