@@ -16,7 +16,7 @@ import jwt
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from hub.errors import HubError
-from hub.models import Purpose
+from hub.models import AgencyKind, Purpose
 
 __all__ = [
     "ALGORITHM",
@@ -39,13 +39,8 @@ class AuthError(HubError):
     """A missing, malformed, badly signed, expired or incomplete access token."""
 
 
-class OrgKind(StrEnum):
-    """Kind of organisation a caller works for."""
-
-    EDUCATION = "EDUCATION"
-    HEALTH = "HEALTH"
-    SOCIAL_CARE = "SOCIAL_CARE"
-    LOCAL_AUTHORITY = "LOCAL_AUTHORITY"
+# A caller's organisation is one of the agency kinds that publish to the hub.
+OrgKind = AgencyKind
 
 
 class Role(StrEnum):
