@@ -157,3 +157,19 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if "line" in _report:
         terminalreporter.write_sep("-", "integration broker")
         terminalreporter.write_line(_report["line"])
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> object:
+    """On a failed test, attach the tail of every worker/web log it left in its tmp_path.
+
+    CI keeps only the printed report, and a stream test that fails usually fails because
+    of something a subprocess logged (a rebalance, a crash); without this it is lost.
+    """
+    report = yield
+    tmp = getattr(item, "funcargs", {}).get("tmp_path")
+    if call.when == "call" and getattr(report, "failed", False) and isinstance(tmp, Path):
+        for log in sorted(tmp.rglob("*.log")):
+            lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+            report.sections.append((f"log {log.name} (last 60 lines)", "\n".join(lines[-60:])))
+    return report
