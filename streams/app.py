@@ -2,8 +2,9 @@
 
 Per batch (``take_events``): decode → validate → dedupe → identity → timeline in plain
 Python, then produce the entries, links and dead letters and *wait for the broker's acks*,
-then write the batch's state to the tables. Faust flushes the producer before it commits
-offsets, so after a crash (even SIGKILL) an event is either redelivered (its outputs may be
+then write the batch's state to the tables, and only then commit the batch's ingest offsets
+(the worker commits them itself, not Faust: see `streams.offsets`). So after a crash (even
+SIGKILL) or a stop mid-batch an event is either redelivered (its outputs may be
 sent again with the same ids: consumers and the timeline state are idempotent on them) or
 its outputs and state are both durable. Nothing is lost and no timeline holds an entry twice.
 
@@ -32,6 +33,7 @@ from streams.config import WorkerSettings
 from streams.decisions import DecisionApplier, ReviewFollower
 from streams.identity import ReviewMatcher
 from streams.links import LinksFollower
+from streams.offsets import BatchOffsets
 from streams.output import BatchSender
 from streams.pipeline import BatchResult, Pipeline, Raw, link_message
 from streams.state import TableState
@@ -102,6 +104,7 @@ class HubWorker:
             self.publish_links, learn=self.matcher.learn if self.matcher else None,
         )  # fmt: skip
         self.sender = BatchSender(settings.kafka_bootstrap)
+        self.offsets = BatchOffsets(app.consumer, app.producer.flush)  # type: ignore[arg-type]
         self.reviews: ReviewFollower | None = None
         self.decisions: DecisionApplier | None = None
         if self.matcher is not None:
@@ -126,6 +129,9 @@ class HubWorker:
             await self.follower.ready.wait()
         if self.reviews is not None and not self.reviews.ready.is_set():
             await self.reviews.ready.wait()
+        events = self.offsets.current(events, self.app.consumer_generation_id)
+        if not events:
+            return
         started = time.perf_counter()
         raws = [_raw(event) for event in events]
         self.state.set_batch(events)
@@ -135,6 +141,7 @@ class HubWorker:
             for change in result.changes.values():
                 change.timeline = {}
         self.state.write(result.changes)
+        await self.offsets.commit(events)  # outputs and state are durable: now it is done
         # Table writes queue in Faust's producer buffer; drain them with the batch instead
         # of letting the conductor stall (and warn) once 100 are queued.
         buffer = self.app.producer.buffer
@@ -203,6 +210,19 @@ def _count(result: BatchResult) -> None:
             metrics.WORKER_ERRORS.labels(stage=label).inc(n)
 
 
+async def _stop_on_failed_batch(app: faust.App, exc: Exception) -> None:
+    """A batch failed outside the per-message guard (the broker refused its outputs, say).
+
+    Bad input never gets here (the pipeline dead-letters it). Restarting the agent in place
+    would skip the failed batch: its ids are already in the in-memory dedupe window. So the
+    worker stops with an error instead; the batch's offsets were never committed
+    (`streams.offsets`), and the next worker to own its partitions processes it again.
+    """
+    log.critical("stopping the worker: a batch failed with %s", type(exc).__name__)
+    metrics.WORKER_ERRORS.labels(stage="batch").inc()
+    await app.crash(exc)
+
+
 def _identity_tasks(app: faust.App, worker: HubWorker) -> None:
     """The review follower and the decision applier, when probabilistic matching is on."""
     reviews, decisions = worker.reviews, worker.decisions
@@ -225,13 +245,17 @@ def create_app(settings: Settings, ws: WorkerSettings) -> tuple[faust.App, HubWo
     source = app.topic(
         *worker.topics.ingest, key_type=bytes, value_type=bytes,
         key_serializer="raw", value_serializer="raw",
+        acks=False,  # the worker commits these offsets itself: see streams.offsets
     )  # fmt: skip
 
     @app.agent(source, name="intake", concurrency=1)
     async def intake(stream: faust.StreamT) -> None:
         assert isinstance(stream, faust.Stream)  # take_events is on the concrete Stream
-        async for events in stream.take_events(ws.batch_size, within=ws.batch_within):
-            await worker.handle(events)
+        try:
+            async for events in stream.take_events(ws.batch_size, within=ws.batch_within):
+                await worker.handle(events)
+        except Exception as exc:
+            await _stop_on_failed_batch(app, exc)
 
     @app.task
     async def follow_links() -> None:

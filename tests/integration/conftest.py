@@ -169,7 +169,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     tmp = getattr(item, "funcargs", {}).get("tmp_path")
     if call.when == "call" and getattr(report, "failed", False) and isinstance(tmp, Path):
-        for log in sorted(tmp.rglob("*.log")):
+        for log in sorted(tmp.glob("*.log")):  # not RocksDB's WAL files in subfolders
             lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
             report.sections.append((f"log {log.name} (last 60 lines)", "\n".join(lines[-60:])))
     return report

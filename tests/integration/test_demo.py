@@ -79,7 +79,12 @@ def test_demo_serves_timelines_and_stops_cleanly(kafka_bootstrap: str, tmp_path:
     }
     cmd = [sys.executable, "-m", "hub.cli.main", "demo", "--children", "60", "--days", "120",
            "--rate", "200", "--keep-kafka"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
+    # As from a terminal: a shell that runs this suite in the background ignores SIGINT, and
+    # Python keeps an inherited SIG_IGN, so the demo would never see the test's "Ctrl-C".
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
     try:
         token = _read_token(proc)
         child_id = _first_child_id(kafka_bootstrap, f"{prefix}.timeline")

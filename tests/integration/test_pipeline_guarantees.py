@@ -1,8 +1,8 @@
 """Pipeline guarantees on the real broker: SIGKILL mid-stream, and two workers sharing work.
 
-- A worker killed with SIGKILL while it is processing, then restarted, loses nothing and puts
-  no event on two children's timelines; redelivered entries carry the same entry id, so the
-  idempotent timeline holds each once.
+- A worker killed with SIGKILL (or stopped with SIGTERM) while it is processing, then
+  restarted, loses nothing and puts no event on two children's timelines; redelivered
+  entries carry the same entry id, so the idempotent timeline holds each once.
 - Two workers in one consumer group split the partitions and end in the same grouping of
   events into children as one worker does, even when both create a child for the same person
   at the same time (they reconcile with a MERGE to the smaller id).
@@ -13,6 +13,8 @@ import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from hub.config import Settings
 from hub.identifiers import make_nhs_number, make_upn
@@ -103,8 +105,9 @@ def _population(people: int, per_kind: int) -> list[Event]:
     return sorted(events, key=lambda e: (e.occurred_at, e.source.agency_kind.value))
 
 
-def test_sigkill_mid_stream_then_restart_loses_and_duplicates_nothing(
-    hub_settings: Settings, tmp_path: Path
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM], ids=["sigkill", "sigterm"])
+def test_stopped_mid_stream_then_restart_loses_and_duplicates_nothing(
+    hub_settings: Settings, tmp_path: Path, stop: signal.Signals
 ) -> None:
     settings = hub_settings
     ensure_hub_topics(settings)
@@ -114,7 +117,7 @@ def test_sigkill_mid_stream_then_restart_loses_and_duplicates_nothing(
     try:
         publish(settings, events)
         _wait_until_some(settings, len(expected) // 4)
-        first.send_signal(signal.SIGKILL)
+        first.send_signal(stop)  # SIGTERM: a graceful stop must not commit an unfinished batch
         first.wait(30)
         before = len(set(entry_ids(settings)))
         assert before < len(expected), "worker finished before it was killed; raise the count"
