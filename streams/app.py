@@ -129,9 +129,21 @@ class HubWorker:
             await self.follower.ready.wait()
         if self.reviews is not None and not self.reviews.ready.is_set():
             await self.reviews.ready.wait()
-        events = self.offsets.current(events, self.app.consumer_generation_id)
+        app = self.app
+        events = await self.offsets.admit(
+            events, app.consumer_generation_id, app.flow_control.is_active()
+        )
         if not events:
             return
+        self.offsets.begin(events)
+        try:
+            await self._handle(events)
+        except BaseException:
+            self.offsets.abandon(events)
+            raise
+        await self.offsets.done(events)  # outputs and state are durable: now it is done
+
+    async def _handle(self, events: Sequence[EventT]) -> None:
         started = time.perf_counter()
         raws = [_raw(event) for event in events]
         self.state.set_batch(events)
@@ -141,7 +153,6 @@ class HubWorker:
             for change in result.changes.values():
                 change.timeline = {}
         self.state.write(result.changes)
-        await self.offsets.commit(events)  # outputs and state are durable: now it is done
         # Table writes queue in Faust's producer buffer; drain them with the batch instead
         # of letting the conductor stall (and warn) once 100 are queued.
         buffer = self.app.producer.buffer
@@ -263,13 +274,19 @@ def create_app(settings: Settings, ws: WorkerSettings) -> tuple[faust.App, HubWo
 
     _identity_tasks(app, worker)
 
+    @app.timer(1.0)
+    async def commit_offsets() -> None:  # also when no new batch comes to commit them
+        await worker.offsets.commit_pending()
+
     async def stop_sender(sender: Any, *args: Any, **kwargs: Any) -> None:
+        await worker.offsets.commit_pending()  # every batch that finished before the stop
         await worker.sender.stop()
 
     app.on_before_shutdown.connect(stop_sender)  # type: ignore[arg-type]  # mode's stub
 
     async def forget_revoked(sender: Any, *args: Any, **kwargs: Any) -> None:
         revoked: set[TP] = args[0] if args else kwargs.get("revoked", set())
+        await worker.offsets.commit_pending()  # Faust waited for the batch in flight (begin)
         worker.pipeline.forget({tp.partition for tp in revoked if tp.topic in worker.topics.ingest})
 
     app.on_partitions_revoked.connect(forget_revoked)  # type: ignore[arg-type]  # mode's stub

@@ -1,4 +1,4 @@
-"""Ingest offsets are committed by the worker itself, and only after a batch is durable.
+"""Ingest offsets are committed by the worker itself, and only for batches that are durable.
 
 Faust's own acking marks messages done that never reached a timeline, and then commits them:
 
@@ -9,35 +9,67 @@ Faust's own acking marks messages done that never reached a timeline, and then c
 - its commit tolerates a gap of unacked offsets at the head of a partition that has no commit
   yet (the check is ``if committed_offset:``, false for ``None`` and ``0``).
 
+- after a seek (recovery seeks to the committed offsets), a record fetched *before* the seek
+  can still be delivered; Faust's read offset jumps to it and the re-fetched records below
+  it are dropped as "already read" (faust-streaming #221 family).
+
 Each path was seen to lose events on the real broker. So the ingest topics are consumed with
-``acks=False`` (Faust never tracks or commits them) and `BatchOffsets` commits, after each
-batch's outputs and state (with its changelog writes) are durable, the next offset of every
-partition in the batch. A crash or stop before that leaves the batch uncommitted: it is
-redelivered, and the idempotent outputs absorb the repeat. Events fetched before the latest
-rebalance are dropped unprocessed (`current`), as Faust itself does for its acking streams:
-the partition's owner re-reads them from the committed offset.
+``acks=False`` (Faust never commits them) and `BatchOffsets` does it:
+
+- `admit` keeps, per partition, only the events that continue exactly where this worker's
+  processing stands (anchored at the committed offset when the partition is assigned). An
+  event past a gap is not processed: the partition is rewound to the missing offset, so
+  nothing is skipped and a commit never jumps a gap. A gap that persists after three rewinds
+  to the same place is real (deleted records, transaction markers) and is stepped over;
+
+- `begin` puts a batch's messages in the consumer's in-flight set, so a rebalance or a stop
+  waits for the batch (Faust's ``wait_empty``) as it would for its own acked messages;
+- `done`, called once a batch's outputs and state are durable, takes them out of that set and
+  records the next offset of each partition; `commit_pending` flushes the table (changelog)
+  writes and commits those offsets. It runs at most every ``interval`` seconds from `done`,
+  on a timer, when partitions are revoked and before shutdown.
+
+A crash before a commit only means redelivery, which the idempotent outputs absorb. Events
+fetched before the latest rebalance, or handed over while one is under way, are left
+unprocessed (`current`), as Faust itself does for its acking streams: the partition's owner
+re-reads them from the committed offset.
 """
 
+import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
-from faust.types import TP, EventT
+from faust.types import TP, EventT, Message
 
-__all__ = ["BatchOffsets", "Committer", "current", "next_offsets"]
+__all__ = ["BatchOffsets", "Committer", "current", "in_order", "next_offsets"]
+
+_REWINDS = 3  # rewinds to the same missing offset before the gap counts as real
 
 log = logging.getLogger(__name__)
 
 
 class Committer(Protocol):
-    """What `BatchOffsets` needs of Faust's consumer (``ThreadDelegateConsumer._commit``)."""
+    """What `BatchOffsets` needs of Faust's consumer."""
 
-    async def _commit(self, offsets: dict[TP, int]) -> bool: ...
+    @property
+    def unacked(self) -> set[Message]: ...  # in flight: wait_empty waits until these are acked
+
+    async def _commit(self, offsets: dict[TP, int]) -> bool: ...  # only assigned partitions
+
+    async def seek(self, partition: TP, offset: int) -> None: ...  # also resets the read offset
+
+    async def earliest_offsets(self, *partitions: TP) -> dict[TP, int]: ...
+
+    @property
+    def _committed_offset(self) -> dict[TP, int | None]: ...  # set by Faust's seek to committed
 
 
-def current(events: Sequence[EventT], generation: int) -> list[EventT]:
-    """The events fetched in consumer generation ``generation`` (older ones are re-read)."""
-    return [e for e in events if e.message.generation_id == generation]
+def current(events: Sequence[EventT], generation: int, flowing: bool = True) -> list[EventT]:
+    """The events to process: none while a rebalance or stop has suspended the flow, else
+    those fetched in consumer generation ``generation``. The rest are re-read later."""
+    return [e for e in events if e.message.generation_id == generation] if flowing else []
 
 
 def next_offsets(events: Sequence[EventT]) -> dict[TP, int]:
@@ -49,29 +81,119 @@ def next_offsets(events: Sequence[EventT]) -> dict[TP, int]:
     return out
 
 
+def in_order(
+    events: Sequence[EventT], expected: dict[TP, int]
+) -> tuple[list[EventT], dict[TP, int]]:
+    """The events that continue each partition exactly at ``expected`` (advanced in place).
+
+    An event below ``expected`` was processed already and is left out; at the first event
+    above it the partition has a gap, and that event and the rest of the partition's are left
+    out too. Returns the kept events and, per partition with a gap, the first offset seen past
+    it (the missing one is ``expected[tp]``).
+    """
+    kept: list[EventT] = []
+    gaps: dict[TP, int] = {}
+    for event in events:
+        tp, offset = event.message.tp, event.message.offset
+        if tp in gaps or offset < expected[tp]:
+            continue
+        if offset > expected[tp]:
+            gaps[tp] = offset
+            continue
+        kept.append(event)
+        expected[tp] = offset + 1
+    return kept, gaps
+
+
 class BatchOffsets:
-    """Commits a finished batch's offsets; counts what it dropped as stale."""
+    """Tracks batches in flight and commits the offsets of finished ones."""
 
-    def __init__(self, consumer: Committer, flush: Callable[[], Awaitable[None]]) -> None:
-        self.consumer, self.flush = consumer, flush
-        self.stale = 0
+    def __init__(
+        self,
+        consumer: Committer,
+        flush: Callable[[], Awaitable[None]],
+        interval: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.consumer, self.flush, self.interval, self.clock = consumer, flush, interval, clock
+        self.pending: dict[TP, int] = {}
+        self.expected: dict[TP, int] = {}  # per partition: the next offset to process
+        self.stale = self.rewinds = 0
+        self._generation = -1
+        self._gaps: dict[TP, tuple[int, int, int]] = {}  # tp -> (missing, seen, times)
+        self._last = clock()
+        self._lock = asyncio.Lock()  # commits in order: an older one never lands last
 
-    def current(self, events: Sequence[EventT], generation: int) -> list[EventT]:
-        fresh = current(events, generation)
+    def current(self, events: Sequence[EventT], generation: int, flowing: bool) -> list[EventT]:
+        fresh = current(events, generation, flowing)
         if len(fresh) < len(events):
             self.stale += len(events) - len(fresh)
-            log.info("dropped %d events fetched before a rebalance", len(events) - len(fresh))
+            log.info("left %d events to be re-read after a rebalance", len(events) - len(fresh))
         return fresh
 
-    async def commit(self, events: Sequence[EventT]) -> bool:
-        """Commit after ``events``; False when a rebalance took their partitions meanwhile.
+    async def admit(self, events: Sequence[EventT], generation: int, flowing: bool) -> list[EventT]:
+        """The events to process now: current (see `current`) and in order (see `in_order`).
 
-        Faust's ``_commit`` skips partitions no longer assigned and reports a commit refused
-        for an older generation as False; either way the new owner re-reads from the last
-        commit, so nothing is lost.
+        Partitions with a gap are rewound to the missing offset.
         """
-        offsets = next_offsets(events)
-        if not offsets:
-            return False
-        await self.flush()  # the batch's table (changelog) writes first, as Faust's commit does
-        return await self.consumer._commit(offsets)
+        fresh = self.current(events, generation, flowing)
+        if generation != self._generation:  # a rebalance: anchor again at the commits
+            self._generation, self.expected, self._gaps = generation, {}, {}
+        for tp in {e.message.tp for e in fresh} - self.expected.keys():
+            self.expected[tp] = await self._anchor(tp)
+        kept, gaps = in_order(fresh, self.expected)
+        for tp in {e.message.tp for e in kept}:
+            self._gaps.pop(tp, None)
+        for tp, seen in gaps.items():
+            await self._rewind(tp, seen)
+        return kept
+
+    async def _anchor(self, tp: TP) -> int:
+        """Where processing of ``tp`` resumes: its committed offset, else its earliest."""
+        committed = self.consumer._committed_offset.get(tp)
+        if committed:  # Faust keeps 0 as None; too low is safe (re-processing is idempotent)
+            return committed
+        return (await self.consumer.earliest_offsets(tp)).get(tp, 0)
+
+    async def _rewind(self, tp: TP, seen: int) -> None:
+        missing = self.expected[tp]
+        last_missing, last_seen, times = self._gaps.get(tp, (-1, -1, 0))
+        times = times + 1 if (last_missing, last_seen) == (missing, seen) else 1
+        if times > _REWINDS:  # the broker has nothing there: step over the gap
+            log.warning("%s has no offsets %d-%d; going on at %d", tp, missing, seen - 1, seen)
+            self.expected[tp], missing = seen, seen
+            self._gaps.pop(tp, None)
+        else:
+            self._gaps[tp] = (missing, seen, times)
+            self.rewinds += 1
+            log.info(
+                "%s jumped from offset %d to %d: reading again from %d", tp, missing, seen, missing
+            )
+        await self.consumer.seek(tp, missing)
+
+    def begin(self, events: Sequence[EventT]) -> None:
+        """The batch is in flight: a rebalance or stop waits for it."""
+        self.consumer.unacked.update(e.message for e in events)
+
+    def abandon(self, events: Sequence[EventT]) -> None:
+        """The batch failed: stop waiting for it, and never commit it."""
+        self.consumer.unacked.difference_update(e.message for e in events)
+
+    async def done(self, events: Sequence[EventT]) -> bool:
+        """The batch is durable: record its offsets; commit if ``interval`` has passed."""
+        for tp, offset in next_offsets(events).items():
+            self.pending[tp] = max(self.pending.get(tp, 0), offset)
+        self.consumer.unacked.difference_update(e.message for e in events)
+        if self.clock() - self._last >= self.interval:
+            return await self.commit_pending()
+        return False
+
+    async def commit_pending(self) -> bool:
+        """Flush the table writes, then commit every finished batch's offsets."""
+        async with self._lock:
+            offsets, self.pending = self.pending, {}
+            self._last = self.clock()
+            if not offsets:
+                return False
+            await self.flush()  # the changelog writes first, as Faust's own commit does
+            return await self.consumer._commit(offsets)

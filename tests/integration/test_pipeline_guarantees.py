@@ -1,13 +1,15 @@
 """Pipeline guarantees on the real broker: SIGKILL mid-stream, and two workers sharing work.
 
 - A worker killed with SIGKILL (or stopped with SIGTERM) while it is processing, then
-  restarted, loses nothing and puts no event on two children's timelines; redelivered
-  entries carry the same entry id, so the idempotent timeline holds each once.
+  restarted (also on a new disk, restoring its state from the changelogs), loses nothing and
+  puts no event on two children's timelines; redelivered entries carry the same entry id, so
+  the idempotent timeline holds each once.
 - Two workers in one consumer group split the partitions and end in the same grouping of
   events into children as one worker does, even when both create a child for the same person
   at the same time (they reconcile with a MERGE to the smaller id).
 """
 
+import shutil
 import signal
 import time
 from collections import Counter
@@ -105,9 +107,13 @@ def _population(people: int, per_kind: int) -> list[Event]:
     return sorted(events, key=lambda e: (e.occurred_at, e.source.agency_kind.value))
 
 
-@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM], ids=["sigkill", "sigterm"])
+@pytest.mark.parametrize(
+    ("stop", "keep_disk"),
+    [(signal.SIGKILL, True), (signal.SIGTERM, True), (signal.SIGKILL, False)],
+    ids=["sigkill", "sigterm", "sigkill-new-disk"],
+)
 def test_stopped_mid_stream_then_restart_loses_and_duplicates_nothing(
-    hub_settings: Settings, tmp_path: Path, stop: signal.Signals
+    hub_settings: Settings, tmp_path: Path, stop: signal.Signals, keep_disk: bool
 ) -> None:
     settings = hub_settings
     ensure_hub_topics(settings)
@@ -124,7 +130,9 @@ def test_stopped_mid_stream_then_restart_loses_and_duplicates_nothing(
     finally:
         if first.poll() is None:
             first.kill()
-    with workers(settings, tmp_path, ["w1"]):  # same data dir: RocksDB state + changelogs
+    if not keep_disk:  # as on a new machine: all state comes back from the changelogs
+        shutil.rmtree(tmp_path / "w1" / "worker")
+    with workers(settings, tmp_path, ["w1"]):  # RocksDB state (if kept) + changelogs
         found = wait_for_entries(settings, expected)
     children_of: dict[str, set[str]] = {}
     for entry in found:

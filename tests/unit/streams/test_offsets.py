@@ -1,10 +1,10 @@
-"""The worker's own ingest commits: what a finished batch commits, and what is re-read."""
+"""The worker's own ingest commits: what a finished batch commits, when, and what is re-read."""
 
 from dataclasses import dataclass, field
 
 from faust.types import TP, Message
 
-from streams.offsets import BatchOffsets, current, next_offsets
+from streams.offsets import BatchOffsets, current, in_order, next_offsets
 
 
 @dataclass
@@ -20,11 +20,21 @@ def _event(topic: str, partition: int, offset: int, generation: int = 3) -> _Eve
 
 @dataclass
 class _Consumer:
-    """Records commits the way Faust's consumer receives them; refuses when told to."""
+    """Faust's consumer as `BatchOffsets` sees it: an in-flight set and ``_commit``."""
 
     refuse: bool = False
+    unacked: set[Message] = field(default_factory=set)
     commits: list[dict[TP, int]] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
+    _committed_offset: dict[TP, int | None] = field(default_factory=dict)
+    earliest: int = 0
+    seeks: list[tuple[TP, int]] = field(default_factory=list)
+
+    async def seek(self, partition: TP, offset: int) -> None:
+        self.seeks.append((partition, offset))
+
+    async def earliest_offsets(self, *partitions: TP) -> dict[TP, int]:
+        return dict.fromkeys(partitions, self.earliest)
 
     async def _commit(self, offsets: dict[TP, int]) -> bool:
         self.log.append("commit")
@@ -35,35 +45,134 @@ class _Consumer:
         self.log.append("flush")
 
 
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _offsets(consumer: _Consumer, clock: _Clock | None = None) -> BatchOffsets:
+    return BatchOffsets(consumer, consumer.flush, interval=1.0, clock=clock or _Clock())
+
+
 def test_next_offsets_is_one_past_the_last_event_of_each_partition() -> None:
     batch = [_event("a", 0, 5), _event("b", 0, 9), _event("a", 0, 6), _event("a", 1, 0)]
     assert next_offsets(batch) == {TP("a", 0): 7, TP("b", 0): 10, TP("a", 1): 1}  # type: ignore[arg-type]
 
 
-def test_events_fetched_before_the_latest_rebalance_are_not_processed() -> None:
+def test_events_from_before_a_rebalance_or_during_one_are_left_to_be_re_read() -> None:
     batch = [_event("a", 0, 1, generation=2), _event("a", 0, 2, generation=3)]
     assert [e.message.offset for e in current(batch, 3)] == [2]  # type: ignore[arg-type]
+    assert current(batch, 3, flowing=False) == []  # type: ignore[arg-type]
 
 
-async def test_a_batch_commits_after_flushing_the_table_writes() -> None:
+async def test_a_batch_in_flight_is_waited_for_and_a_finished_one_is_not() -> None:
     consumer = _Consumer()
-    offsets = BatchOffsets(consumer, consumer.flush)
-    assert await offsets.commit([_event("a", 2, 41), _event("a", 2, 42)])  # type: ignore[list-item]
-    assert consumer.log == ["flush", "commit"]
-    assert consumer.commits == [{TP("a", 2): 43}]
+    offsets = _offsets(consumer)
+    batch = [_event("a", 2, 41), _event("a", 2, 42)]
+    offsets.begin(batch)  # type: ignore[arg-type]
+    assert len(consumer.unacked) == 2  # Faust's wait_empty holds a rebalance or stop
+    await offsets.done(batch)  # type: ignore[arg-type]
+    assert consumer.unacked == set()
+    assert offsets.pending == {TP("a", 2): 43}
 
 
-async def test_an_empty_batch_commits_nothing_and_a_refused_commit_is_reported() -> None:
-    consumer = _Consumer(refuse=True)
-    offsets = BatchOffsets(consumer, consumer.flush)
-    assert not await offsets.commit([])
+async def test_a_failed_batch_is_never_committed() -> None:
+    consumer = _Consumer()
+    offsets = _offsets(consumer)
+    batch = [_event("a", 0, 0)]
+    offsets.begin(batch)  # type: ignore[arg-type]
+    offsets.abandon(batch)  # type: ignore[arg-type]
+    assert consumer.unacked == set()
+    assert not await offsets.commit_pending()
+    assert consumer.commits == []
+
+
+async def test_commits_wait_for_the_interval_and_flush_the_table_writes_first() -> None:
+    consumer, clock = _Consumer(), _Clock()
+    offsets = _offsets(consumer, clock)
+    assert not await offsets.done([_event("a", 0, 0)])  # type: ignore[list-item]
+    clock.now += 0.5
+    assert not await offsets.done([_event("a", 0, 1), _event("b", 1, 7)])  # type: ignore[list-item]
     assert consumer.log == []
-    assert not await offsets.commit([_event("a", 0, 0)])  # type: ignore[list-item]
+    clock.now += 0.6
+    assert await offsets.done([_event("a", 0, 2)])  # type: ignore[list-item]
+    assert consumer.log == ["flush", "commit"]
+    assert consumer.commits == [{TP("a", 0): 3, TP("b", 1): 8}]
+    assert offsets.pending == {}
+
+
+async def test_commit_pending_commits_what_finished_and_reports_a_refusal() -> None:
+    consumer = _Consumer(refuse=True)
+    offsets = _offsets(consumer)
+    assert not await offsets.commit_pending()  # nothing finished: nothing to commit
+    assert consumer.log == []
+    await offsets.done([_event("a", 0, 4)])  # type: ignore[list-item]
+    assert not await offsets.commit_pending()  # refused (a rebalance took the partition)
+    assert consumer.commits == [{TP("a", 0): 5}]
 
 
 def test_stale_events_are_counted() -> None:
-    consumer = _Consumer()
-    offsets = BatchOffsets(consumer, consumer.flush)
+    offsets = _offsets(_Consumer())
     batch = [_event("a", 0, 1, generation=1), _event("a", 0, 2, generation=1)]
-    assert offsets.current(batch, 2) == []  # type: ignore[arg-type]
+    assert offsets.current(batch, 2, flowing=True) == []  # type: ignore[arg-type]
     assert offsets.stale == 2
+
+
+def _offs(events: list[_Event]) -> list[int]:
+    return [e.message.offset for e in events]
+
+
+A0 = TP("a", 0)
+
+
+def test_in_order_keeps_a_contiguous_run_and_reports_the_first_gap() -> None:
+    expected = {A0: 5, TP("a", 1): 0}
+    batch = [_event("a", 0, o) for o in (3, 4, 5, 6, 9, 7, 10)] + [_event("a", 1, 0)]
+    kept, gaps = in_order(batch, expected)  # type: ignore[arg-type]
+    assert _offs(kept) == [5, 6, 0]  # type: ignore[arg-type]  # 3, 4 were done already
+    assert gaps == {A0: 9}  # 7 is missing-adjacent but after the gap: left for the re-read
+    assert expected == {A0: 7, TP("a", 1): 1}
+
+
+async def test_admit_anchors_at_the_commit_and_rewinds_past_a_skip() -> None:
+    consumer = _Consumer(_committed_offset={A0: 75})
+    offsets = _offsets(consumer)
+    first = [_event("a", 0, o) for o in range(75, 99)]
+    assert _offs(await offsets.admit(first, 3, True)) == list(range(75, 99))  # type: ignore[arg-type]
+    # Faust delivered a record fetched before its seek: 414 comes where 99 should
+    skipped = [_event("a", 0, o) for o in range(414, 420)]
+    assert await offsets.admit(skipped, 3, True) == []  # type: ignore[arg-type]
+    assert consumer.seeks == [(A0, 99)] and offsets.rewinds == 1
+    again = [_event("a", 0, o) for o in range(99, 120)]
+    assert _offs(await offsets.admit(again, 3, True)) == list(range(99, 120))  # type: ignore[arg-type]
+
+
+async def test_a_partition_never_committed_starts_at_its_earliest_offset() -> None:
+    consumer = _Consumer(earliest=40)
+    offsets = _offsets(consumer)
+    batch = [_event("a", 0, 40), _event("a", 0, 41)]
+    assert _offs(await offsets.admit(batch, 3, True)) == [40, 41]  # type: ignore[arg-type]
+    assert consumer.seeks == []
+
+
+async def test_a_gap_the_broker_really_has_is_stepped_over_after_three_rewinds() -> None:
+    consumer = _Consumer(_committed_offset={A0: 10})
+    offsets = _offsets(consumer)
+    for _ in range(3):
+        assert await offsets.admit([_event("a", 0, 12)], 3, True) == []  # type: ignore[list-item]
+    assert consumer.seeks == [(A0, 10)] * 3
+    assert await offsets.admit([_event("a", 0, 12)], 3, True) == []  # type: ignore[list-item]
+    assert consumer.seeks[-1] == (A0, 12) and offsets.expected[A0] == 12
+    assert _offs(await offsets.admit([_event("a", 0, 12)], 3, True)) == [12]  # type: ignore[list-item]
+
+
+async def test_a_new_generation_anchors_again() -> None:
+    consumer = _Consumer(_committed_offset={A0: 5})
+    offsets = _offsets(consumer)
+    await offsets.admit([_event("a", 0, 5, generation=3)], 3, True)  # type: ignore[list-item]
+    consumer._committed_offset[A0] = 2  # another worker committed less; we re-read from there
+    kept = await offsets.admit([_event("a", 0, 2, generation=4)], 4, True)  # type: ignore[list-item]
+    assert _offs(kept) == [2]  # type: ignore[arg-type]
