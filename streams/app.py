@@ -141,7 +141,7 @@ class HubWorker:
         except BaseException:
             self.offsets.abandon(events)
             raise
-        await self.offsets.done(events)  # outputs and state are durable: now it is done
+        self.offsets.done(events)  # outputs and state are durable: commit on the next tick
 
     async def _handle(self, events: Sequence[EventT]) -> None:
         started = time.perf_counter()

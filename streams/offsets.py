@@ -26,8 +26,9 @@ Each path was seen to lose events on the real broker. So the ingest topics are c
   waits for the batch (Faust's ``wait_empty``) as it would for its own acked messages;
 - `done`, called once a batch's outputs and state are durable, takes them out of that set and
   records the next offset of each partition; `commit_pending` flushes the table (changelog)
-  writes and commits those offsets. It runs at most every ``interval`` seconds from `done`,
-  on a timer, when partitions are revoked and before shutdown.
+  writes and commits those offsets. The worker calls it on a one-second timer, when
+  partitions are revoked and before shutdown, never from the batch path: the flush waits for
+  the whole producer buffer, and the agent goes on meanwhile.
 
 A crash before a commit only means redelivery, which the idempotent outputs absorb. Events
 fetched before the latest rebalance, or handed over while one is under way, are left
@@ -37,7 +38,6 @@ re-reads them from the committed offset.
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
@@ -108,20 +108,13 @@ def in_order(
 class BatchOffsets:
     """Tracks batches in flight and commits the offsets of finished ones."""
 
-    def __init__(
-        self,
-        consumer: Committer,
-        flush: Callable[[], Awaitable[None]],
-        interval: float = 1.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.consumer, self.flush, self.interval, self.clock = consumer, flush, interval, clock
+    def __init__(self, consumer: Committer, flush: Callable[[], Awaitable[None]]) -> None:
+        self.consumer, self.flush = consumer, flush
         self.pending: dict[TP, int] = {}
         self.expected: dict[TP, int] = {}  # per partition: the next offset to process
         self.stale = self.rewinds = 0
         self._generation = -1
         self._gaps: dict[TP, tuple[int, int, int]] = {}  # tp -> (missing, seen, times)
-        self._last = clock()
         self._lock = asyncio.Lock()  # commits in order: an older one never lands last
 
     def current(self, events: Sequence[EventT], generation: int, flowing: bool) -> list[EventT]:
@@ -179,20 +172,16 @@ class BatchOffsets:
         """The batch failed: stop waiting for it, and never commit it."""
         self.consumer.unacked.difference_update(e.message for e in events)
 
-    async def done(self, events: Sequence[EventT]) -> bool:
-        """The batch is durable: record its offsets; commit if ``interval`` has passed."""
+    def done(self, events: Sequence[EventT]) -> None:
+        """The batch is durable: record its offsets for the next `commit_pending`."""
         for tp, offset in next_offsets(events).items():
             self.pending[tp] = max(self.pending.get(tp, 0), offset)
         self.consumer.unacked.difference_update(e.message for e in events)
-        if self.clock() - self._last >= self.interval:
-            return await self.commit_pending()
-        return False
 
     async def commit_pending(self) -> bool:
         """Flush the table writes, then commit every finished batch's offsets."""
         async with self._lock:
             offsets, self.pending = self.pending, {}
-            self._last = self.clock()
             if not offsets:
                 return False
             await self.flush()  # the changelog writes first, as Faust's own commit does

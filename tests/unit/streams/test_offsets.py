@@ -45,16 +45,8 @@ class _Consumer:
         self.log.append("flush")
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def _offsets(consumer: _Consumer, clock: _Clock | None = None) -> BatchOffsets:
-    return BatchOffsets(consumer, consumer.flush, interval=1.0, clock=clock or _Clock())
+def _offsets(consumer: _Consumer) -> BatchOffsets:
+    return BatchOffsets(consumer, consumer.flush)
 
 
 def test_next_offsets_is_one_past_the_last_event_of_each_partition() -> None:
@@ -74,7 +66,7 @@ async def test_a_batch_in_flight_is_waited_for_and_a_finished_one_is_not() -> No
     batch = [_event("a", 2, 41), _event("a", 2, 42)]
     offsets.begin(batch)  # type: ignore[arg-type]
     assert len(consumer.unacked) == 2  # Faust's wait_empty holds a rebalance or stop
-    await offsets.done(batch)  # type: ignore[arg-type]
+    offsets.done(batch)  # type: ignore[arg-type]
     assert consumer.unacked == set()
     assert offsets.pending == {TP("a", 2): 43}
 
@@ -90,17 +82,15 @@ async def test_a_failed_batch_is_never_committed() -> None:
     assert consumer.commits == []
 
 
-async def test_commits_wait_for_the_interval_and_flush_the_table_writes_first() -> None:
-    consumer, clock = _Consumer(), _Clock()
-    offsets = _offsets(consumer, clock)
-    assert not await offsets.done([_event("a", 0, 0)])  # type: ignore[list-item]
-    clock.now += 0.5
-    assert not await offsets.done([_event("a", 0, 1), _event("b", 1, 7)])  # type: ignore[list-item]
-    assert consumer.log == []
-    clock.now += 0.6
-    assert await offsets.done([_event("a", 0, 2)])  # type: ignore[list-item]
+async def test_finished_batches_are_committed_together_after_the_table_writes() -> None:
+    consumer = _Consumer()
+    offsets = _offsets(consumer)
+    offsets.done([_event("a", 0, 0)])  # type: ignore[list-item]
+    offsets.done([_event("a", 0, 1), _event("b", 1, 7)])  # type: ignore[list-item]
+    assert consumer.log == []  # done never commits: the batch path does not wait for it
+    assert await offsets.commit_pending()
     assert consumer.log == ["flush", "commit"]
-    assert consumer.commits == [{TP("a", 0): 3, TP("b", 1): 8}]
+    assert consumer.commits == [{TP("a", 0): 2, TP("b", 1): 8}]
     assert offsets.pending == {}
 
 
@@ -109,7 +99,7 @@ async def test_commit_pending_commits_what_finished_and_reports_a_refusal() -> N
     offsets = _offsets(consumer)
     assert not await offsets.commit_pending()  # nothing finished: nothing to commit
     assert consumer.log == []
-    await offsets.done([_event("a", 0, 4)])  # type: ignore[list-item]
+    offsets.done([_event("a", 0, 4)])  # type: ignore[list-item]
     assert not await offsets.commit_pending()  # refused (a rebalance took the partition)
     assert consumer.commits == [{TP("a", 0): 5}]
 
