@@ -20,6 +20,7 @@ __all__ = [
     "HTTP_REQUESTS",
     "HTTP_REQUEST_SECONDS",
     "IDENTITY_MERGES",
+    "INGEST_REREADS",
     "MATCH_OUTCOMES",
     "REVIEW_QUEUE_OLDEST_SECONDS",
     "REVIEW_QUEUE_SIZE",
@@ -64,6 +65,11 @@ CONSUMER_LAG = Gauge(
 )
 BATCH_SECONDS = Histogram(
     "send_hub_batch_duration_seconds", "Time to process one batch of ingest messages."
+)
+INGEST_REREADS = Counter(
+    "send_hub_ingest_rereads_total",
+    "Ingest reads the worker repeats: events fetched before a rebalance, partition rewinds.",
+    ["reason"],
 )
 WORKER_ERRORS = Counter(
     "send_hub_worker_errors_total", "Unexpected errors caught per stage.", ["stage"]

@@ -43,6 +43,8 @@ from typing import Protocol
 
 from faust.types import TP, EventT, Message
 
+from hub import metrics
+
 __all__ = ["BatchOffsets", "Committer", "current", "in_order", "next_offsets"]
 
 _REWINDS = 3  # rewinds to the same missing offset before the gap counts as real
@@ -121,6 +123,7 @@ class BatchOffsets:
         fresh = current(events, generation, flowing)
         if len(fresh) < len(events):
             self.stale += len(events) - len(fresh)
+            metrics.INGEST_REREADS.labels(reason="rebalance").inc(len(events) - len(fresh))
             log.info("left %d events to be re-read after a rebalance", len(events) - len(fresh))
         return fresh
 
@@ -159,9 +162,12 @@ class BatchOffsets:
         else:
             self._gaps[tp] = (missing, seen, times)
             self.rewinds += 1
-            log.info(
-                "%s jumped from offset %d to %d: reading again from %d", tp, missing, seen, missing
-            )
+            metrics.INGEST_REREADS.labels(reason="gap").inc()
+            # at INFO once per gap: after a restore Faust may replay many stale records
+            log.log(
+                logging.INFO if times == 1 else logging.DEBUG,
+                "%s jumped from offset %d to %d: reading again from %d", tp, missing, seen, missing,
+            )  # fmt: skip
         await self.consumer.seek(tp, missing)
 
     def begin(self, events: Sequence[EventT]) -> None:

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from faust.types import TP, Message
+from prometheus_client import REGISTRY
 
 from streams.offsets import BatchOffsets, current, in_order, next_offsets
 
@@ -118,6 +119,11 @@ def _offs(events: list[_Event]) -> list[int]:
 A0 = TP("a", 0)
 
 
+def _rereads(reason: str) -> float:
+    value = REGISTRY.get_sample_value("send_hub_ingest_rereads_total", {"reason": reason})
+    return value or 0.0
+
+
 def test_in_order_keeps_a_contiguous_run_and_reports_the_first_gap() -> None:
     expected = {A0: 5, TP("a", 1): 0}
     batch = [_event("a", 0, o) for o in (3, 4, 5, 6, 9, 7, 10)] + [_event("a", 1, 0)]
@@ -134,8 +140,10 @@ async def test_admit_anchors_at_the_commit_and_rewinds_past_a_skip() -> None:
     assert _offs(await offsets.admit(first, 3, True)) == list(range(75, 99))  # type: ignore[arg-type]
     # Faust delivered a record fetched before its seek: 414 comes where 99 should
     skipped = [_event("a", 0, o) for o in range(414, 420)]
+    before = _rereads("gap")
     assert await offsets.admit(skipped, 3, True) == []  # type: ignore[arg-type]
     assert consumer.seeks == [(A0, 99)] and offsets.rewinds == 1
+    assert _rereads("gap") == before + 1  # ops see it on /metrics
     again = [_event("a", 0, o) for o in range(99, 120)]
     assert _offs(await offsets.admit(again, 3, True)) == list(range(99, 120))  # type: ignore[arg-type]
 
