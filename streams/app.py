@@ -33,7 +33,7 @@ from streams.config import WorkerSettings
 from streams.decisions import DecisionApplier, ReviewFollower
 from streams.identity import ReviewMatcher
 from streams.links import LinksFollower
-from streams.offsets import BatchOffsets
+from streams.offsets import BatchOffsets, own_read_order
 from streams.output import BatchSender
 from streams.pipeline import BatchResult, Pipeline, Raw, link_message
 from streams.state import TableState
@@ -105,6 +105,7 @@ class HubWorker:
         )  # fmt: skip
         self.sender = BatchSender(settings.kafka_bootstrap)
         self.offsets = BatchOffsets(app.consumer, app.producer.flush)  # type: ignore[arg-type]
+        own_read_order(app.consumer, frozenset(self.topics.ingest))
         self.reviews: ReviewFollower | None = None
         self.decisions: DecisionApplier | None = None
         if self.matcher is not None:

@@ -19,8 +19,8 @@ Each path was seen to lose events on the real broker. So the ingest topics are c
 - `admit` keeps, per partition, only the events that continue exactly where this worker's
   processing stands (anchored at the committed offset when the partition is assigned). An
   event past a gap is not processed: the partition is rewound to the missing offset, so
-  nothing is skipped and a commit never jumps a gap. A gap that persists after three rewinds
-  to the same place is real (deleted records, transaction markers) and is stepped over;
+  nothing is skipped and a commit never jumps a gap. A gap that three rewinds, five seconds
+  apart, do not fill is real (deleted records, transaction markers) and is stepped over;
 
 - `begin` puts a batch's messages in the consumer's in-flight set, so a rebalance or a stop
   waits for the batch (Faust's ``wait_empty``) as it would for its own acked messages;
@@ -38,6 +38,8 @@ re-reads them from the committed offset.
 
 import asyncio
 import logging
+import time
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
@@ -45,9 +47,10 @@ from faust.types import TP, EventT, Message
 
 from hub import metrics
 
-__all__ = ["BatchOffsets", "Committer", "current", "in_order", "next_offsets"]
+__all__ = ["BatchOffsets", "Committer", "current", "in_order", "next_offsets", "own_read_order"]
 
 _REWINDS = 3  # rewinds to the same missing offset before the gap counts as real
+_REWIND_WAIT = 5.0  # seconds a rewind is given before it is repeated
 
 log = logging.getLogger(__name__)
 
@@ -107,16 +110,44 @@ def in_order(
     return kept, gaps
 
 
+class _ReadOffsets(defaultdict[TP, int | None]):
+    """Faust's read offsets, except that the ingest partitions never have one.
+
+    Faust drops a fetched record below the highest offset it delivered for the partition.
+    After a seek that also drops the re-fetched records once a stale one (fetched before the
+    seek) got through, so a rewind could never be read. `in_order` keeps the ingest order
+    instead, so Faust's check is switched off for those topics.
+    """
+
+    def __init__(self, topics: frozenset[str], current: dict[TP, int | None]) -> None:
+        super().__init__(lambda: None, current)
+        self.topics = topics
+
+    def __getitem__(self, tp: TP) -> int | None:
+        return None if tp.topic in self.topics else super().__getitem__(tp)
+
+
+def own_read_order(consumer: object, topics: frozenset[str]) -> None:
+    """Switch Faust's read-offset check off for ``topics`` (before the consumer starts)."""
+    current = getattr(consumer, "_read_offset")  # noqa: B009  # private Faust state
+    setattr(consumer, "_read_offset", _ReadOffsets(topics, dict(current)))  # noqa: B010
+
+
 class BatchOffsets:
     """Tracks batches in flight and commits the offsets of finished ones."""
 
-    def __init__(self, consumer: Committer, flush: Callable[[], Awaitable[None]]) -> None:
-        self.consumer, self.flush = consumer, flush
+    def __init__(
+        self,
+        consumer: Committer,
+        flush: Callable[[], Awaitable[None]],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.consumer, self.flush, self.clock = consumer, flush, clock
         self.pending: dict[TP, int] = {}
         self.expected: dict[TP, int] = {}  # per partition: the next offset to process
         self.stale = self.rewinds = 0
         self._generation = -1
-        self._gaps: dict[TP, tuple[int, int, int]] = {}  # tp -> (missing, seen, times)
+        self._gaps: dict[TP, tuple[int, int, float]] = {}  # tp -> (missing, times, when)
         self._lock = asyncio.Lock()  # commits in order: an older one never lands last
 
     def current(self, events: Sequence[EventT], generation: int, flowing: bool) -> list[EventT]:
@@ -152,22 +183,30 @@ class BatchOffsets:
         return (await self.consumer.earliest_offsets(tp)).get(tp, 0)
 
     async def _rewind(self, tp: TP, seen: int) -> None:
-        missing = self.expected[tp]
-        last_missing, last_seen, times = self._gaps.get(tp, (-1, -1, 0))
-        times = times + 1 if (last_missing, last_seen) == (missing, seen) else 1
-        if times > _REWINDS:  # the broker has nothing there: step over the gap
+        """Seek ``tp`` back to its missing offset, once per gap.
+
+        Records already queued past the gap keep arriving for a while after the seek; they
+        are dropped (`in_order`) without seeking again, since each extra seek only restarts
+        the fetch. Only a rewind that brought nothing for ``_REWIND_WAIT`` seconds is
+        repeated; after ``_REWINDS`` of those the broker has nothing there and the gap is
+        stepped over.
+        """
+        missing, now = self.expected[tp], self.clock()
+        last_missing, times, when = self._gaps.get(tp, (-1, 0, 0.0))
+        if last_missing == missing and now - when < _REWIND_WAIT:
+            return
+        times = times + 1 if last_missing == missing else 1
+        if times > _REWINDS:
             log.warning("%s has no offsets %d-%d; going on at %d", tp, missing, seen - 1, seen)
             self.expected[tp], missing = seen, seen
             self._gaps.pop(tp, None)
         else:
-            self._gaps[tp] = (missing, seen, times)
+            self._gaps[tp] = (missing, times, now)
             self.rewinds += 1
             metrics.INGEST_REREADS.labels(reason="gap").inc()
-            # at INFO once per gap: after a restore Faust may replay many stale records
-            log.log(
-                logging.INFO if times == 1 else logging.DEBUG,
-                "%s jumped from offset %d to %d: reading again from %d", tp, missing, seen, missing,
-            )  # fmt: skip
+            log.info(
+                "%s jumped from offset %d to %d: reading again from %d", tp, missing, seen, missing
+            )
         await self.consumer.seek(tp, missing)
 
     def begin(self, events: Sequence[EventT]) -> None:

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from faust.types import TP, Message
 from prometheus_client import REGISTRY
 
-from streams.offsets import BatchOffsets, current, in_order, next_offsets
+from streams.offsets import BatchOffsets, current, in_order, next_offsets, own_read_order
 
 
 @dataclass
@@ -46,8 +46,16 @@ class _Consumer:
         self.log.append("flush")
 
 
-def _offsets(consumer: _Consumer) -> BatchOffsets:
-    return BatchOffsets(consumer, consumer.flush)
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _offsets(consumer: _Consumer, clock: _Clock | None = None) -> BatchOffsets:
+    return BatchOffsets(consumer, consumer.flush, clock=clock or _Clock())
 
 
 def test_next_offsets_is_one_past_the_last_event_of_each_partition() -> None:
@@ -156,11 +164,24 @@ async def test_a_partition_never_committed_starts_at_its_earliest_offset() -> No
     assert consumer.seeks == []
 
 
+async def test_records_queued_past_a_gap_are_dropped_without_seeking_again() -> None:
+    consumer, clock = _Consumer(_committed_offset={A0: 10}), _Clock()
+    offsets = _offsets(consumer, clock)
+    for start in (91, 158, 239):  # Faust's backlog from before its seek keeps arriving
+        batch = [_event("a", 0, o) for o in range(start, start + 5)]
+        assert await offsets.admit(batch, 3, True) == []  # type: ignore[arg-type]
+        clock.now += 0.05
+    assert consumer.seeks == [(A0, 10)]  # one rewind: more seeks would only restart the fetch
+    kept = await offsets.admit([_event("a", 0, 10), _event("a", 0, 11)], 3, True)  # type: ignore[list-item]
+    assert _offs(kept) == [10, 11]  # type: ignore[arg-type]
+
+
 async def test_a_gap_the_broker_really_has_is_stepped_over_after_three_rewinds() -> None:
-    consumer = _Consumer(_committed_offset={A0: 10})
-    offsets = _offsets(consumer)
+    consumer, clock = _Consumer(_committed_offset={A0: 10}), _Clock()
+    offsets = _offsets(consumer, clock)
     for _ in range(3):
         assert await offsets.admit([_event("a", 0, 12)], 3, True) == []  # type: ignore[list-item]
+        clock.now += 6.0  # nothing came back within the wait: rewind again
     assert consumer.seeks == [(A0, 10)] * 3
     assert await offsets.admit([_event("a", 0, 12)], 3, True) == []  # type: ignore[list-item]
     assert consumer.seeks[-1] == (A0, 12) and offsets.expected[A0] == 12
@@ -174,3 +195,16 @@ async def test_a_new_generation_anchors_again() -> None:
     consumer._committed_offset[A0] = 2  # another worker committed less; we re-read from there
     kept = await offsets.admit([_event("a", 0, 2, generation=4)], 4, True)  # type: ignore[list-item]
     assert _offs(kept) == [2]  # type: ignore[arg-type]
+
+
+def test_faust_read_offsets_are_off_for_ingest_topics_only() -> None:
+    class _FaustConsumer:
+        _read_offset: dict[TP, int | None] = {A0: 7}  # stand-in state
+
+    consumer = _FaustConsumer()
+    own_read_order(consumer, frozenset({"a"}))
+    consumer._read_offset[TP("b", 0)] = 9  # Faust still records every delivery
+    consumer._read_offset[A0] = 400  # a stale record got through after a seek
+    assert consumer._read_offset[A0] is None  # so a re-fetched 8 is not dropped as "read"
+    assert consumer._read_offset[TP("b", 0)] == 9
+    assert consumer._read_offset[TP("c", 1)] is None
