@@ -277,6 +277,7 @@ def create_app(settings: Settings, ws: WorkerSettings) -> tuple[faust.App, HubWo
 
     @app.timer(1.0)
     async def commit_offsets() -> None:  # also when no new batch comes to commit them
+        await worker.offsets.retry_gaps()
         await worker.offsets.commit_pending()
 
     async def stop_sender(sender: Any, *args: Any, **kwargs: Any) -> None:

@@ -19,8 +19,8 @@ Each path was seen to lose events on the real broker. So the ingest topics are c
 - `admit` keeps, per partition, only the events that continue exactly where this worker's
   processing stands (anchored at the committed offset when the partition is assigned). An
   event past a gap is not processed: the partition is rewound to the missing offset, so
-  nothing is skipped and a commit never jumps a gap. A gap that three rewinds, five seconds
-  apart, do not fill is real (deleted records, transaction markers) and is stepped over;
+  nothing is skipped and a commit never jumps a gap. An open gap is rewound again every
+  second; only records deleted by retention (below the earliest offset) are stepped over;
 
 - `begin` puts a batch's messages in the consumer's in-flight set, so a rebalance or a stop
   waits for the batch (Faust's ``wait_empty``) as it would for its own acked messages;
@@ -49,8 +49,7 @@ from hub import metrics
 
 __all__ = ["BatchOffsets", "Committer", "current", "in_order", "next_offsets", "own_read_order"]
 
-_REWINDS = 3  # rewinds to the same missing offset before the gap counts as real
-_REWIND_WAIT = 5.0  # seconds a rewind is given before it is repeated
+_REWIND_WAIT = 1.0  # seconds a rewind is given before it is repeated
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +146,7 @@ class BatchOffsets:
         self.expected: dict[TP, int] = {}  # per partition: the next offset to process
         self.stale = self.rewinds = 0
         self._generation = -1
-        self._gaps: dict[TP, tuple[int, int, float]] = {}  # tp -> (missing, times, when)
+        self._gaps: dict[TP, tuple[int, float]] = {}  # tp -> (missing offset, when rewound)
         self._lock = asyncio.Lock()  # commits in order: an older one never lands last
 
     def current(self, events: Sequence[EventT], generation: int, flowing: bool) -> list[EventT]:
@@ -183,30 +182,44 @@ class BatchOffsets:
         return (await self.consumer.earliest_offsets(tp)).get(tp, 0)
 
     async def _rewind(self, tp: TP, seen: int) -> None:
-        """Seek ``tp`` back to its missing offset, once per gap.
+        """Seek ``tp`` back to its missing offset, once per gap (see `retry_gaps`).
 
         Records already queued past the gap keep arriving for a while after the seek; they
         are dropped (`in_order`) without seeking again, since each extra seek only restarts
-        the fetch. Only a rewind that brought nothing for ``_REWIND_WAIT`` seconds is
-        repeated; after ``_REWINDS`` of those the broker has nothing there and the gap is
-        stepped over.
+        the fetch (and a storm of them once crashed Faust's fetcher).
         """
-        missing, now = self.expected[tp], self.clock()
-        last_missing, times, when = self._gaps.get(tp, (-1, 0, 0.0))
-        if last_missing == missing and now - when < _REWIND_WAIT:
+        missing = self.expected[tp]
+        if self._gaps.get(tp, (-1, 0.0))[0] == missing:
             return
-        times = times + 1 if last_missing == missing else 1
-        if times > _REWINDS:
-            log.warning("%s has no offsets %d-%d; going on at %d", tp, missing, seen - 1, seen)
-            self.expected[tp], missing = seen, seen
-            self._gaps.pop(tp, None)
-        else:
-            self._gaps[tp] = (missing, times, now)
-            self.rewinds += 1
-            metrics.INGEST_REREADS.labels(reason="gap").inc()
-            log.info(
-                "%s jumped from offset %d to %d: reading again from %d", tp, missing, seen, missing
-            )
+        log.info(
+            "%s jumped from offset %d to %d: reading again from %d", tp, missing, seen, missing
+        )
+        await self._seek_back(tp, missing)
+
+    async def retry_gaps(self) -> None:
+        """Rewind again every gap that stayed open ``_REWIND_WAIT`` seconds (on a timer).
+
+        Needed because a stale record can arrive after the seek and move the fetch past the
+        gap again; then nothing more is delivered for the partition that could trigger it.
+        A gap below the partition's earliest offset (deleted by retention) is stepped over.
+        """
+        now = self.clock()
+        for tp, (missing, when) in list(self._gaps.items()):
+            if now - when < _REWIND_WAIT or self.expected.get(tp) != missing:
+                continue
+            earliest = (await self.consumer.earliest_offsets(tp)).get(tp, 0)
+            if missing < earliest:
+                log.warning("%s offsets %d-%d were deleted; going on at %d", tp, missing,
+                            earliest - 1, earliest)  # fmt: skip
+                self.expected[tp] = earliest
+                self._gaps.pop(tp)
+                continue
+            await self._seek_back(tp, missing)
+
+    async def _seek_back(self, tp: TP, missing: int) -> None:
+        self._gaps[tp] = (missing, self.clock())
+        self.rewinds += 1
+        metrics.INGEST_REREADS.labels(reason="gap").inc()
         await self.consumer.seek(tp, missing)
 
     def begin(self, events: Sequence[EventT]) -> None:

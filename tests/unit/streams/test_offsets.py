@@ -176,16 +176,30 @@ async def test_records_queued_past_a_gap_are_dropped_without_seeking_again() -> 
     assert _offs(kept) == [10, 11]  # type: ignore[arg-type]
 
 
-async def test_a_gap_the_broker_really_has_is_stepped_over_after_three_rewinds() -> None:
+async def test_an_open_gap_is_rewound_again_by_the_timer_even_with_nothing_delivered() -> None:
     consumer, clock = _Consumer(_committed_offset={A0: 10}), _Clock()
     offsets = _offsets(consumer, clock)
-    for _ in range(3):
-        assert await offsets.admit([_event("a", 0, 12)], 3, True) == []  # type: ignore[list-item]
-        clock.now += 6.0  # nothing came back within the wait: rewind again
-    assert consumer.seeks == [(A0, 10)] * 3
-    assert await offsets.admit([_event("a", 0, 12)], 3, True) == []  # type: ignore[list-item]
-    assert consumer.seeks[-1] == (A0, 12) and offsets.expected[A0] == 12
-    assert _offs(await offsets.admit([_event("a", 0, 12)], 3, True)) == [12]  # type: ignore[list-item]
+    assert await offsets.admit([_event("a", 0, 90)], 3, True) == []  # type: ignore[list-item]
+    await offsets.retry_gaps()
+    assert consumer.seeks == [(A0, 10)]  # too soon to try again
+    clock.now += 1.5  # a stale record moved the fetch past the gap; nothing else arrives
+    await offsets.retry_gaps()
+    assert consumer.seeks == [(A0, 10), (A0, 10)]
+    kept = await offsets.admit([_event("a", 0, 10)], 3, True)  # type: ignore[list-item]
+    assert _offs(kept) == [10]  # type: ignore[arg-type]
+    clock.now += 5
+    await offsets.retry_gaps()
+    assert len(consumer.seeks) == 2  # the gap closed: no more rewinds
+
+
+async def test_records_deleted_by_retention_are_stepped_over() -> None:
+    consumer, clock = _Consumer(_committed_offset={A0: 10}, earliest=50), _Clock()
+    offsets = _offsets(consumer, clock)
+    assert await offsets.admit([_event("a", 0, 50)], 3, True) == []  # type: ignore[list-item]
+    clock.now += 1.5
+    await offsets.retry_gaps()
+    assert offsets.expected[A0] == 50 and consumer.seeks == [(A0, 10)]
+    assert _offs(await offsets.admit([_event("a", 0, 50)], 3, True)) == [50]  # type: ignore[list-item]
 
 
 async def test_a_new_generation_anchors_again() -> None:
