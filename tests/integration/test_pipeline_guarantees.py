@@ -37,6 +37,7 @@ from hub.timeline.entry import TimelineEntry
 from infra.topics import ensure_hub_topics
 from tests.integration.test_pipeline import (
     accepted_ids,
+    crosswalk,
     entry_ids,
     grouping,
     publish,
@@ -134,10 +135,13 @@ def test_stopped_mid_stream_then_restart_loses_and_duplicates_nothing(
         shutil.rmtree(tmp_path / "w1" / "worker")
     with workers(settings, tmp_path, ["w1"]):  # RocksDB state (if kept) + changelogs
         found = wait_for_entries(settings, expected)
+    cw = crosswalk(settings)
     children_of: dict[str, set[str]] = {}
     for entry in found:
-        children_of.setdefault(entry.entry_id, set()).add(entry.child_id)
-    # no event ended up on two children's timelines (replay recreated the same child ids)
+        children_of.setdefault(entry.entry_id, set()).add(cw.root(entry.child_id))
+    # no event ended up on two children's timelines. A replayed event may name a child that a
+    # MERGE has since folded into another (more is replayed when state comes back from the
+    # changelogs alone), so children are compared after merges.
     assert all(len(c) == 1 for c in children_of.values())
     assert set(children_of) == expected
     copies = Counter(e.entry_id for e in found)
