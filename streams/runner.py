@@ -22,7 +22,7 @@ from prometheus_client import start_http_server
 
 from hub.config import Settings, get_settings
 from hub.errors import InfraError
-from infra.topics import ensure_hub_topics
+from infra.topics import TopicSpec, create_topics, ensure_hub_topics
 from streams.app import HubWorker, create_app
 from streams.config import WorkerSettings, get_worker_settings
 
@@ -60,11 +60,26 @@ class _Worker(faust.Worker):
         self.spinner = None
 
 
+def _ensure_changelogs(settings: Settings, ws: WorkerSettings) -> None:
+    """Create the tables' changelog topics before Faust starts.
+
+    Faust creates them itself, but a write in the first seconds can then meet metadata
+    without them and fail with PartitionsMismatch (seen in CI), which stops the worker.
+    """
+    app_id = ws.app_id or f"{settings.topic_prefix}-hub"
+    compact = {"cleanup.policy": "compact"}
+    create_topics(settings.kafka_bootstrap, [
+        TopicSpec(f"{app_id}-{table}-changelog", settings.topic_partitions, compact)
+        for table in ("dedupe", "timeline")
+    ])  # fmt: skip
+
+
 def run_worker(settings: Settings | None = None, ws: WorkerSettings | None = None) -> None:
     """Run the worker in the foreground until it is stopped (blocks)."""
     settings = settings or get_settings()
     ws = ws or get_worker_settings()
     ensure_hub_topics(settings)
+    _ensure_changelogs(settings, ws)
     (Path(settings.data_dir) / "worker").mkdir(parents=True, exist_ok=True)
     if ws.metrics_port:
         _serve_metrics(ws)
