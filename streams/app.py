@@ -39,7 +39,7 @@ from streams.pipeline import BatchResult, Pipeline, Raw, link_message
 from streams.state import TableState
 from streams.topics import HubTopics, hub_topics
 
-__all__ = ["HubWorker", "create_app"]
+__all__ = ["HubWorker", "app_id", "create_app"]
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +59,15 @@ def _state_dir(settings: Settings, ws: WorkerSettings) -> Path:
     return base / f"cluster-{cluster_id}"
 
 
+def app_id(settings: Settings, ws: WorkerSettings) -> str:
+    """The Faust app id: the consumer group and the prefix of the tables' changelog topics."""
+    return ws.app_id or f"{settings.topic_prefix}-hub"
+
+
 def _faust_app(settings: Settings, ws: WorkerSettings) -> faust.App:
     store = "memory://" if ws.store == "memory" else "rocksdb://"
     return faust.App(
-        ws.app_id or f"{settings.topic_prefix}-hub",
+        app_id(settings, ws),
         broker=[f"kafka://{host}" for host in settings.kafka_bootstrap.split(",")],
         store=store,
         datadir=str(_state_dir(settings, ws)),

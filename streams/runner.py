@@ -23,7 +23,7 @@ from prometheus_client import start_http_server
 from hub.config import Settings, get_settings
 from hub.errors import InfraError
 from infra.topics import TopicSpec, create_topics, ensure_hub_topics
-from streams.app import HubWorker, create_app
+from streams.app import HubWorker, app_id, create_app
 from streams.config import WorkerSettings, get_worker_settings
 
 __all__ = ["READY_FILE_ENV", "run_worker", "start_worker_process", "wait_ready"]
@@ -66,10 +66,10 @@ def _ensure_changelogs(settings: Settings, ws: WorkerSettings) -> None:
     Faust creates them itself, but a write in the first seconds can then meet metadata
     without them and fail with PartitionsMismatch (seen in CI), which stops the worker.
     """
-    app_id = ws.app_id or f"{settings.topic_prefix}-hub"
+    prefix = app_id(settings, ws)
     compact = {"cleanup.policy": "compact"}
     create_topics(settings.kafka_bootstrap, [
-        TopicSpec(f"{app_id}-{table}-changelog", settings.topic_partitions, compact)
+        TopicSpec(f"{prefix}-{table}-changelog", settings.topic_partitions, compact)
         for table in ("dedupe", "timeline")
     ])  # fmt: skip
 
