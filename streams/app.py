@@ -27,7 +27,7 @@ from faust.types import TP, EventT
 
 from hub import metrics
 from hub.config import Settings
-from hub.timeline.entry import IdentityLink
+from hub.models import IdentityLink
 from infra.probe import admin_client
 from streams.config import WorkerSettings
 from streams.decisions import DecisionApplier, ReviewFollower

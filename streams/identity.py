@@ -44,15 +44,16 @@ from hub.identity.decision import MatchDecision, Outcome
 from hub.identity.matcher import IndexMatcher
 from hub.identity.records import PersonRecord
 from hub.identity.resolve import MatchProposal, Resolution
-from hub.identity.review import ReviewItem, review_id_for, snapshot_from_event
+from hub.identity.review import review_id_for, snapshot_from_event
 from hub.intake.validate import SubjectKeys, source_key
-from hub.timeline.entry import (
+from hub.models import (
     ExplanationItem,
     IdentityLink,
     MatchExplanation,
     MatchInfo,
     PersonSnapshot,
-)  # fmt: skip
+    ReviewItem,
+)
 
 __all__ = ["ReviewMatcher", "explanation_of"]
 

@@ -23,7 +23,8 @@ from typing import Any, Literal, Protocol
 
 from hub.identity.crosswalk import Crosswalk, child_id_for, merge_link
 from hub.intake.validate import SubjectKeys
-from hub.timeline.entry import EntryFlag, IdentityLink, MatchExplanation, MatchInfo
+from hub.models import IdentityLink, MatchExplanation, MatchInfo
+from hub.models.timeline import EntryFlag
 
 __all__ = ["MatchProposal", "Matcher", "Resolution", "resolve"]
 

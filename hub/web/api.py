@@ -11,8 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 
 from hub.auth import Caller
+from hub.models import AuditAction
 from hub.web import readpath
-from hub.web.audit import AuditAction, audit_record
+from hub.web.audit import audit_record
 from hub.web.filters import MAX_LIMIT, timeline_filter
 from hub.web.state import WebState, api_caller, database, web_state
 from hub.web.views import ChildRecord, ErrorBody, SearchResult, TimelinePage

@@ -22,8 +22,14 @@ from kafka.errors import KafkaError
 
 from hub.auth import Caller, Role
 from hub.errors import HubError
-from hub.identity.review import PersonSnapshot, ReviewItem
-from hub.models import AgencyKind, IdentityReviewDecision, LinkDecision, RecordRef
+from hub.models import (
+    AgencyKind,
+    IdentityReviewDecision,
+    LinkDecision,
+    PersonSnapshot,
+    RecordRef,
+    ReviewItem,
+)
 from schemas.serde import encode_model
 
 __all__ = [

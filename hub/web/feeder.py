@@ -24,10 +24,8 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 
 from hub.errors import HubError
-from hub.identity.review import ReviewItem
 from hub.metrics import CONSUMER_LAG
-from hub.models import IdentityReviewDecision
-from hub.timeline.entry import IdentityLink, TimelineEntry
+from hub.models import IdentityLink, IdentityReviewDecision, ReviewItem, TimelineEntry
 from hub.web import store
 from hub.web.metrics import READ_MODEL_READY, READ_MODEL_RECORDS
 from hub.web.projection import apply_entry, apply_link, apply_link_tombstone

@@ -15,8 +15,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hub.auth import AuthError, Caller
+from hub.models import AuditAction
 from hub.web import queries, readpath, store
-from hub.web.audit import AuditAction, audit_record
+from hub.web.audit import audit_record
 from hub.web.filters import timeline_filter
 from hub.web.state import COOKIE, WebState, database, page_caller, web_state
 from hub.web.templating import TEMPLATES

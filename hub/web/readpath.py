@@ -14,8 +14,7 @@ from datetime import date, datetime
 from hub.auth import Caller
 from hub.errors import HubError
 from hub.identifiers import normalise_nhs_number, normalise_upn
-from hub.models import AgencyKind
-from hub.timeline.entry import IdentityLink, TimelineEntry
+from hub.models import AgencyKind, IdentityLink, TimelineEntry
 from hub.web import queries as q
 from hub.web.access import visible
 from hub.web.projection import family_key, given_key

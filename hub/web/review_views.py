@@ -11,8 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
-from hub.identity.review import MatchExplanation, PersonSnapshot
-from hub.models import LinkDecision
+from hub.models import LinkDecision, MatchExplanation, PersonSnapshot
 from hub.web.reviews import ReviewRow
 
 __all__ = [

@@ -16,9 +16,9 @@ import threading
 from datetime import datetime
 
 from hub.auth import Caller
-from hub.models import IdentityReviewDecision
+from hub.models import AuditAction, IdentityReviewDecision
 from hub.web import readpath, reviews
-from hub.web.audit import AuditAction, audit_record
+from hub.web.audit import audit_record
 from hub.web.decisions import (
     DecisionUnavailable,
     ReviewConflict,

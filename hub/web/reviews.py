@@ -16,8 +16,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from hub.identity.review import ReviewItem
-from hub.models import IdentityReviewDecision, LinkDecision
+from hub.models import IdentityReviewDecision, LinkDecision, ReviewItem
 from hub.web.projection import millis
 from hub.web.queries import QueryError
 

@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from hub.timeline.entry import EntryFlag, TimelineEntry
+from hub.models import TimelineEntry
+from hub.models.timeline import EntryFlag
 from hub.web.projection import source_key
 from hub.web.views import SourceRecord
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
-from hub.timeline.entry import MatchExplanation
+from hub.models import MatchExplanation
 
 __all__ = [
     "AGENCY_LABELS",

@@ -7,7 +7,7 @@ import pytest
 
 from hub.auth import Caller
 from hub.models import EventType as T
-from hub.timeline.entry import TimelineEntry
+from hub.models import TimelineEntry
 from hub.web import readpath
 from hub.web.projection import apply_entry, apply_link
 from hub.web.queries import QueryError, TimelineFilter

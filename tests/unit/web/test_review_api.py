@@ -9,9 +9,9 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from hub.auth import Caller, OrgKind, Role, issue_token
-from hub.models import AgencyKind, LinkDecision, RecordRef
+from hub.models import AgencyKind, AuditAction, LinkDecision, RecordRef
 from hub.models import EventType as T
-from hub.web.audit import AuditAction, MemoryAuditSink
+from hub.web.audit import MemoryAuditSink
 from hub.web.decisions import DecisionUnavailable
 from hub.web.projection import apply_entry
 from hub.web.reviews import apply_review_item
