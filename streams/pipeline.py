@@ -29,7 +29,7 @@ from hub.intake.deadletter import dead_letter_id
 from hub.intake.dedupe import DedupeWindow
 from hub.intake.validate import DEFAULT_POLICY, Accepted, IntakePolicy, Rejected, validate
 from hub.models import IdentityLink, MatchInfo
-from hub.timeline.state import TimelineItem, TimelineState, bucket_key
+from hub.timeline.buckets import TimelineItem, TimelineState, bucket_key
 from hub.timeline.summary import summarise
 from schemas.catalogue import DEADLETTER, EVENT, IDENTITY_LINK, TIMELINE_ENTRY
 from schemas.serde import Serde, default_serde, encode_model, to_avro

@@ -27,7 +27,7 @@ from hub.config import Settings
 from hub.identity.crosswalk import Crosswalk
 from hub.intake.validate import Accepted, validate
 from hub.models import DeadLetter, Event, IdentityLink, TimelineEntry
-from hub.timeline.state import TimelineItem, TimelineState
+from hub.timeline.buckets import TimelineItem, TimelineState
 from infra.process import free_port
 from infra.topics import ensure_hub_topics
 from schemas.serde import decode, decode_model, encode_model

@@ -20,7 +20,7 @@ from hub.models import (
     TimelineEntry,
     build_event,
 )  # fmt: skip
-from hub.timeline.state import TimelineItem
+from hub.timeline.buckets import TimelineItem
 from schemas.serde import decode_model, encode_model
 from streams.identity import ReviewMatcher
 from streams.pipeline import BatchResult, Pipeline, Raw

@@ -13,7 +13,7 @@ from hub.models import (
     TimelineEntry,
     build_event,
 )
-from hub.timeline.state import TimelineItem
+from hub.timeline.buckets import TimelineItem
 from schemas.serde import decode_model, encode_model
 from streams.pipeline import BatchResult, Pipeline, Raw
 from streams.topics import hub_topics

@@ -11,8 +11,8 @@ from datetime import datetime
 
 from hub.models import TimelineEntry
 from hub.models.timeline import EntryFlag
-from hub.web.projection import source_key
-from hub.web.views import SourceRecord
+from hub.web.children.views import SourceRecord
+from hub.web.readmodel.projection import source_key
 
 __all__ = ["source_records"]
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from hub.models import IdentityReviewDecision, LinkDecision, ReviewItem
-from hub.web.projection import millis
-from hub.web.queries import QueryError
+from hub.web.readmodel.projection import millis
+from hub.web.readmodel.queries import QueryError
 
 __all__ = [
     "STATUSES",

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
 from hub.models import LinkDecision, MatchExplanation, PersonSnapshot
-from hub.web.reviews import ReviewRow
+from hub.web.readmodel.review_queue import ReviewRow
 
 __all__ = [
     "DecisionRequest",
