@@ -1,7 +1,7 @@
 """Callers and their signed access tokens (HS256 JWT): issue and verify, pure.
 
 A token carries who the caller is (``sub``), their organisation (``org``, an ODS code, URN
-or LA code), the organisation's kind, their role (docs/domain.md, information sharing) and optionally the purpose
+or LA code), the organisation's kind, their role (docs/domain.md) and optionally the purpose
 they read for; plus ``iss``, ``iat`` and ``exp``. Time is passed in, never read here, so
 expiry is testable. Any problem with a token is an `AuthError` whose message names the
 problem but never echoes the token.
