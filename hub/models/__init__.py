@@ -84,7 +84,7 @@ from hub.models.health import (
     HealthService,
     Urgency,
 )
-from hub.models.identity import IdentityLink, LinkKind
+from hub.models.identity import IdentityLink, LinkKind, source_person_key
 from hub.models.local_authority import (
     CEASE_REASON_CODES,
     REQUEST_SOURCE_CODES,
@@ -287,4 +287,5 @@ __all__ = [
     "build_event",
     "make_event_id",
     "payload_tag",
+    "source_person_key",
 ]

@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import cast
 
 from hub.auth import Caller
 from hub.errors import HubError
@@ -159,7 +160,7 @@ def timeline(
     cursor: str | None, caller: Caller, now: datetime,
 ) -> TimelinePage:  # fmt: skip
     """One page of the child's timeline after ``cursor``, in timeline order."""
-    after = q.decode_cursor(cursor) if cursor else None
+    after = cast(q.CursorKey, q.decode_cursor(cursor)) if cursor else None
     survivor, members = resolve_child(conn, child_id)
     page: list[tuple[q.CursorKey, TimelineEntry]] = []
     more = False
