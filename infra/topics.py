@@ -1,4 +1,4 @@
-"""The hub's Kafka topics (the public list, names from ``settings.topic``): create, describe.
+"""The hub's Kafka topics (docs/contracts.md, names from ``settings.topic``): create, describe.
 
 Creation is idempotent - existing topics are left as they are - so ``send-hub kafka
 start`` can run it every time. Topics are created as the admin principal, and on the local
@@ -37,7 +37,7 @@ __all__ = [
     "manages_acls",
 ]
 
-# Short names (the public contract's topic list); the prefix comes from SEND_HUB_TOPIC_PREFIX.
+# Short names (docs/contracts.md, topics); the prefix comes from SEND_HUB_TOPIC_PREFIX.
 HUB_TOPICS: tuple[str, ...] = (
     "ingest.education",
     "ingest.health",

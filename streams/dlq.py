@@ -19,7 +19,7 @@ from kafka.errors import KafkaError
 
 from hub.config import Settings
 from hub.errors import HubError, KafkaUnavailable
-from hub.intake.deadletter import DeadLetter
+from hub.models import DeadLetter
 from infra.credentials import Principal
 from infra.security import connection_for
 from schemas.serde import decode

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from hub.identifiers import check_nhs_number, check_upn, is_temporary_upn
-from hub.timeline.entry import EntryFlag
+from hub.models.timeline import EntryFlag
 
 __all__ = [
     "DEFAULT_POLICY",

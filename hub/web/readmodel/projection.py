@@ -19,8 +19,7 @@ from typing import Any
 
 from hub.identifiers import normalise_nhs_number, normalise_upn
 from hub.identity.normalise import fold
-from hub.models import Subject
-from hub.timeline.entry import IdentityLink, TimelineEntry
+from hub.models import IdentityLink, Subject, TimelineEntry
 
 __all__ = [
     "apply_entry",

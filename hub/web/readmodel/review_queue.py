@@ -16,10 +16,9 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from hub.identity.review import ReviewItem
-from hub.models import IdentityReviewDecision, LinkDecision
-from hub.web.projection import millis
-from hub.web.queries import QueryError
+from hub.models import IdentityReviewDecision, LinkDecision, ReviewItem
+from hub.web.readmodel.projection import millis
+from hub.web.readmodel.queries import QueryError
 
 __all__ = [
     "STATUSES",

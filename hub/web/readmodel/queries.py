@@ -1,7 +1,7 @@
 """Read-model queries: merge redirects, child search, and the ordered, filtered timeline.
 
-Plain SQL over a connection from `hub.web.store`; the caller-aware read path
-(`hub.web.readpath`) builds on these. A child id that was merged away resolves to its
+Plain SQL over a connection from `hub.web.readmodel.store`; the caller-aware read path
+(`hub.web.children.reads`) builds on these. A child id that was merged away resolves to its
 survivor; a survivor's timeline includes every entry of every child merged into it.
 """
 
