@@ -122,9 +122,10 @@ class Publisher:
         compression: str | None = None,
         bootstrap_timeout_ms: int = 10_000,
         connection: KafkaConnection | None = None,
+        settings: Settings | None = None,
         producer_factory: Callable[..., Any] = KafkaProducer,
     ) -> None:
-        settings = get_settings()
+        settings = settings or get_settings()
         if bootstrap:
             settings = settings.model_copy(update={"kafka_bootstrap": bootstrap})
         self.bootstrap = settings.kafka_bootstrap
