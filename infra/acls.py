@@ -14,19 +14,25 @@ Deny by default (the local broker runs KRaft's StandardAuthorizer with
   ``deadletter``.
 
 `hub_acls` is pure (the table below, per topic prefix); `ensure_hub_acls` creates them
-(idempotent: the broker ignores an ACL it already holds). `send-hub kafka acls` prints them
+(idempotent: the broker ignores an ACL it already holds) and returns once the broker enforces
+them: the controller commits ACLs before the broker's authorizer has applied them, and a
+client arriving in between would be refused. `send-hub kafka acls` prints them
 for an operator who manages an existing cluster's ACLs elsewhere.
 """
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from kafka.admin import (
     ACL,
+    ACLFilter,
     ACLOperation,
     ACLPermissionType,
     ACLResourcePatternType,
     ResourcePattern,
+    ResourcePatternFilter,
     ResourceType,
 )
 from kafka.errors import KafkaError
@@ -41,6 +47,11 @@ from infra.security import KafkaConnection
 __all__ = ["Grant", "ensure_hub_acls", "hub_acls", "worker_app_id"]
 
 _W, _R = "WRITE", "READ"
+_VISIBLE_TIMEOUT_S = 30.0
+_EVERY_ACL = ACLFilter(
+    principal=None, host=None, operation=ACLOperation.ANY, permission_type=ACLPermissionType.ANY,
+    resource_pattern=ResourcePatternFilter(ResourceType.ANY, None, ACLResourcePatternType.ANY),
+)
 # short topic name -> {principal: operations}; publishers' ingest grants are added per kind.
 _TOPIC_GRANTS: dict[str, dict[Principal, tuple[str, ...]]] = {
     "consent": {Principal.WORKER: (_R,), Principal.WEB: (_R,)},
@@ -67,6 +78,10 @@ class Grant:
     def __str__(self) -> str:
         how = "prefix" if self.prefixed else "name"
         return f"User:{self.principal} {self.operation} {self.resource} {how} {self.name}"
+
+    @property
+    def key(self) -> tuple[str, str, str, str, bool]:
+        return (f"User:{self.principal}", self.operation, self.resource, self.name, self.prefixed)
 
     def to_acl(self) -> ACL:
         kind = ACLResourcePatternType
@@ -115,13 +130,35 @@ def ensure_hub_acls(
 
 def create_acls(connection: KafkaConnection, grants: Iterable[Grant]) -> int:
     """Create ``grants``; ``InfraError`` naming the first the broker refused."""
-    acls = [g.to_acl() for g in grants]
+    grants = list(grants)
     with admin_client(connection) as admin:
         try:
-            result = admin.create_acls(acls)
+            result = admin.create_acls([g.to_acl() for g in grants])
+            failed = result["failed"]
+            if failed:
+                raise InfraError(f"the broker refused {len(failed)} ACL(s): {failed[0]}")
+            _wait_enforced(admin, {g.key for g in grants})
         except KafkaError as exc:
             raise InfraError(f"creating ACLs at {connection.bootstrap} failed: {exc}") from exc
-    failed = result["failed"]
-    if failed:
-        raise InfraError(f"the broker refused {len(failed)} ACL(s): {failed[0]}")
-    return len(acls)
+    return len(grants)
+
+
+def _wait_enforced(admin: Any, wanted: set[tuple[str, str, str, str, bool]]) -> None:
+    """Poll the broker's own view of its ACLs (what it authorises with) until all are there."""
+    deadline = time.monotonic() + _VISIBLE_TIMEOUT_S
+    while True:
+        acls, _ = admin.describe_acls(_EVERY_ACL)
+        held = {_key(acl) for acl in acls}
+        missing = wanted - held
+        if not missing:
+            return
+        if time.monotonic() > deadline:
+            raise InfraError(f"{len(missing)} ACL(s) not in force after {_VISIBLE_TIMEOUT_S:.0f} s")
+        time.sleep(0.05)
+
+
+def _key(acl: ACL) -> tuple[str, str, str, str, bool]:
+    pattern = acl.resource_pattern
+    prefixed = pattern.pattern_type == ACLResourcePatternType.PREFIXED
+    return (acl.principal, acl.operation.name, pattern.resource_type.name,
+            pattern.resource_name, prefixed)  # fmt: skip
