@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from hub.config import Settings
-from hub.errors import InfraError, KafkaUnavailable
+from hub.errors import ConfigError, InfraError, KafkaUnavailable
 from infra import kafka_runtime
+from infra.kraft import KafkaLayout
 from infra.process import free_port
 from infra.topics import HUB_TOPICS, hub_topic_specs
 
@@ -81,3 +82,27 @@ def test_hub_topics_follow_the_design_and_the_prefix() -> None:
     assert len(specs) == 12 and all(s.partitions == 6 for s in specs)
     compacted = [s.name for s in specs if s.configs.get("cleanup.policy") == "compact"]
     assert compacted == ["la42.identity.links", "la42.identity.review"]
+
+
+def test_a_fresh_data_dir_gets_passwords_and_keeps_them(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    layout = KafkaLayout.from_settings(settings)
+    first = kafka_runtime.local_passwords(settings, layout)
+    assert kafka_runtime.local_passwords(settings, layout) == first  # read back, not remade
+
+
+def test_data_formatted_before_sign_in_existed_is_refused_not_started_open(
+    tmp_path: Path,
+) -> None:
+    settings = _settings(tmp_path)
+    layout = KafkaLayout.from_settings(settings)
+    layout.data_dir.mkdir(parents=True)
+    (layout.data_dir / "meta.properties").write_text("cluster.id=x\n")
+    with pytest.raises(InfraError, match="made before the broker required sign-in"):
+        kafka_runtime.local_passwords(settings, layout)
+
+
+def test_the_local_broker_is_never_started_without_sign_in(tmp_path: Path) -> None:
+    settings = _settings(tmp_path).model_copy(update={"kafka_security_protocol": "PLAINTEXT"})
+    with pytest.raises(ConfigError, match="speaks SASL_PLAINTEXT"):
+        kafka_runtime.local_passwords(settings, KafkaLayout.from_settings(settings))
