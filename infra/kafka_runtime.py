@@ -177,11 +177,17 @@ def local_passwords(settings: Settings, layout: KafkaLayout) -> Passwords:
 
 
 def _admin(settings: Settings) -> KafkaConnection:
-    """The admin principal's connection, or a bare one where no credentials exist yet."""
+    """The admin principal's connection; on loopback before any credentials exist, a bare one.
+
+    A bare probe of a secured broker fails, so a foreign process on the port is then reported
+    as such. An existing cluster without configured credentials is a configuration error.
+    """
     try:
         return connection_for(settings, Principal.ADMIN)
     except ConfigError:
-        return KafkaConnection(settings.kafka_bootstrap, settings.kafka_security_protocol)
+        if not is_local(settings):
+            raise
+        return KafkaConnection(settings.kafka_bootstrap)
 
 
 def _already_up(settings: Settings) -> BrokerStatus | None:

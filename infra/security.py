@@ -7,7 +7,8 @@ SASL mechanism and identity, and the TLS files. The identity is, in order:
 1. ``SEND_HUB_KAFKA_USERNAME`` / ``SEND_HUB_KAFKA_PASSWORD`` when set - one identity for the
    process, as a service deployed against an existing cluster has;
 2. otherwise, on the local broker, the password of ``principal`` (the service asking) from
-   the credentials file the broker made when it was formatted (``infra.credentials``).
+   the credentials file the broker made when it was formatted (``infra.credentials``);
+   an existing cluster without a configured identity is a configuration error.
 
 `KafkaConnection` then renders the keyword arguments of each client library: kafka-python
 (`kafka_python`), aiokafka (`aiokafka`), and Faust (``streams.app`` builds its credentials
@@ -24,6 +25,7 @@ from pydantic import SecretStr
 from hub.config import Settings
 from hub.errors import ConfigError
 from infra.credentials import Principal, credentials_path, load_credentials
+from infra.kraft import is_local
 
 __all__ = ["KafkaConnection", "as_connection", "connection_for"]
 
@@ -118,6 +120,12 @@ def connection_for(settings: Settings, principal: Principal) -> KafkaConnection:
     if username is None:
         if password is not None:
             raise ConfigError("SEND_HUB_KAFKA_PASSWORD is set without SEND_HUB_KAFKA_USERNAME")
+        if not is_local(settings):
+            raise ConfigError(
+                f"the Kafka cluster at {settings.kafka_bootstrap} needs a sign-in "
+                f"({settings.kafka_security_protocol}): set SEND_HUB_KAFKA_USERNAME and "
+                "SEND_HUB_KAFKA_PASSWORD, or SEND_HUB_KAFKA_SECURITY_PROTOCOL for an open one"
+            )
         username = principal.value
         password = load_credentials(credentials_path(settings))[principal]
     return KafkaConnection(

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from hub.config import Settings
 from hub.errors import ConfigError, InfraError, KafkaUnavailable
@@ -54,8 +55,17 @@ def test_start_against_an_unreachable_cluster_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(kafka_runtime, "broker_answers", lambda *a, **k: False)
-    settings = Settings(kafka_bootstrap="kafka.example.invalid:9092", data_dir=tmp_path)
+    settings = Settings(
+        kafka_bootstrap="kafka.example.invalid:9092", data_dir=tmp_path,
+        kafka_username="ops", kafka_password=SecretStr("x"),
+    )  # fmt: skip
     with pytest.raises(KafkaUnavailable, match=r"no Kafka broker answers at kafka\.example"):
+        kafka_runtime.start(settings)
+
+
+def test_an_existing_cluster_without_a_sign_in_is_a_config_error(tmp_path: Path) -> None:
+    settings = Settings(kafka_bootstrap="kafka.example.invalid:9092", data_dir=tmp_path)
+    with pytest.raises(ConfigError, match=r"needs a sign-in .*SEND_HUB_KAFKA_USERNAME"):
         kafka_runtime.start(settings)
 
 
