@@ -20,6 +20,8 @@ from hub.web.readmodel import store
 from hub.web.readmodel.feeder import Feeder
 from hub.web.sinks.audit import KafkaAuditSink
 from hub.web.sinks.review_decisions import KafkaDecisionSink
+from infra.credentials import Principal
+from infra.security import connection_for
 
 __all__ = ["build_state", "db_path", "serve", "spawn"]
 
@@ -35,17 +37,18 @@ def build_state(settings: Settings, *, rebuild: bool = False) -> WebState:
     if rebuild:
         store.wipe(path)
     store.connect(path).close()  # create the file and tables before any reader opens it
+    kafka = connection_for(settings, Principal.WEB)
     feeder = Feeder(
-        settings.kafka_bootstrap, settings.topic("timeline"), settings.topic("identity.links"),
+        kafka, settings.topic("timeline"), settings.topic("identity.links"),
         path, settings.topic("identity.review"), settings.topic("identity.decisions"),
     )  # fmt: skip
     return WebState(
         db_path=path,
         secret=settings.auth_secret.get_secret_value(),
         issuer=settings.auth_issuer,
-        audit=KafkaAuditSink(settings.kafka_bootstrap, settings.topic("audit")),
+        audit=KafkaAuditSink(kafka, settings.topic("audit")),
         feeder=feeder,
-        decisions=KafkaDecisionSink(settings.kafka_bootstrap, settings.topic("identity.decisions")),
+        decisions=KafkaDecisionSink(kafka, settings.topic("identity.decisions")),
     )
 
 

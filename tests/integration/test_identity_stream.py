@@ -31,8 +31,11 @@ from hub.models import (
     TimelineEntry,
     build_event,
 )  # fmt: skip
+from infra.credentials import Principal
+from infra.security import connection_for
 from schemas.serde import decode, encode_model
 from tests.integration.test_pipeline import (
+    admin,
     crosswalk,
     entries,
     publish,
@@ -80,7 +83,8 @@ def _entry(settings: Settings, entry_id: str) -> TimelineEntry:
 
 
 def _decide(settings: Settings, decision: IdentityReviewDecision) -> None:
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
+    # As the web, the only principal the broker lets write decisions.
+    producer = KafkaProducer(**connection_for(settings, Principal.WEB).kafka_python(), acks="all")
     try:
         topic = settings.topic("identity.decisions")
         producer.send(topic, key=decision.review_id.encode(), value=encode_model(decision))
@@ -102,7 +106,7 @@ def _same(settings: Settings, a: str, b: str) -> bool:
 
 
 def _reviews(settings: Settings) -> list[ReviewItem]:
-    values = read_topic(settings.kafka_bootstrap, settings.topic("identity.review"))
+    values = read_topic(admin(settings), settings.topic("identity.review"))
     return [ReviewItem.model_validate(decode(v).record) for v in values]
 
 

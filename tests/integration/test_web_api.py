@@ -14,6 +14,8 @@ from kafka import KafkaConsumer, TopicPartition
 from hub.config import Settings
 from hub.models import EventType as T
 from hub.models import TimelineEntry
+from infra.credentials import Principal
+from infra.security import connection_for
 from infra.topics import ensure_hub_topics
 from schemas.serde import decode
 from tests.unit.web.factory import BASE, Person, entry, link, merge
@@ -58,7 +60,8 @@ def _wait_for(check, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-
 
 
 def _audit_children(settings: Settings, expect: int) -> list[tuple[str, str, str]]:
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None,
+    kafka = connection_for(settings, Principal.ADMIN)  # only super users read the audit topic
+    consumer = KafkaConsumer(**kafka.kafka_python(), group_id=None,
                              auto_offset_reset="earliest", consumer_timeout_ms=15000)  # fmt: skip
     topic = settings.topic("audit")
     consumer.assign([TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)])

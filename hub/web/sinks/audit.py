@@ -18,6 +18,7 @@ from kafka.errors import KafkaError
 from hub.auth import Caller
 from hub.models import AuditAction, AuditRecord
 from hub.web.metrics import AUDIT_RECORDS
+from infra.security import KafkaConnection, as_connection
 from schemas.catalogue import AUDIT
 from schemas.serde import encode
 
@@ -69,8 +70,9 @@ class MemoryAuditSink:
 class KafkaAuditSink:
     """Produces audit records to ``topic`` from a background thread."""
 
-    def __init__(self, bootstrap: str, topic: str) -> None:
-        self.bootstrap, self.topic = bootstrap, topic
+    def __init__(self, bootstrap: KafkaConnection | str, topic: str) -> None:
+        self.kafka = as_connection(bootstrap)  # address and the web principal's credentials
+        self.bootstrap, self.topic = self.kafka.bootstrap, topic
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=_QUEUE_SIZE)
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="audit-producer", daemon=True)
@@ -92,7 +94,7 @@ class KafkaAuditSink:
 
     def _producer(self) -> KafkaProducer | None:
         try:
-            return KafkaProducer(bootstrap_servers=self.bootstrap, acks="all", linger_ms=20)
+            return KafkaProducer(**self.kafka.kafka_python(), acks="all", linger_ms=20)
         except KafkaError as exc:
             log.warning("audit producer cannot reach Kafka at %s: %s", self.bootstrap, exc)
             return None

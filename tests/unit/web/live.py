@@ -21,7 +21,9 @@ from hub.auth import Caller, OrgKind, Role, issue_token
 from hub.config import Settings
 from hub.models import IdentityLink, IdentityReviewDecision, ReviewItem, TimelineEntry
 from hub.web.server import spawn
+from infra.credentials import Principal
 from infra.process import free_port
+from infra.security import connection_for
 from schemas.serde import decode_model, encode_model
 
 __all__ = ["LiveWeb", "caseworker_token", "publish", "read_decisions", "start_web"]
@@ -86,7 +88,8 @@ def publish(
 ) -> None:
     """Entries to ``send.timeline`` (key child id), links to the links topic (key = key), review
     items to ``send.identity.review`` (key = review id)."""
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
+    worker = connection_for(settings, Principal.WORKER)  # the one principal that writes these
+    producer = KafkaProducer(**worker.kafka_python(), acks="all")
     for item in reviews:
         producer.send(settings.topic("identity.review"), key=item.review_id.encode(),
                       value=encode_model(item))  # fmt: skip
@@ -118,7 +121,7 @@ def read_decisions(
 ) -> list[tuple[bytes, IdentityReviewDecision]]:
     """(key, decision) pairs on ``send.identity.decisions``, decoded with the serde."""
     consumer = KafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, group_id=None,
+        **connection_for(settings, Principal.ADMIN).kafka_python(), group_id=None,
         auto_offset_reset="earliest", consumer_timeout_ms=timeout_ms,
     )  # fmt: skip
     topic = settings.topic("identity.decisions")
