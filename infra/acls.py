@@ -6,8 +6,8 @@ Deny by default (the local broker runs KRaft's StandardAuthorizer with
 - each agency publisher writes only its own agency's ingest topic;
 - only the worker writes ``timeline``, ``identity.links``, ``identity.review``,
   ``deadletter`` and ``alerts``; it reads the ingest topics, ``consent`` and
-  ``identity.decisions``, and owns its consumer groups and changelog topics, all named
-  after its Faust app id (``<prefix>-hub`` unless ``SEND_HUB_WORKER_APP_ID`` is set);
+  ``identity.decisions``, and owns its consumer groups, changelog topics and transactional
+  ids, all named after its app id (``<prefix>-hub`` unless ``SEND_HUB_WORKER_APP_ID`` is set);
 - only the web writes ``identity.decisions`` and ``audit``; it reads ``timeline``, the
   identity topics, ``alerts`` and ``consent``; its consumer groups start ``<prefix>-web``;
 - nobody but the super users (``admin``, the broker itself) reads ``audit`` or
@@ -71,7 +71,7 @@ class Grant:
 
     principal: str
     operation: str  # an ACLOperation name: READ, WRITE, ALL...
-    resource: str  # TOPIC or GROUP
+    resource: str  # TOPIC, GROUP or TRANSACTIONAL_ID
     name: str
     prefixed: bool = False
 
@@ -94,7 +94,7 @@ class Grant:
 
 
 def worker_app_id(settings: Settings, app_id: str | None = None) -> str:
-    """The worker's Faust app id: its consumer group and its changelog topics' prefix."""
+    """The worker's app id: its consumer group, changelog topics' and transactional ids' prefix."""
     return app_id or f"{settings.topic_prefix}-hub"
 
 
@@ -112,10 +112,12 @@ def hub_acls(settings: Settings, app_id: str | None = None) -> list[Grant]:
                    Grant(Principal.WORKER, _R, "TOPIC", topic)]  # fmt: skip
     own = worker_app_id(settings, app_id)
     grants += [
-        # The worker's state: changelog topics and Faust's leader topic, created by itself.
+        # The worker's state: its changelog topics, created by itself.
         Grant(Principal.WORKER, "ALL", "TOPIC", f"{own}-", prefixed=True),
         # Its ingest group (<app id>) and its decisions group (<app id>-decisions).
         Grant(Principal.WORKER, _R, "GROUP", own, prefixed=True),
+        # Its intake transactions (<app id>-intake-<partition>): WRITE covers DESCRIBE.
+        Grant(Principal.WORKER, _W, "TRANSACTIONAL_ID", f"{own}-", prefixed=True),
         Grant(Principal.WEB, _R, "GROUP", f"{settings.topic_prefix}-web", prefixed=True),
     ]
     return sorted(grants)

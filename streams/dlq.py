@@ -61,6 +61,7 @@ def read_dead_letters(settings: Settings, query: DeadLetterQuery) -> Iterator[De
         consumer = KafkaConsumer(
             **connection_for(settings, Principal.ADMIN).kafka_python(), group_id=None,
             enable_auto_commit=False, consumer_timeout_ms=2000, **_FAIL_FAST,
+            isolation_level="read_committed",  # dead letters of aborted batches come again
         )  # fmt: skip
     except KafkaError as exc:
         raise KafkaUnavailable(_no_broker(settings)) from exc

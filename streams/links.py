@@ -57,6 +57,7 @@ class TopicFollower(ABC):
             self.topic, **as_connection(self.bootstrap).aiokafka(), group_id=None,
             enable_auto_commit=False, auto_offset_reset="earliest",
             fetch_max_bytes=16 * 1024 * 1024,
+            isolation_level="read_committed",  # links of aborted intake transactions never count
         )  # fmt: skip
 
     async def run(self) -> None:

@@ -6,6 +6,8 @@ debug log each); here messages are grouped per topic partition into aiokafka rec
 chosen like every Kafka client does for a keyed message (murmur2 of the key), so an entry
 keyed by child id lands where any other producer would put it. The producer is idempotent
 with ``acks=all``: an acknowledged batch is on every in-sync replica, never written twice.
+Given a ``transactional_id`` it is transactional: the intake loop opens and commits the
+transactions (`streams.intake`); ``send`` and ``send_to`` then add to the open one.
 """
 
 import asyncio
@@ -28,8 +30,10 @@ def _partition(key: bytes, partitions: int) -> int:
 class BatchSender:
     """An idempotent aiokafka producer that sends lists of (key, value) per topic."""
 
-    def __init__(self, bootstrap: KafkaConnection | str) -> None:
-        self.bootstrap = bootstrap
+    def __init__(
+        self, bootstrap: KafkaConnection | str, transactional_id: str | None = None
+    ) -> None:
+        self.bootstrap, self.transactional_id = bootstrap, transactional_id
         self._partitions: dict[str, int] = {}
         self._started: AIOKafkaProducer | None = None
 
@@ -39,9 +43,15 @@ class BatchSender:
             producer = AIOKafkaProducer(
                 **as_connection(self.bootstrap).aiokafka(), acks="all", enable_idempotence=True,
                 linger_ms=2, max_batch_size=1024 * 1024, max_request_size=8 * 1024 * 1024,
+                transactional_id=self.transactional_id,
             )  # fmt: skip
             await producer.start()
             self._started = producer
+
+    @property
+    def producer(self) -> AIOKafkaProducer:
+        """The started producer (for transaction control)."""
+        return self._producer
 
     @property
     def _producer(self) -> AIOKafkaProducer:
@@ -71,8 +81,17 @@ class BatchSender:
             futures.extend(await self._send_partition(topic, partition, items))
         return futures
 
+    async def send_to(
+        self, topic: str, partition: int, messages: Sequence[tuple[bytes, bytes | None]]
+    ) -> list[asyncio.Future[object]]:
+        """Queue ``messages`` on one partition of ``topic`` (a value None is a tombstone)."""
+        if not messages:
+            return []
+        await self.start()
+        return await self._send_partition(topic, partition, messages)
+
     async def _send_partition(
-        self, topic: str, partition: int, items: list[tuple[bytes, bytes]]
+        self, topic: str, partition: int, items: Sequence[tuple[bytes, bytes | None]]
     ) -> list[asyncio.Future[object]]:
         futures = []
         batch = self._producer.create_batch()

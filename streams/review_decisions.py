@@ -64,7 +64,7 @@ async def read_to_end(
     """Every record of ``topic`` up to its end offsets once assigned (all partitions)."""
     consumer = AIOKafkaConsumer(
         topic, **as_connection(bootstrap).aiokafka(), group_id=None, enable_auto_commit=False,
-        auto_offset_reset="earliest",
+        auto_offset_reset="earliest", isolation_level="read_committed",
     )  # fmt: skip
     await consumer.start()
     out: list[Any] = []

@@ -1,4 +1,4 @@
-"""``send-hub worker``: run the stream worker (Faust) in the foreground until Ctrl-C."""
+"""``send-hub worker``: run the stream worker in the foreground until Ctrl-C."""
 
 import click
 
@@ -7,7 +7,7 @@ __all__ = ["register"]
 
 @click.command("worker")
 @click.option("--metrics-port", type=int, default=None, help="Prometheus port (0: off).")
-@click.option("--memory", is_flag=True, help="Keep state in memory instead of RocksDB.")
+@click.option("--memory", is_flag=True, help="Local state copy in memory, not RocksDB.")
 def worker(metrics_port: int | None, memory: bool) -> None:
     """Consume the ingest topics and build the children's timelines."""
     from hub.config import get_settings

@@ -98,7 +98,10 @@ def admin(settings: Settings) -> KafkaConnection:
 
 def read_topic(kafka: KafkaConnection, topic: str) -> list[bytes]:
     """Every value on ``topic`` right now (all partitions, from the beginning, no group)."""
-    consumer = KafkaConsumer(**kafka.kafka_python(), group_id=None, enable_auto_commit=False)
+    consumer = KafkaConsumer(
+        **kafka.kafka_python(), group_id=None, enable_auto_commit=False,
+        isolation_level="read_committed",  # as every reader of the worker's outputs
+    )  # fmt: skip
     try:
         tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
         consumer.assign(tps)

@@ -8,7 +8,6 @@ import ssl
 import stat
 from pathlib import Path
 
-import faust
 import pytest
 from pydantic import SecretStr
 
@@ -18,7 +17,6 @@ from hub.models import AgencyKind
 from infra.acls import hub_acls
 from infra.credentials import Principal, create_credentials, load_credentials, publisher_for
 from infra.security import KafkaConnection, as_connection, connection_for
-from streams.app import faust_credentials
 
 WRITERS_OF = {  # topic short name -> the only principals that may write it
     "timeline": {"worker"}, "identity.links": {"worker"}, "identity.review": {"worker"},
@@ -129,17 +127,14 @@ def test_a_bare_address_is_plaintext_without_identity() -> None:
     assert connection.kafka_python() == {
         "bootstrap_servers": ["127.0.0.1:9092"], "security_protocol": "PLAINTEXT",
     }  # fmt: skip
-    assert faust_credentials(connection) is None
 
 
-def test_faust_gets_the_same_identity(tmp_path: Path) -> None:
-    settings = _local(tmp_path, kafka_username="worker-1", kafka_password=SecretStr("pw"))
-    credentials = faust_credentials(connection_for(settings, Principal.WORKER))
-    assert isinstance(credentials, faust.SASLCredentials)
-    assert (credentials.username, credentials.password) == ("worker-1", "pw")
-    assert credentials.mechanism.value == "SCRAM-SHA-512"
-    tls = faust_credentials(KafkaConnection("k:9093", "SSL"))
-    assert isinstance(tls, faust.SSLCredentials)
+def test_only_the_worker_may_open_the_worker_transactions() -> None:
+    settings = Settings(topic_prefix="send")
+    grants = [g for g in hub_acls(settings) if g.resource == "TRANSACTIONAL_ID"]
+    assert [(g.principal, g.operation, g.name, g.prefixed) for g in grants] == [
+        ("worker", "WRITE", "send-hub-", True)
+    ]
 
 
 @pytest.mark.parametrize("short", sorted(WRITERS_OF))
@@ -165,7 +160,7 @@ def test_the_worker_owns_only_its_own_groups_and_state_topics() -> None:
     prefixed = {(g.principal, g.resource, g.name) for g in hub_acls(settings) if g.prefixed}
     assert prefixed == {
         ("worker", "TOPIC", "send-hub-"), ("worker", "GROUP", "send-hub"),
-        ("web", "GROUP", "send-web"),
+        ("worker", "TRANSACTIONAL_ID", "send-hub-"), ("web", "GROUP", "send-web"),
     }  # fmt: skip
     custom = {g.name for g in hub_acls(settings, app_id="send-hub-blue") if g.prefixed}
     assert "send-hub-blue-" in custom
