@@ -98,10 +98,6 @@ def _publish(
     return sent
 
 
-def _timeline_count(consumer: KafkaConsumer, tps: list[TopicPartition]) -> int:
-    return sum(consumer.end_offsets(tps).values())
-
-
 def _tps(consumer: KafkaConsumer, topic: str) -> list[TopicPartition]:
     return [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
 
@@ -122,14 +118,24 @@ def _start_worker(settings: Settings, tmp: Path) -> tuple[subprocess.Popen[bytes
 
 
 def _replay(settings: Settings, proc_start: float, expected: int, timeout: float) -> float:
-    """Seconds from ``proc_start`` until ``expected`` entries are on the timeline topic."""
-    consumer = KafkaConsumer(**_admin(settings.kafka_bootstrap).kafka_python())
+    """Seconds from ``proc_start`` until ``expected`` entries are on the timeline topic.
+
+    Counted by a ``read_committed`` reader (end offsets would also count transaction markers).
+    """
+    consumer = KafkaConsumer(
+        **_admin(settings.kafka_bootstrap).kafka_python(), group_id=None,
+        isolation_level="read_committed", enable_auto_commit=False,
+    )  # fmt: skip
     tps = _tps(consumer, settings.topic("timeline"))
+    consumer.assign(tps)
+    consumer.seek_to_beginning(*tps)
+    seen = 0
     try:
-        while _timeline_count(consumer, tps) < expected:
+        while seen < expected:
             if time.perf_counter() - proc_start > timeout:
-                raise SystemExit(f"timeline has {_timeline_count(consumer, tps)}/{expected}")
-            time.sleep(0.05)
+                raise SystemExit(f"timeline has {seen}/{expected}")
+            for messages in consumer.poll(timeout_ms=50, max_records=50_000).values():
+                seen += len(messages)
         return time.perf_counter() - proc_start
     finally:
         consumer.close()
@@ -180,7 +186,10 @@ def _core(settings: Settings, messages: list[Message]) -> float:
 
 def _latencies(settings: Settings, sent: dict[str, float], timeout: float) -> list[float]:
     """Ingest send time -> timeline record timestamp, for every event in ``sent``."""
-    consumer = KafkaConsumer(**_admin(settings.kafka_bootstrap).kafka_python(), group_id=None)
+    consumer = KafkaConsumer(
+        **_admin(settings.kafka_bootstrap).kafka_python(), group_id=None,
+        isolation_level="read_committed",
+    )  # fmt: skip
     tps = _tps(consumer, settings.topic("timeline"))
     consumer.assign(tps)
     consumer.seek_to_beginning(*tps)

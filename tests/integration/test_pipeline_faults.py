@@ -1,7 +1,8 @@
 """A batch the broker refuses is not lost: the worker stops with an error, uncommitted.
 
 The timeline topic is set to refuse every message (``max.message.bytes`` far below an
-entry's size), so the worker's first batch cannot be made durable. The worker must stop
+entry's size, but above a transaction marker's, so the broker can still abort the batch's
+transaction), so the worker's first batch cannot be made durable. The worker must stop
 with a non-zero exit and must not commit that batch's offsets; once the topic accepts
 messages again, a restarted worker puts every accepted event on a timeline.
 """
@@ -38,7 +39,7 @@ def test_a_refused_batch_stops_the_worker_and_is_redelivered(
     ensure_hub_topics(settings)
     events = _population(people=40, per_kind=2)
     expected = accepted_ids(events, NOW)
-    _timeline_max_bytes(settings, 64)
+    _timeline_max_bytes(settings, 300)  # an entry is > 1 KB; an abort marker ~80 bytes
     worker = start_worker(settings, tmp_path, "w1")
     try:
         publish(settings, events)
