@@ -73,7 +73,12 @@ def start_worker(
         READY_FILE_ENV: str(ready),
     }
     proc = start_worker_process(env, log=tmp_path / f"{name}.log")
-    wait_ready(proc, ready, timeout=TIMEOUT)
+    try:
+        wait_ready(proc, ready, timeout=TIMEOUT)
+    except BaseException:
+        proc.kill()  # not left behind, retrying against a broker the session stops
+        proc.wait(30)
+        raise
     return proc
 
 
