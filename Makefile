@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 LOCK   := requirements.lock
 
 .DEFAULT_GOAL := help
-.PHONY: help install kafka-jars demo test test-unit test-integration lint typecheck bench clean lock
+.PHONY: help install kafka-jars demo test test-unit test-integration test-faults lint typecheck bench clean lock
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-18s %s\n", $$1, $$2}'
@@ -37,7 +37,7 @@ demo: install ## run the whole hub locally: Kafka, worker, web, simulated agenci
 
 test: install browser ## run unit tests, then integration tests against a real Kafka broker
 	$(BIN)/pytest -m "not integration" -q
-	$(BIN)/pytest -m integration -q
+	$(BIN)/pytest -m "integration and not faults" -q
 
 .PHONY: browser
 browser: ## Debian's chromium for the browser tests (apt-get, only when /usr/bin/chromium is missing)
@@ -54,7 +54,10 @@ test-unit: $(STAMP) ## unit tests only (no broker)
 	$(BIN)/pytest -m "not integration" -q
 
 test-integration: install ## integration tests only (starts a real Kafka broker)
-	$(BIN)/pytest -m integration -q
+	$(BIN)/pytest -m "integration and not faults" -q
+
+test-faults: install ## the worker's fault suite on a real broker (long; CI runs it)
+	$(BIN)/pytest -m faults -q -s
 
 lint: $(STAMP) ## ruff, mypy and the layer contract (import-linter, see pyproject.toml)
 	$(BIN)/ruff check .

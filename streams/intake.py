@@ -242,21 +242,25 @@ class IntakeLoop:
         return futures
 
     async def assigned(self, tps: set[TopicPartition]) -> None:
-        """Set up a new assignment (see the module docstring); called under ``lock``."""
+        """Set up a new assignment (see the module docstring); called under ``lock``.
+
+        Every task starts afresh, also one this worker had before: if it was out of the group
+        for a while (paused, cut off), another worker may have owned the partition and
+        fenced this producer meanwhile. The local copy makes the restore a short catch-up.
+        """
         self.epoch += 1
         owned = {tp.partition for tp in tps if tp.topic in self.topics.ingest}
-        lost, gained = set(self.tasks) - owned, owned - set(self.tasks)
-        for p in lost:
-            await self.tasks.pop(p).sender.stop()
-        self.pipeline.forget(lost | gained)
-        started = await asyncio.gather(*(self._start_task(p) for p in sorted(gained)))
-        self.tasks.update((task.partition, task) for task in started)
-        for p in sorted(gained):
+        old, self.tasks = self.tasks, {}
+        await asyncio.gather(*(task.sender.stop() for task in old.values()))
+        self.pipeline.forget(set(old) | owned)
+        started = await asyncio.gather(*(self._start_task(p) for p in sorted(owned)))
+        self.tasks = {task.partition: task for task in started}
+        for p in sorted(owned):
             restored = await restore_partition(
                 self.state, self.restorer, self.options.changelogs, p
             )
             log.info("partition %d: state restored (%d changelog records)", p, restored)
-        await self._seek_committed([tp for tp in tps if tp.partition in gained])
+        await self._seek_committed(sorted(tps, key=lambda tp: (tp.topic, tp.partition)))
         self.ready.set()
 
     async def _start_task(self, partition: int) -> _Task:

@@ -29,6 +29,9 @@ Fixtures
     Creates a uuid-named topic and returns its name; all are deleted after the test.
 ``new_topic`` (function) -> ``str``
     One fresh single-partition topic.
+``local_broker`` (session) -> ``Settings``
+    The settings the session's broker was started with (for fault tests that stop and start
+    it again); the test is skipped against an existing cluster.
 
 Example::
 
@@ -61,6 +64,7 @@ TopicFactory = Callable[..., str]
 _ENV_BOOTSTRAP = "SEND_HUB_KAFKA_BOOTSTRAP"
 _ENV_CREDENTIALS = "SEND_HUB_KAFKA_CREDENTIALS_FILE"
 _report: dict[str, str] = {}  # what the terminal summary says about the broker
+_started: list[Settings] = []  # the broker this session started, if any
 
 
 def _say(config: pytest.Config, line: str) -> None:
@@ -118,6 +122,7 @@ def kafka_bootstrap(
         except HubError as exc:
             pytest.fail(f"could not start Kafka for the integration tests: {exc}", pytrace=False)
         state = result.status
+        _started.append(settings)
         os.environ[_ENV_CREDENTIALS] = str(credentials_path(settings))
         _say(
             request.config,
@@ -137,6 +142,14 @@ def kafka_bootstrap(
 def kafka_settings(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Hub settings pointing at the session's broker (and, if it is ours, its credentials)."""
     return Settings(kafka_bootstrap=kafka_bootstrap, data_dir=tmp_path_factory.mktemp("hub"))
+
+
+@pytest.fixture(scope="session")
+def local_broker(kafka_bootstrap: str) -> Settings:
+    """The session broker's own settings (to stop and start it); skip on an existing cluster."""
+    if not _started:
+        pytest.skip("the broker is an existing cluster: this test stops and starts its own")
+    return _started[0]
 
 
 @pytest.fixture(scope="session")
