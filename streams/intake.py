@@ -127,6 +127,7 @@ class IntakeLoop:
         self.restorer = AIOKafkaConsumer(
             **kafka.aiokafka(), group_id=None, enable_auto_commit=False,
             isolation_level="read_committed", fetch_max_bytes=64 * 1024 * 1024,
+            fetch_max_wait_ms=20,  # a restore waits for nothing: no long poll per partition
         )  # fmt: skip
 
     def stop(self) -> None:

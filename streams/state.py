@@ -160,9 +160,11 @@ async def restore_partition(
         log.warning("changelogs of partition %d are behind the local copy: rebuilt", partition)
         state.purge(partition)
     for store, tp in tps.items():
-        consumer.assign([tp])
         end = ends[tp]
         start = state.checkpoint(partition, store)
+        if start >= end:
+            continue  # nothing new (an empty or caught-up changelog): no fetch round trip
+        consumer.assign([tp])
         consumer.seek(tp, start)
         while await consumer.position(tp) < end:
             batch = await consumer.getmany(tp, timeout_ms=500, max_records=20_000)

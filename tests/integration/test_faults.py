@@ -39,7 +39,7 @@ from tests.integration.test_pipeline import (
 )
 from tests.integration.test_pipeline_guarantees import NOW, _population
 
-pytestmark = [pytest.mark.integration, pytest.mark.faults]
+pytestmark = [pytest.mark.integration, pytest.mark.faults, pytest.mark.timeout(3600)]
 
 SCALE = float(os.environ.get("SEND_HUB_FAULTS_SCALE", "1"))
 TIMEOUT = 1800.0

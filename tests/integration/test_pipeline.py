@@ -69,7 +69,7 @@ def start_worker(
         "SEND_HUB_TOPIC_PARTITIONS": str(settings.topic_partitions),
         "SEND_HUB_DATA_DIR": str(tmp_path / name),
         "SEND_HUB_WORKER_METRICS_PORT": str(metrics_port),
-        "SEND_HUB_WORKER_LOG_LEVEL": "info",
+        "SEND_HUB_WORKER_LOG_LEVEL": os.environ.get("SEND_HUB_TEST_WORKER_LOG_LEVEL", "info"),
         READY_FILE_ENV: str(ready),
     }
     proc = start_worker_process(env, log=tmp_path / f"{name}.log")

@@ -15,8 +15,8 @@ from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[2]
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)")
-# The broker clients and the stream framework: their upgrades change the worker's behaviour.
-_EXACT = ("faust-streaming", "kafka-python", "aiokafka")
+# The broker clients: their upgrades change the worker's behaviour (transactions, rebalances).
+_EXACT = ("kafka-python", "aiokafka")
 
 
 def _declared() -> list[Requirement]:
@@ -67,7 +67,7 @@ def test_every_locked_package_carries_hashes(locked: dict) -> None:
     assert not bare, f"pins without --hash (pip --require-hashes refuses them): {bare}"
 
 
-def test_broker_clients_and_faust_are_pinned_exactly() -> None:
+def test_broker_clients_are_pinned_exactly() -> None:
     declared = {canonicalize_name(r.name): r for r in _declared()}
     for name in _EXACT:
         spec = list(declared[name].specifier)
