@@ -195,7 +195,7 @@ def manages_acls(settings: Settings) -> bool:
 def ensure_hub_topics(settings: Settings, app_id: str | None = None) -> list[str]:
     """Create any missing hub topic, and on the local broker its ACLs (idempotent).
 
-    Returns the topic names created now. ``app_id`` is the worker's Faust app id when it is
+    Returns the topic names created now. ``app_id`` is the worker's app id when it is
     not the default ``<prefix>-hub`` (its groups and changelogs are named after it).
     """
     admin = connection_for(settings, Principal.ADMIN)
