@@ -11,8 +11,8 @@ SASL mechanism and identity, and the TLS files. The identity is, in order:
    an existing cluster without a configured identity is a configuration error.
 
 `KafkaConnection` then renders the keyword arguments of each client library: kafka-python
-(`kafka_python`), aiokafka (`aiokafka`), and Faust (``streams.app`` builds its credentials
-from `sasl_identity` and `ssl_context`). So TLS + SASL against another cluster is configuration.
+(`kafka_python`) and aiokafka (`aiokafka`); `sasl_identity` and `ssl_context` serve any other
+client. So TLS + SASL against another cluster is configuration.
 """
 
 import ssl
