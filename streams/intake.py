@@ -47,7 +47,8 @@ __all__ = ["BatchFailed", "IntakeLoop", "IntakeOptions"]
 
 log = logging.getLogger(__name__)
 Observe = Callable[[BatchResult, float], None]
-_Results = dict[int, BatchResult]  # partition number -> its share of a batch
+# partition number -> its share of a batch, and its changelog records per store
+_Results = dict[int, tuple[BatchResult, dict[str, list[Message]]]]
 
 
 class BatchFailed(Exception):
@@ -182,14 +183,28 @@ class IntakeLoop:
         for tp, records in batch.items():
             by_task.setdefault(tp.partition, []).extend(_raw(r) for r in records)
         now = datetime.now(UTC)
-        return {p: self.pipeline.process(raws, now) for p, raws in by_task.items()}
+        out: _Results = {}
+        for p, raws in by_task.items():
+            result = self.pipeline.process(raws, now)
+            # Serialised now: the state's lists are shared with the pipeline, and the next
+            # batch (processed while this one commits) changes them.
+            out[p] = (result, self._changelog(p, result))
+        return out
+
+    def _changelog(self, partition: int, result: BatchResult) -> dict[str, list[Message]]:
+        changes = result.changes.get(partition)
+        if changes is None:
+            return {}
+        if not self.options.persist_timeline:
+            changes.timeline = {}
+        return changelog_messages(partition, changes)
 
     async def _commit_batch(self, results: _Results, started: float) -> None:
         """Each task's share in its own transaction, concurrently; then the local state."""
         loop = asyncio.get_running_loop()
         committing = loop.time()
         written = await asyncio.gather(
-            *(self._commit(self.tasks[p], results[p]) for p in results), return_exceptions=True
+            *(self._commit(self.tasks[p], *results[p]) for p in results), return_exceptions=True
         )
         failed = [w for w in written if isinstance(w, BaseException)]
         if failed:
@@ -200,21 +215,19 @@ class IntakeLoop:
         self.pipeline.trim(self.options.cache_buckets)
         log.debug(
             "batch with %d entries: processed in %.3f s, committed in %.3f s",
-            sum(len(r.entry_timestamps_ms) for r in results.values()),
+            sum(len(r.entry_timestamps_ms) for r, _ in results.values()),
             committing - started,
             loop.time() - committing,
         )  # fmt: skip
-        for result in results.values():
+        for result, _ in results.values():
             self.observe(result, started)
         self.batches += 1
 
-    async def _commit(self, task: _Task, result: BatchResult) -> list[Message]:
-        """Send ``result`` and its offsets in one transaction; the changelog records sent."""
+    async def _commit(
+        self, task: _Task, result: BatchResult, stores: dict[str, list[Message]]
+    ) -> list[Message]:
+        """Send ``result``, ``stores`` and the offsets in one transaction; the records sent."""
         producer = task.sender.producer
-        changes = result.changes.get(task.partition)
-        if changes is not None and not self.options.persist_timeline:
-            changes.timeline = {}
-        stores = changelog_messages(task.partition, changes) if changes else {}
         await producer.begin_transaction()
         try:
             futures = await self._send_outputs(task, result, stores)

@@ -172,4 +172,5 @@ async def restore_partition(
             state.write(records)
             applied += len(records)
         state.set_checkpoint(partition, store, await consumer.position(tp))
+    consumer.unsubscribe()  # no background fetching between restores
     return applied
