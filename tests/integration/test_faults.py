@@ -121,7 +121,10 @@ def test_sigkill_ten_times_loses_and_duplicates_nothing(
         done = 0
         for kill in range(10):
             worker = start_worker(settings, tmp_path, "w")
-            time.sleep(rng.uniform(0.5, 4.0))  # a random point of the replay
+            # a random point in the kill-th eleventh of the replay, so the ten kills spread
+            # over the whole stream whatever its size and the machine's speed
+            _wait_progress(settings, int(len(expected) * (kill + rng.random()) / 11))
+            time.sleep(rng.uniform(0.0, 1.0))
             _stop(worker, signal.SIGKILL)
             done = len(set(entry_ids(settings)))
             print(f"kill {kill + 1}: {done}/{len(expected)} entries committed")
