@@ -303,8 +303,8 @@ def _run(args: argparse.Namespace, tmp: Path, bootstrap: str) -> None:
         print(f"reference (bare aiokafka + serde decode): {reference:,.0f} events/s; "
               f"worker/reference = {replay_rate / reference:.2f} (target >= 0.35)")  # fmt: skip
         core = _core(settings, messages)
-        print(f"pipeline core alone (no Kafka): {core:,.0f} events/s "
-              f"(core/reference {core / reference:.2f}; worker/core {replay_rate / core:.2f})")
+        ratios = f"core/reference {core / reference:.2f}; worker/core {replay_rate / core:.2f}"
+        print(f"pipeline core alone (no Kafka): {core:,.0f} events/s ({ratios})")
         _steady(args, settings, events)
         print(f"worker peak RSS: {_peak_rss_mb(proc.pid):.0f} MB")
     finally:

@@ -15,7 +15,7 @@ from hub.errors import HubError
 __all__ = ["cli", "main"]
 
 # Subcommand name -> module with a ``register(group)`` function. Modules are imported only
-# when their command runs (or for ``--help``), so ``send-hub link`` does not pay for the worker's imports.
+# when their command runs (or for ``--help``), so ``send-hub link`` pays for no worker imports.
 _COMMAND_MODULES: dict[str, str] = {
     "demo": "hub.cli.demo_cmd",
     "dlq": "hub.cli.dlq_cmd",
