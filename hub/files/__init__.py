@@ -1,0 +1,1 @@
+"""Shell helpers that read the core's data files from disk (package data included)."""
