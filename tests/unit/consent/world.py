@@ -70,8 +70,8 @@ def left(urn: str, day: date, **kw: object) -> m.Event:
     return event(m.PupilLeft(urn=urn, leaving_date=day), urn, day, **kw)  # type: ignore[arg-type]
 
 
-def ehc_requested(la: str, case: str, day: date) -> m.Event:
-    return event(m.EHCNARequested(received_date=day), la, day, case_id=case)
+def ehc_requested(la: str, case: str, day: date, dob: date | None = date(2015, 5, 1)) -> m.Event:
+    return event(m.EHCNARequested(received_date=day), la, day, case_id=case, dob=dob)
 
 
 def assess_decision(la: str, case: str, day: date, decision: m.AssessDecision) -> m.Event:
