@@ -1,10 +1,11 @@
-"""Pydantic mirror of the Avro event contract (``schemas/avro``) and the SEND code lists.
+"""The contract models: a pydantic mirror of every topic's Avro records, and SEND code lists.
 
 Build an event with ``build_event(payload, source=..., subject=..., occurred_at=...,
 recorded_at=...)``; encode it with ``schemas.serde.encode_model``. Every model equals the Avro
 record of the same name field for field (tests/unit/models checks they cannot drift).
 """
 
+from hub.models.audit import AuditAction, AuditRecord, CallerRole
 from hub.models.base import (
     AvroModel,
     PayloadModel,
@@ -29,6 +30,7 @@ from hub.models.consent import (
     Recipient,
     RecipientRole,
 )
+from hub.models.deadletter import DeadLetter
 from hub.models.education import (
     AbsenceCount,
     AttendanceSummary,
@@ -82,6 +84,7 @@ from hub.models.health import (
     HealthService,
     Urgency,
 )
+from hub.models.identity import IdentityLink, LinkKind, source_person_key
 from hub.models.local_authority import (
     CEASE_REASON_CODES,
     REQUEST_SOURCE_CODES,
@@ -109,10 +112,19 @@ from hub.models.local_authority import (
     ReviewKind,
     SENSetting,
 )
+from hub.models.match import (
+    ExplanationItem,
+    MatchExplanation,
+    MatchInfo,
+    MatchOutcome,
+    PersonSnapshot,
+)
 from hub.models.review import (
     IdentityReviewDecision,
     LinkDecision,
     RecordRef,
+    ReviewItem,
+    ReviewStatus,
 )
 from hub.models.social_care import (
     PRIMARY_NEED_CODES,
@@ -142,6 +154,7 @@ from hub.models.social_care import (
     SocialCareContact,
     SocialCareReferralAccepted,
 )
+from hub.models.timeline import Provenance, TimelineEntry
 
 __all__ = [
     "CEASE_REASON_CODES",
@@ -165,6 +178,8 @@ __all__ = [
     "AssessDecision",
     "AssessmentOutcome",
     "AttendanceSummary",
+    "AuditAction",
+    "AuditRecord",
     "AvroModel",
     "BasisKind",
     "BoundKind",
@@ -174,12 +189,14 @@ __all__ = [
     "CINPlanStarted",
     "CPPlanEnded",
     "CPPlanStarted",
+    "CallerRole",
     "CeaseReason",
     "ConsentAction",
     "ConsentRecord",
     "ContactOutcome",
     "ContactSource",
     "DataCategory",
+    "DeadLetter",
     "DevelopmentOutcome",
     "Diagnosis",
     "EHCAdviceReceived",
@@ -204,29 +221,37 @@ __all__ = [
     "ExceptionCode",
     "Exclusion",
     "ExclusionReason",
+    "ExplanationItem",
     "GiverRole",
     "HealthAdviceForEHC",
     "HealthReferralAccepted",
     "HealthReferralMade",
     "HealthReview2Year",
     "HealthService",
+    "IdentityLink",
     "IdentityReviewDecision",
     "InitialCPConference",
     "IssueDecision",
     "LawfulBasis",
     "LegalStatus",
     "LinkDecision",
+    "LinkKind",
     "LookedAfterEnded",
     "LookedAfterStarted",
+    "MatchExplanation",
+    "MatchInfo",
+    "MatchOutcome",
     "NeedType",
     "NhsNumberStatus",
     "OrgCodeKind",
     "PayloadModel",
+    "PersonSnapshot",
     "PhaseTransferKind",
     "Placement",
     "PlacementType",
     "PlanSection",
     "PrimaryNeed",
+    "Provenance",
     "PupilEnrolled",
     "PupilLeft",
     "Purpose",
@@ -235,7 +260,9 @@ __all__ = [
     "RecipientRole",
     "RecordRef",
     "RequestSource",
+    "ReviewItem",
     "ReviewKind",
+    "ReviewStatus",
     "S47Started",
     "SENNeedChanged",
     "SENProvision",
@@ -254,9 +281,11 @@ __all__ = [
     "Subject",
     "Suspension",
     "TaggedPayload",
+    "TimelineEntry",
     "Urgency",
     "UtcMillis",
     "build_event",
     "make_event_id",
     "payload_tag",
+    "source_person_key",
 ]

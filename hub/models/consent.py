@@ -1,4 +1,5 @@
-"""Consent and data-sharing records, published on ``send.consent`` (schema consent_record v2).
+"""Consent and data-sharing records (docs/domain.md), published on ``send.consent`` (schema
+consent_record v2).
 
 A record grants or withdraws sharing of some data categories for some purposes with one
 recipient (organisation + role) on one lawful basis; records an objection to such sharing

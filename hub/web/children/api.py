@@ -1,0 +1,98 @@
+"""The JSON API under ``/api``: child search, a child's record, a child's timeline.
+
+Every route needs a caller (the auth middleware answers 401 before routing otherwise), runs
+the caller-aware read path, and audits what it returned: one record per child read.
+"""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from hub.models import AuditAction
+from hub.web.children import reads
+from hub.web.children.filters import MAX_LIMIT, timeline_filter
+from hub.web.children.views import ChildRecord, ErrorBody, SearchResult, TimelinePage
+from hub.web.context import ApiCaller, Db, State
+from hub.web.sinks.audit import audit_record
+
+__all__ = ["router"]
+
+_ERRORS = {
+    400: {"model": ErrorBody, "description": "The request cannot be answered as asked."},
+    401: {"model": ErrorBody, "description": "No token, or the token is not valid."},
+}
+router = APIRouter(prefix="/api", tags=["children"], responses=_ERRORS)  # type: ignore[arg-type]
+
+ChildId = Annotated[str, Path(description="Hub child id: C + 12 hex digits.")]
+
+
+@router.get("/children", response_model=SearchResult, summary="Search children")
+def search_children(
+    db: Db, caller: ApiCaller, state: State,
+    nhs_number: Annotated[str | None, Query(description="10-digit NHS number.")] = None,
+    upn: Annotated[str | None, Query(description="13-character unique pupil number.")] = None,
+    given_name: Annotated[str | None, Query(description="Start of the first given name.")] = None,
+    family_name: Annotated[str | None, Query(description="Needs date_of_birth.")] = None,
+    date_of_birth: Annotated[date | None, Query(description="YYYY-MM-DD.")] = None,
+) -> SearchResult:  # fmt: skip
+    """Children matching every criterion given: NHS number, UPN, or family name + date of birth.
+
+    Results carry only the child id and minimum identifying details.
+    """
+    query = reads.SearchQuery(nhs_number, upn, given_name, family_name, date_of_birth)
+    now = state.clock()
+    result = reads.search(db, query, caller, now)
+    detail = "by " + ",".join(query.kinds())
+    for hit in result.results:
+        state.audit.record(audit_record(caller, hit.child_id, AuditAction.SEARCH, now=now,
+                                        detail=detail))  # fmt: skip
+    return result
+
+
+@router.get(
+    "/children/{child_id}", response_model=ChildRecord, summary="A child's record",
+    responses={404: {"model": ErrorBody, "description": "No such child."}},
+)  # fmt: skip
+def get_child(child_id: ChildId, db: Db, caller: ApiCaller, state: State) -> ChildRecord:
+    """Known identifiers and demographics per source, identity links with how each was matched,
+    and the ids of children merged into this one. A merged-away id answers with its survivor."""
+    now = state.clock()
+    record = reads.child_record(db, child_id, caller, now)
+    count = sum(source.entries for source in record.sources)
+    state.audit.record(audit_record(caller, record.child_id, AuditAction.RECORD, now=now,
+                                    detail="record", entries=count))  # fmt: skip
+    return record
+
+
+@router.get(
+    "/children/{child_id}/timeline", response_model=TimelinePage, summary="A child's timeline",
+    responses={404: {"model": ErrorBody, "description": "No such child."}},
+)  # fmt: skip
+def get_timeline(
+    child_id: ChildId, db: Db, caller: ApiCaller, state: State,
+    agency: Annotated[list[str] | None, Query(description="Agency kind(s); repeatable.")] = None,
+    category: Annotated[list[str] | None, Query(description="Data categories.")] = None,
+    date_from: Annotated[date | None, Query(alias="from", description="From date (incl.).")] = None,
+    date_to: Annotated[date | None, Query(alias="to", description="To date (inclusive).")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = 50,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
+) -> TimelinePage:  # fmt: skip
+    """The child's timeline in order (occurred, recorded, entry id), with filters and paging.
+
+    Includes the entries of every child merged into this one; each item carries its
+    provenance (source event, topic/partition/offset) and how it was matched.
+    """
+    flt = timeline_filter(agency or [], category or [], date_from, date_to)
+    now = state.clock()
+    page = reads.timeline(db, child_id, flt, limit, cursor, caller, now)
+    detail = _timeline_detail(agency, category, date_from, date_to, cursor)
+    state.audit.record(audit_record(caller, page.child_id, AuditAction.TIMELINE, now=now,
+                                    detail=detail, entries=len(page.items)))  # fmt: skip
+    return page
+
+
+def _timeline_detail(*parts: object) -> str:
+    names = ("agency", "category", "from", "to", "cursor")
+    used = [name for name, value in zip(names, parts, strict=True) if value]
+    return "filters " + ",".join(used) if used else "first page, no filters"

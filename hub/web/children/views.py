@@ -1,0 +1,147 @@
+"""Response models of the JSON API (the OpenAPI description is generated from these).
+
+Kept apart from the contract models so the API can show less than the pipeline carries:
+search results give only minimum identifying details; the timeline shows each event's
+payload and provenance but not the subject block (that is on the child's record).
+"""
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from hub.models import (
+    AgencyKind,
+    DataCategory,
+    LinkKind,
+    MatchInfo,
+    NhsNumberStatus,
+    Provenance,
+    Purpose,
+    Sensitivity,
+    Sex,
+    TimelineEntry,
+)
+from hub.models.timeline import EntryFlag
+
+__all__ = [
+    "ChildRecord",
+    "ChildSummary",
+    "ErrorBody",
+    "LinkView",
+    "SearchResult",
+    "SourceRecord",
+    "TimelineItem",
+    "TimelinePage",
+    "timeline_item",
+]
+
+
+class ErrorBody(BaseModel):
+    """Every error response: a short code and one readable sentence."""
+
+    error: str = Field(examples=["unauthorized"])
+    detail: str = Field(examples=["token has expired"])
+
+
+class ChildSummary(BaseModel):
+    """A search hit: the child id and just enough to tell children apart."""
+
+    child_id: str
+    given_name: str | None
+    family_name: str | None
+    date_of_birth: date | None
+    agencies: list[AgencyKind]
+
+
+class SearchResult(BaseModel):
+    """Children matching every criterion given (most recently recorded names shown)."""
+
+    results: list[ChildSummary]
+    truncated: bool = False
+
+
+class SourceRecord(BaseModel):
+    """The child as one source system knows them, and how that source was matched."""
+
+    source_key: str
+    agency_kind: AgencyKind
+    org_code: str
+    system: str
+    source_person_id: str
+    given_name: str | None
+    family_name: str | None
+    date_of_birth: date | None
+    sex: Sex | None
+    postcode: str | None
+    nhs_number: str | None
+    nhs_number_verified: NhsNumberStatus | None
+    upn: str | None
+    first_seen: datetime
+    last_seen: datetime
+    entries: int
+    match: MatchInfo
+    flags: list[EntryFlag]
+
+
+class LinkView(BaseModel):
+    """An identity link that ties a key to this child (or merged a child into it)."""
+
+    key: str
+    child_id: str
+    kind: LinkKind
+    merged_into: str | None
+    match: MatchInfo
+    at: datetime
+
+
+class ChildRecord(BaseModel):
+    """One child: identifiers and demographics per source, links, and merged-in children."""
+
+    child_id: str
+    requested_id: str
+    merged_from: list[str]
+    sources: list[SourceRecord]
+    identifiers: list[LinkView]
+
+
+class TimelineItem(BaseModel):
+    """One entry of a child's timeline with where it came from and how it was matched."""
+
+    entry_id: str
+    child_id: str
+    occurred_at: datetime
+    recorded_at: datetime
+    event_type: str
+    agency_kind: AgencyKind
+    org_code: str
+    system: str
+    category: DataCategory
+    sensitivity: Sensitivity
+    purpose: Purpose
+    summary: str
+    flags: list[EntryFlag]
+    payload: dict[str, Any]
+    provenance: Provenance
+
+
+class TimelinePage(BaseModel):
+    """A page of the timeline in order (occurred, recorded, entry id); follow ``next_cursor``."""
+
+    child_id: str
+    items: list[TimelineItem]
+    limit: int
+    next_cursor: str | None
+
+
+def timeline_item(entry: TimelineEntry) -> TimelineItem:
+    """The API view of one entry."""
+    event = entry.event
+    return TimelineItem(
+        entry_id=entry.entry_id, child_id=entry.child_id, occurred_at=event.occurred_at,
+        recorded_at=event.recorded_at, event_type=event.event_type.value,
+        agency_kind=event.source.agency_kind, org_code=event.source.org_code,
+        system=event.source.system, category=event.category, sensitivity=event.sensitivity,
+        purpose=event.purpose, summary=entry.summary, flags=list(entry.flags),
+        payload=event.payload.model_dump(mode="json"), provenance=entry.provenance,
+    )  # fmt: skip
