@@ -24,7 +24,7 @@ from hub.models import (
     IssueDecision,
 )
 
-__all__ = ["Mark", "MarkAction", "marks_of"]
+__all__ = ["Mark", "MarkAction", "mark_from_row", "mark_row", "marks_of"]
 
 MarkAction = Literal["START", "END", "PLAN", "ADVISER"]
 
@@ -65,18 +65,39 @@ _SOCIAL: dict[EventType, tuple[str, str, MarkAction]] = {
 }
 
 
-def _first_date(payload: Any) -> date:
+def mark_row(mark: Mark) -> list[str | None]:
+    """A mark as a JSON-ready row (the web read model stores marks per entry)."""
+    return [mark.kind, mark.org_code, mark.ref, mark.action, mark.day.isoformat(), mark.adviser]
+
+
+def mark_from_row(row: list[str | None]) -> Mark:
+    """The mark of a `mark_row`."""
+    kind, org, ref, action, day, adviser = row
+    actions: dict[str | None, MarkAction] = {a: a for a in ("START", "END", "PLAN", "ADVISER")}
+    if action not in actions or not (kind and org and ref and day):
+        raise ValueError(f"not a relationship mark: {row!r}")
+    return Mark(kind, org, ref, actions[action], date.fromisoformat(day), adviser)
+
+
+def _first_date(payload: Any) -> date | None:
     """The payload's own date: the first date-typed field of the record."""
     for value in payload.__dict__.values():
         if isinstance(value, date):
             return value
-    raise ValueError(f"{type(payload).__name__} has no date field")  # pragma: no cover
+    return None
 
 
 def _start_day(event: Event) -> date:
     """When an event proves involvement: its own date, or when it happened if that is earlier
     (a phase-transfer event carries a future due date but proves the plan today)."""
-    return min(_first_date(event.payload), event.occurred_at.date())
+    own = _first_date(event.payload)
+    occurred = event.occurred_at.date()
+    return occurred if own is None else min(own, occurred)
+
+
+def _end_day(event: Event) -> date:
+    """When an event ends involvement: its own date, else when it happened."""
+    return _first_date(event.payload) or event.occurred_at.date()
 
 
 def _school(event: Event) -> list[Mark]:
@@ -96,7 +117,7 @@ def _ehc(event: Event) -> list[Mark]:
         or t is _T.EHCCeased
     )
     if closes:
-        return [Mark("EHC_CASE", la, ref, "END", _first_date(p))]
+        return [Mark("EHC_CASE", la, ref, "END", _end_day(event))]
     marks = [Mark("EHC_CASE", la, ref, "START", _start_day(event))]
     if t is _T.EHCFinalIssued:
         marks.append(Mark("EHC_CASE", la, ref, "PLAN", p.final_date))
@@ -118,7 +139,7 @@ def _health(event: Event) -> list[Mark]:
     service = getattr(p, "service", None)
     ref = event.case_id or (service.value if service is not None else "HEALTH_VISITING")
     ends = event.event_type is _T.AppointmentAttended and p.outcome is AppointmentOutcome.DISCHARGED
-    day = _first_date(p) if ends else _start_day(event)
+    day = _end_day(event) if ends else _start_day(event)
     return [Mark("HEALTH_EPISODE", event.source.org_code, ref, "END" if ends else "START", day)]
 
 
@@ -129,7 +150,7 @@ def _social(event: Event) -> list[Mark]:
         action = "END"
     if event.event_type is _T.InitialCPConference and not p.cp_plan:
         action = "END"
-    day = _first_date(p) if action == "END" else _start_day(event)
+    day = _end_day(event) if action == "END" else _start_day(event)
     if event.event_type is _T.CINAssessment and action == "END":
         day = p.authorised_date or p.start_date
     return [Mark(kind, event.source.org_code, event.case_id or ref, action, day)]

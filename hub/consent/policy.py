@@ -18,7 +18,7 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hub.errors import ConfigError
-from hub.models import BasisKind, DataCategory, Event, EventType, Purpose
+from hub.models import EVENT_TYPES, BasisKind, DataCategory, Event, EventType, Purpose
 
 __all__ = [
     "Detail",
@@ -104,6 +104,7 @@ class SharingPolicy(_Strict):
     effective_from: date
     description: str
     no_child_data_roles: tuple[_Role, ...]
+    access_log_roles: tuple[_Role, ...]
     event_categories: dict[EventType, DataCategory]
     escalating_categories: tuple[DataCategory, ...]
     relationship_kinds: dict[_Role, tuple[_RelationshipKind, ...]]
@@ -114,9 +115,6 @@ class SharingPolicy(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        missing = [t.value for t in EventType if t not in self.event_categories]
-        if missing:
-            raise ValueError(f"event_categories lacks {', '.join(missing)}")
         ids = [p.id for p in self.permits]
         if len(set(ids)) != len(ids):
             raise ValueError("permit ids must be unique")
@@ -125,10 +123,12 @@ class SharingPolicy(_Strict):
         return self
 
     def category_of(self, event: Event) -> DataCategory:
-        """An entry's data category: the policy's for its type, unless the producer raised it."""
+        """An entry's data category: the policy's for its type (the event catalogue's for a
+        type newer than the policy), unless the producer raised it to an escalating one."""
         if event.category in self.escalating_categories:
             return event.category
-        return self.event_categories[event.event_type]
+        found = self.event_categories.get(event.event_type)
+        return found if found is not None else EVENT_TYPES[event.event_type].category
 
     def kinds_for(self, role: str) -> tuple[str, ...]:
         """Relationship kinds that make ``role`` actively involved for direct care."""
@@ -146,7 +146,7 @@ class SharingPolicy(_Strict):
 
 def _check_permit(policy: SharingPolicy, permit: Permit) -> None:
     """Rules no policy file may break, whatever a partnership writes in it."""
-    blocked = set(permit.roles) & set(policy.no_child_data_roles)
+    blocked = (set(permit.roles) | set(policy.access_log_roles)) & set(policy.no_child_data_roles)
     if blocked:
         raise ValueError(f"permit {permit.id}: roles {sorted(blocked)} see no child data")
     if permit.basis is BasisKind.ANONYMISED:

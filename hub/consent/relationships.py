@@ -119,14 +119,22 @@ class Relationships:
     def add(self, event: Event) -> None:
         """Fold one event in."""
         if event.subject.date_of_birth is not None:
-            self.births[event.subject.date_of_birth] += 1
+            self.add_birth(event.subject.date_of_birth)
         for mark in marks_of(event):
-            if mark.action == "ADVISER":
-                self.advisers.setdefault(mark.ref, []).append((mark.adviser or "", mark.day))
-                continue
-            key = (RelationshipKind(mark.kind), mark.org_code, mark.ref)
-            self.marks.setdefault(key, []).append(mark)
-            self._cache.pop(key, None)
+            self.add_mark(mark)
+
+    def add_birth(self, dob: date) -> None:
+        """Count one source's date of birth for the child."""
+        self.births[dob] += 1
+
+    def add_mark(self, mark: Mark) -> None:
+        """Fold in one mark (as `hub.consent.marks.marks_of` made it, possibly stored)."""
+        if mark.action == "ADVISER":
+            self.advisers.setdefault(mark.ref, []).append((mark.adviser or "", mark.day))
+            return
+        key = (RelationshipKind(mark.kind), mark.org_code, mark.ref)
+        self.marks.setdefault(key, []).append(mark)
+        self._cache.pop(key, None)
 
     @property
     def date_of_birth(self) -> date | None:
