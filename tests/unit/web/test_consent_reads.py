@@ -39,8 +39,14 @@ OTHER_NHS = next(
 TYPES = (T.PupilEnrolled, T.AttendanceSummary, T.HealthReferralMade, T.EHCNARequested, T.S47Started)
 
 
-def _token(role: Role, org: str, kind: OrgKind, purpose: Purpose = Purpose.DIRECT_CARE,
-           subject: str = "u1", secret: str = SECRET) -> dict[str, str]:  # fmt: skip
+def _token(
+    role: Role,
+    org: str,
+    kind: OrgKind,
+    purpose: Purpose = Purpose.DIRECT_CARE,
+    subject: str = "u1",
+    secret: str = SECRET,
+) -> dict[str, str]:
     caller = Caller(subject=subject, org=org, org_kind=kind, role=role, purpose=purpose)
     token = issue_token(caller, secret=secret, issuer=ISSUER, now=NOW, ttl=timedelta(hours=12))
     return {"Authorization": f"Bearer {token}"}
@@ -71,8 +77,15 @@ def state(db_path: Path, conn: sqlite3.Connection, clock: Clock) -> WebState:
     for day, event_type in enumerate(TYPES):
         apply_entry(conn, entry(A, ADA, event_type, day=day * 7))
     apply_link(conn, link("nhs:9434765919", A))
-    return WebState(db_path=db_path, secret=SECRET, issuer=ISSUER, audit=MemoryAuditSink(),
-                    clock=clock, access=AccessRules(load_policy()), alerts=MemoryAlertSink())  # fmt: skip
+    return WebState(
+        db_path=db_path,
+        secret=SECRET,
+        issuer=ISSUER,
+        audit=MemoryAuditSink(),
+        clock=clock,
+        access=AccessRules(load_policy()),
+        alerts=MemoryAlertSink(),
+    )
 
 
 @pytest.fixture
@@ -145,13 +158,20 @@ def test_a_withdrawal_hides_the_entries_on_the_next_read(
     client: TestClient, conn: sqlite3.Connection
 ) -> None:
     basis = w.consent_basis(GiverRole.PR_HOLDER)
-    grant = w.record(ConsentAction.GRANT, consent_id="G1", org="RXX", role="PAED", basis=basis,
-                     recorded=date(2026, 1, 2)).model_copy(update={"subject": ADA.subject()})  # fmt: skip
+    grant = w.record(
+        ConsentAction.GRANT,
+        consent_id="G1",
+        org="RXX",
+        role="PAED",
+        basis=basis,
+        recorded=date(2026, 1, 2),
+    ).model_copy(update={"subject": ADA.subject()})
     assert client.get(f"/api/children/{A}", headers=PAED).status_code == 404
     apply_consent(conn, grant)
     assert "AttendanceSummary" in _types(client, PAED)
-    withdrawal = grant.model_copy(update={"action": ConsentAction.WITHDRAW,
-                                          "recorded_at": NOW - timedelta(minutes=1)})  # fmt: skip
+    withdrawal = grant.model_copy(
+        update={"action": ConsentAction.WITHDRAW, "recorded_at": NOW - timedelta(minutes=1)}
+    )
     apply_consent(conn, withdrawal)
     assert client.get(f"/api/children/{A}/timeline", headers=PAED).status_code == 404
 
