@@ -12,7 +12,7 @@ detailed surviving permit wins; if none survives, the most telling reason is giv
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -85,6 +85,8 @@ class ReadContext:
     relationships: Relationships
     objections: tuple[ConsentRecord, ...]
     opted_out: bool
+    # Every entry of one category and type gets the same answer in one read: decide it once.
+    memo: dict[tuple[DataCategory, str | None], Decision] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -122,6 +124,12 @@ class ReadContext:
             category, etype = event, None
         else:
             category, etype = self.policy.category_of(event), event.event_type.value
+        found = self.memo.get((category, etype))
+        if found is None:
+            found = self.memo[(category, etype)] = self._decide(category, etype)
+        return found
+
+    def _decide(self, category: DataCategory, etype: str | None) -> Decision:
         role = str(self.caller.role)
         if role in self.policy.no_child_data_roles:
             return _deny(category, ReasonClass.ROLE_SEES_NO_CHILD_DATA,

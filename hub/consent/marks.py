@@ -42,8 +42,10 @@ class Mark:
 
 
 _T = EventType
-_SCHOOL = (_T.PupilEnrolled, _T.AttendanceSummary, _T.Suspension, _T.Exclusion,
-           _T.SENSupportStarted, _T.SENSupportEnded, _T.SENNeedChanged)  # fmt: skip
+# Weekly attendance is not counted as proof of the roll: it is most of a child's entries, and
+# a school sends its roll (PupilEnrolled, from the MIS or a CTF) when it joins the hub.
+_SCHOOL = (_T.PupilEnrolled, _T.Suspension, _T.Exclusion, _T.SENSupportStarted,
+           _T.SENSupportEnded, _T.SENNeedChanged)  # fmt: skip
 _HEALTH = (_T.HealthReview2Year, _T.HealthReferralMade, _T.HealthReferralAccepted,
            _T.AppointmentAttended, _T.AppointmentWasNotBrought, _T.Diagnosis)  # fmt: skip
 # Social care: event type -> (relationship kind, default reference, START or END).
@@ -104,7 +106,7 @@ def _school(event: Event) -> list[Mark]:
     p: Any = event.payload
     if event.event_type is _T.PupilLeft:
         return [Mark("ON_ROLL", p.urn, p.urn, "END", p.leaving_date)]
-    # Any school return about the pupil proves the roll on its date.
+    # An enrolment, or a SEN support or behaviour return about the pupil, proves the roll.
     return [Mark("ON_ROLL", p.urn, p.urn, "START", _start_day(event))]
 
 

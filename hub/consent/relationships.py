@@ -123,9 +123,9 @@ class Relationships:
         for mark in marks_of(event):
             self.add_mark(mark)
 
-    def add_birth(self, dob: date) -> None:
-        """Count one source's date of birth for the child."""
-        self.births[dob] += 1
+    def add_birth(self, dob: date, times: int = 1) -> None:
+        """Count a date of birth as ``times`` entries give it."""
+        self.births[dob] += times
 
     def add_mark(self, mark: Mark) -> None:
         """Fold in one mark (as `hub.consent.marks.marks_of` made it, possibly stored)."""

@@ -10,7 +10,6 @@ the access log, projected from ``send.consent``, ``send.timeline`` and ``send.au
   and API serve.
 """
 
-import json
 import sqlite3
 from collections.abc import Iterator
 from datetime import date
@@ -46,9 +45,17 @@ CREATE INDEX IF NOT EXISTS consent_src ON consent_records (src_key);
 CREATE INDEX IF NOT EXISTS consent_nhs ON consent_records (nhs) WHERE nhs IS NOT NULL;
 CREATE INDEX IF NOT EXISTS consent_upn ON consent_records (upn) WHERE upn IS NOT NULL;
 CREATE TABLE IF NOT EXISTS entry_marks (
-    entry_id TEXT PRIMARY KEY,
-    marks    TEXT NOT NULL
+    entry_id TEXT NOT NULL,
+    child_id TEXT NOT NULL,
+    kind     TEXT NOT NULL,
+    org      TEXT NOT NULL,
+    ref      TEXT NOT NULL,
+    action   TEXT NOT NULL,
+    day      TEXT NOT NULL,
+    adviser  TEXT
 );
+CREATE INDEX IF NOT EXISTS entry_marks_entry ON entry_marks (entry_id);
+CREATE INDEX IF NOT EXISTS entry_marks_child ON entry_marks (child_id, kind, org, ref, day);
 CREATE TABLE IF NOT EXISTS access_log (
     audit_id TEXT PRIMARY KEY,
     child_id TEXT NOT NULL,
@@ -56,6 +63,7 @@ CREATE TABLE IF NOT EXISTS access_log (
     body     TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS access_log_child ON access_log (child_id, at_ms);
+CREATE INDEX IF NOT EXISTS entries_child_keys ON entries (child_id, src_key, dob);
 CREATE TABLE IF NOT EXISTS read_model_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -77,11 +85,12 @@ def apply_consent(conn: sqlite3.Connection, record: ConsentRecord) -> None:
 
 
 def apply_marks(conn: sqlite3.Connection, entry: TimelineEntry) -> None:
-    """Store the relationship marks an entry makes (none: no row)."""
-    marks = [mark_row(m) for m in marks_of(entry.event)]
-    if marks:
-        conn.execute("INSERT OR REPLACE INTO entry_marks VALUES (?, ?)",
-                     (entry.entry_id, json.dumps(marks)))  # fmt: skip
+    """Store the relationship marks an entry makes, under its child (call when the entry row
+    was written: a re-published entry, e.g. after an unmerge, moves its marks with it)."""
+    conn.execute("DELETE FROM entry_marks WHERE entry_id = ?", (entry.entry_id,))
+    rows = [(entry.entry_id, entry.child_id, *mark_row(m)) for m in marks_of(entry.event)]
+    if rows:
+        conn.executemany("INSERT INTO entry_marks VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def backfill_marks(conn: sqlite3.Connection) -> int:
@@ -103,19 +112,42 @@ def apply_audit(conn: sqlite3.Connection, record: AuditRecord) -> None:
                       record.model_dump_json()))  # fmt: skip
 
 
+_MARKS = """
+SELECT DISTINCT kind, org, ref, action, day, adviser FROM entry_marks
+WHERE child_id IN ({members})
+ORDER BY kind, org, ref, day, action = 'END'
+"""
+
+
+def _run_marks(rows: list[sqlite3.Row]) -> Iterator[list[str | None]]:
+    """The marks that shape runs: every END, PLAN and ADVISER mark, and only the START that
+    opens each run (a school's weekly returns repeat the START of one roll thousands of
+    times; the fold's answer is the same without the repeats)."""
+    key, open_run = None, False
+    for row in rows:
+        mark = list(row)
+        this = (mark[0], mark[1], mark[2])
+        if this != key:
+            key, open_run = this, False
+        if mark[3] == "END":
+            open_run = False
+        elif mark[3] == "START":
+            if open_run:
+                continue
+            open_run = True
+        yield mark
+
+
 def relationships(conn: sqlite3.Connection, members: list[str]) -> Relationships:
     """The child's relationships, folded from the stored marks and dates of birth."""
     state = Relationships()
-    rows = conn.execute(
-        f"SELECT m.marks FROM entry_marks m JOIN entries e ON e.entry_id = m.entry_id "
-        f"WHERE e.child_id IN ({_in(members)})", members,
-    )  # fmt: skip
-    for row in rows:
-        for mark in json.loads(row["marks"]):
-            state.add_mark(mark_from_row(mark))
-    births = f"SELECT dob FROM entries WHERE child_id IN ({_in(members)}) AND dob IS NOT NULL"
+    rows = conn.execute(_MARKS.format(members=_in(members)), members).fetchall()
+    for mark in _run_marks(rows):
+        state.add_mark(mark_from_row(mark))
+    births = f"SELECT dob, COUNT(*) FROM entries WHERE child_id IN ({_in(members)}) " \
+        "AND dob IS NOT NULL GROUP BY dob"  # fmt: skip
     for row in conn.execute(births, members):
-        state.add_birth(date.fromisoformat(row["dob"]))
+        state.add_birth(date.fromisoformat(row[0]), int(row[1]))
     return state
 
 

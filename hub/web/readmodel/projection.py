@@ -117,8 +117,8 @@ def entry_row(entry: TimelineEntry) -> dict[str, Any]:
 
 def apply_entry(conn: sqlite3.Connection, entry: TimelineEntry) -> None:
     """Upsert one entry by ``entry_id`` (a newer ``published_at`` wins; replays are no-ops)."""
-    conn.execute(_UPSERT_ENTRY, entry_row(entry))
-    apply_marks(conn, entry)
+    if conn.execute(_UPSERT_ENTRY, entry_row(entry)).rowcount:  # an older copy changes nothing
+        apply_marks(conn, entry)
 
 
 def apply_link(conn: sqlite3.Connection, link: IdentityLink) -> None:
