@@ -16,10 +16,13 @@ from datetime import datetime, timedelta
 
 from hub.auth import Caller
 from hub.consent import BreakGlass, Decision, Outcome, ReadContext, SharingPolicy
+from hub.metrics import CONSENT_DECISIONS
 from hub.models import DataCategory, TimelineEntry
 from hub.web.readmodel import consent as store
 
 __all__ = ["AccessRules", "ChildAccess", "Tally", "child_access"]
+
+_PERMIT, _DENY = CONSENT_DECISIONS.labels("permit"), CONSENT_DECISIONS.labels("deny")
 
 
 @dataclass
@@ -61,10 +64,12 @@ class Tally:
     def add(self, decision: Decision) -> None:
         """Count one decision."""
         if decision.allowed:
+            _PERMIT.inc()
             self.shown += 1
             thin = "/thin" if decision.outcome is Outcome.ALLOW_THIN else ""
             self.by_basis[f"{decision.basis}{thin}"] += 1
         else:
+            _DENY.inc()
             self.withheld += 1
             self.by_reason[str(decision.reason_class)] += 1
 
