@@ -1,6 +1,8 @@
 """Who may see what of a child: the consent policy applied to every read of the web service.
 
-`AccessRules` (one per app) holds the sharing policy and the break-glass grants in force;
+`AccessRules` (one per app) holds the sharing policy and the break-glass grants this process
+made (the read model also holds every break-glass as its BREAK_GLASS audit record, so all web
+processes honour it);
 `child_access` builds, for one read of one child, the `hub.consent.ReadContext` from the read
 model (relationships folded from the child's entries, consent records tied to the child, any
 break-glass of this caller) and decides each entry and the child's identity with it. `Tally`
@@ -94,13 +96,26 @@ class ChildAccess:
         return self.context.decide(entry.event)
 
 
+def _recorded_glass(
+    conn: sqlite3.Connection, members: list[str], now: datetime, rules: AccessRules
+) -> list[BreakGlass]:
+    """Break-glass grants from the audit records the read model took from ``send.audit``, so a
+    restarted or second web process honours them too (until they expire)."""
+    hours = timedelta(hours=rules.break_glass_hours)
+    since = int((now - hours).timestamp() * 1000)
+    return [
+        BreakGlass(r.subject, r.org, r.role.value if r.role else "", r.detail, r.at, r.at + hours)
+        for r in store.break_glass_records(conn, members, since)
+    ]
+
+
 def child_access(
     conn: sqlite3.Connection, child_id: str, members: list[str], caller: Caller,
     now: datetime, rules: AccessRules,
 ) -> ChildAccess:  # fmt: skip
     """Everything needed to decide this caller's read of this child at ``now``."""
     consent = store.consent_state(conn, members)
-    for grant in rules.break_glass(child_id, now):
+    for grant in rules.break_glass(child_id, now) + _recorded_glass(conn, members, now, rules):
         consent.add_break_glass(grant)
     rels = store.relationships(conn, members)
     context = ReadContext.build(rules.policy, consent, rels, caller, caller.purpose, now)

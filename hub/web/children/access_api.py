@@ -1,8 +1,9 @@
 """Consent-specific routes: safeguarding break-glass and a child's access log.
 
 ``POST /api/children/{child_id}/break-glass`` opens time-limited safeguarding access for a DSL
-or social worker who gives a reason: the break-glass is audited as its own action and
-published as an alert on ``send.alerts`` before it takes effect (no alert, no access: 503).
+or social worker who gives a reason: the break-glass is published as an alert on
+``send.alerts`` and audited as its own action before it takes effect (no alert or no audit,
+no access: 503).
 ``GET /api/children/{child_id}/access-log`` lists who read the child, why, what they were
 shown and withheld and on which basis: for the roles the sharing policy names, and only for
 a child whose record they may see.
@@ -84,10 +85,12 @@ def break_glass(
     until = now + timedelta(hours=state.access.break_glass_hours)
     if state.alerts is None:
         raise AlertUnavailable("no alert topic is configured, so break-glass is unavailable")
-    state.audit.record(audit_record(caller, survivor, AuditAction.BREAK_GLASS, now=now,
-                                    detail=f"reason: {body.reason}"))  # fmt: skip
+    # Alert first, then the audit record: a BREAK_GLASS audit record always means the alert
+    # went out, and every web process honours the break-glass from that record.
     alert = _alert(survivor, caller, now, until)
     state.alerts.send(alert)
+    state.audit.record(audit_record(caller, survivor, AuditAction.BREAK_GLASS, now=now,
+                                    detail=f"reason: {body.reason}"))  # fmt: skip
     grant = state.access.grant_break_glass(survivor, caller, body.reason, now)
     return BreakGlassGrant(child_id=survivor, expires_at=grant.expires, alert_id=alert.alert_id)
 

@@ -26,6 +26,7 @@ __all__ = [
     "apply_consent",
     "apply_marks",
     "backfill_marks",
+    "break_glass_records",
     "consent_state",
     "relationships",
 ]
@@ -175,6 +176,19 @@ def consent_state(conn: sqlite3.Connection, members: list[str]) -> ConsentState:
             for row in conn.execute(sql, values):
                 state.add(ConsentRecord.model_validate_json(row["body"]))
     return state
+
+
+def break_glass_records(
+    conn: sqlite3.Connection, members: list[str], since_ms: int
+) -> list[AuditRecord]:
+    """BREAK_GLASS audit records of the child since ``since_ms``: the durable record of every
+    break-glass (written only after its alert), shared by every web process."""
+    rows = conn.execute(
+        f"SELECT body FROM access_log WHERE child_id IN ({_in(members)}) AND at_ms >= ? "
+        f"AND body LIKE '%\"action\":\"BREAK_GLASS\"%'", [*members, since_ms],
+    )  # fmt: skip
+    found = [AuditRecord.model_validate_json(row["body"]) for row in rows]
+    return [r for r in found if r.action == "BREAK_GLASS"]
 
 
 def access_log(conn: sqlite3.Connection, members: list[str], limit: int) -> list[AuditRecord]:

@@ -266,3 +266,19 @@ def test_with_no_broker_the_outbox_keeps_the_record_and_the_read_is_answered(
         assert sink.pending() == 1
     finally:
         sink.close(timeout=1)
+
+
+def test_a_break_glass_made_by_another_web_process_is_honoured_from_its_audit_record(
+    client: TestClient, state: WebState, conn: sqlite3.Connection, clock: Clock
+) -> None:
+    url, body = f"/api/children/{A}/break-glass", {"reason": "disclosure made to a teacher today"}
+    assert client.post(url, json=body, headers=DSL).status_code == 201
+    assert isinstance(state.audit, MemoryAuditSink)
+    for rec in state.audit.records:
+        apply_audit(conn, rec)  # as the read model takes it from send.audit
+    state.access = AccessRules(load_policy())  # a restarted process: nothing in memory
+    assert "S47Started" in _types(client, DSL)
+    other_dsl = _token(Role.DSL, "119000", OrgKind.EDUCATION, Purpose.SAFEGUARDING, subject="x")
+    assert client.get(f"/api/children/{A}/timeline", headers=other_dsl).status_code == 404
+    clock.now = NOW + timedelta(hours=4)
+    assert client.get(f"/api/children/{A}/timeline", headers=DSL).status_code == 404
