@@ -15,6 +15,7 @@ from kafka import KafkaConsumer, TopicPartition
 from hub.auth import OrgKind, Role
 from hub.config import Settings
 from hub.models import (
+    AccessAlert,
     AgencyKind,
     BasisKind,
     ConsentAction,
@@ -32,7 +33,7 @@ from hub.models import (
 from hub.models import EventType as T
 from infra.process import free_port
 from infra.topics import ensure_hub_topics
-from schemas.serde import decode
+from schemas.serde import decode, decode_model
 from tests.unit.web.factory import Person, entry, link
 from tests.unit.web.live import LiveWeb, caseworker_token, publish, start_web
 
@@ -40,6 +41,7 @@ A = "C0000000000e1"
 SCHOOL = Person("P-1", upn="B801200005001", nhs_number="9434765919")
 HEALTH = Person("NHS-7", nhs_number="9434765919")
 LA = Person("LA-5", upn="B801200005001")
+SOCIAL = Person("MOS-1", nhs_number="9434765919")
 
 
 @pytest.fixture
@@ -153,3 +155,39 @@ def test_no_broker_and_no_outbox_means_503_and_no_data(topics: Settings, tmp_pat
         assert page.status_code == 503 and "PupilEnrolled" not in page.text
     finally:
         web.stop()
+
+
+def _alerts(settings: Settings) -> list[object]:
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None,
+                             auto_offset_reset="earliest", consumer_timeout_ms=10000)  # fmt: skip
+    topic = settings.topic("alerts")
+    consumer.assign([TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)])
+    found = [decode_model(message.value) for message in consumer]
+    consumer.close()
+    return found
+
+
+def test_break_glass_is_alerted_audited_and_honoured_after_a_restart(topics: Settings) -> None:
+    publish(topics, [entry(A, SCHOOL, T.PupilEnrolled), entry(A, SOCIAL, T.S47Started, day=2)],
+            links=[link("nhs:9434765919", A)])  # fmt: skip
+    dsl = caseworker_token("it-dsl", role=Role.DSL, org="119000", org_kind=OrgKind.EDUCATION,
+                           purpose=Purpose.SAFEGUARDING)  # fmt: skip
+    web = start_web(topics)
+    try:
+        assert _timeline(web, dsl).status_code == 404
+        body = {"reason": "disclosure to a teacher this morning"}
+        granted = httpx.post(f"{web.url}/api/children/{A}/break-glass", json=body,
+                             headers={"Authorization": f"Bearer {dsl}"}, timeout=30)  # fmt: skip
+        assert granted.status_code == 201
+        assert "S47Started" in [i["event_type"] for i in _timeline(web, dsl).json()["items"]]
+        # The audit record travels outbox -> send.audit -> read model before a restart.
+        _wait_for(lambda: any(r["action"] == "BREAK_GLASS" for r in _reads(web, dsl)))
+    finally:
+        web.stop()
+    (alert,) = _alerts(topics)
+    assert isinstance(alert, AccessAlert) and alert.child_id == A and alert.role == "DSL"
+    again = start_web(topics)
+    try:
+        assert "S47Started" in [i["event_type"] for i in _timeline(again, dsl).json()["items"]]
+    finally:
+        again.stop()
