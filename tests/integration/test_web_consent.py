@@ -29,6 +29,7 @@ from hub.models import (
     RecipientRole,
     Source,
     Subject,
+    TimelineEntry,
 )
 from hub.models import EventType as T
 from infra.process import free_port
@@ -104,27 +105,31 @@ def _reads(web: LiveWeb, token: str) -> list[dict]:
     return list(reads["reads"])
 
 
-def test_withdrawal_audit_and_access_log_on_a_real_broker(topics: Settings) -> None:
-    history = [
+def _history() -> list[TimelineEntry]:
+    return [
         entry(A, SCHOOL, T.PupilEnrolled),
         entry(A, SCHOOL, T.SENSupportStarted, day=5),
         entry(A, HEALTH, T.Diagnosis, day=9),
         entry(A, LA, T.EHCNARequested, day=12),
     ]
+
+
+def test_withdrawal_audit_and_access_log_on_a_real_broker(topics: Settings) -> None:
     now = datetime.now(UTC)
-    publish(topics, history, links=[link("nhs:9434765919", A)],
+    publish(topics, _history(), links=[link("nhs:9434765919", A)],
             consents=[_grant(ConsentAction.GRANT, now - timedelta(minutes=5))])  # fmt: skip
     web = start_web(topics)
     paed = caseworker_token("it-paed", role=Role.PAED, org="RXX", org_kind=OrgKind.HEALTH,
                             purpose=Purpose.DIRECT_CARE)  # fmt: skip
     coord = caseworker_token("it-coord")
-    try:
+    try:  # the grant lets the paediatrician see education and SEN, not the diagnosis
         shown = _timeline(web, paed).json()
         types = [i["event_type"] for i in shown["items"]]
         assert types == ["PupilEnrolled", "SENSupportStarted", "EHCNARequested"]
         assert shown["items"][0]["access"]["basis"] == "CONSENT"
-        assert shown["withheld"] == {"NO_RELATIONSHIP": 1}  # the diagnosis: not this trust's
-        assert "SEN support" in _page(web, paed).text
+        assert (
+            shown["withheld"] == {"NO_RELATIONSHIP": 1} and "SEN support" in _page(web, paed).text
+        )
         publish(topics, consents=[_grant(ConsentAction.WITHDRAW, now)])
         _wait_for(lambda: _timeline(web, paed).status_code == 404)
         assert _page(web, paed).status_code == 404

@@ -188,36 +188,17 @@ def _grant(giver: GiverRole = GiverRole.PR_HOLDER, **kw: object) -> object:
 def test_consent_from_the_parent_lets_a_clinician_see_school_records_until_withdrawn() -> None:
     grant = _grant()
     child = w.rels(w.referral("RXX", date(2026, 1, 5)))  # a clinician elsewhere, not this one
-    d = decide(
-        POLICY,
-        w.consents(grant),
-        child,
-        PAED,
-        Purpose.DIRECT_CARE,
-        w.entry(T.AttendanceSummary),
-        NOW,
-    )  # type: ignore[arg-type]
+    attendance = w.entry(T.AttendanceSummary)
+    d = decide(POLICY, w.consents(grant), child, PAED, Purpose.DIRECT_CARE, attendance, NOW)  # type: ignore[arg-type]  # fmt: skip
     assert d.outcome is Outcome.ALLOW and d.basis == "CONSENT"
-    assert (
-        d.reason == "consent: given by a parent with parental responsibility, recorded 2026-01-02"
+    assert d.reason == (
+        "consent: given by a parent with parental responsibility, recorded 2026-01-02"
     )
-    withdrawal = w.record(
-        ConsentAction.WITHDRAW,
-        consent_id="G1",
-        org="RXN",
-        role="PAED",
-        basis=w.consent_basis(GiverRole.PR_HOLDER),
-        recorded=date(2026, 5, 3),
-    )
-    d = decide(
-        POLICY,
-        w.consents(grant, withdrawal),
-        child,
-        PAED,
-        Purpose.DIRECT_CARE,
-        w.entry(T.AttendanceSummary),
-        NOW,
-    )  # type: ignore[arg-type]
+    basis = w.consent_basis(GiverRole.PR_HOLDER)
+    withdrawal = w.record(ConsentAction.WITHDRAW, consent_id="G1", org="RXN", role="PAED",
+                          basis=basis, recorded=date(2026, 5, 3))  # fmt: skip
+    both = w.consents(grant, withdrawal)  # type: ignore[arg-type]
+    d = decide(POLICY, both, child, PAED, Purpose.DIRECT_CARE, attendance, NOW)
     assert d.outcome is Outcome.DENY and d.reason_class is ReasonClass.WITHDRAWN
     assert d.reason == "consent withdrawn on 2026-05-03"
 

@@ -136,44 +136,23 @@ def entry(event_type: T, *, category: m.DataCategory | None = None) -> m.Event:
 
 
 def record(
-    action: m.ConsentAction,
-    *,
-    consent_id: str,
-    org: str,
-    role: str,
-    basis: m.LawfulBasis,
+    action: m.ConsentAction, *, consent_id: str, org: str, role: str, basis: m.LawfulBasis,
     categories: tuple[m.DataCategory, ...] = tuple(m.DataCategory),
-    purposes: tuple[m.Purpose, ...] = tuple(m.Purpose),
-    recorded: date = date(2026, 1, 2),
-    valid_from: date = date(2026, 1, 1),
-    valid_to: date | None = None,
+    purposes: tuple[m.Purpose, ...] = tuple(m.Purpose), recorded: date = date(2026, 1, 2),
+    valid_from: date = date(2026, 1, 1), valid_to: date | None = None,
     bound_to: m.BoundTo | None = None,
-) -> m.ConsentRecord:
+) -> m.ConsentRecord:  # fmt: skip
     """A consent record about the test child to ``org`` / ``role``."""
-    source = m.Source(
-        agency_kind=m.AgencyKind.LOCAL_AUTHORITY,
-        org_code="888",
-        system="CONS",
-        source_record_id=consent_id,
-        record_version=1,
-    )
-    recipient = m.Recipient(
-        org_code=org, org_code_kind=m.OrgCodeKind.LA, role=m.RecipientRole(role)
-    )
+    source = m.Source(agency_kind=m.AgencyKind.LOCAL_AUTHORITY, org_code="888", system="CONS",
+                      source_record_id=consent_id, record_version=1)  # fmt: skip
+    recipient = m.Recipient(org_code=org, org_code_kind=m.OrgCodeKind.LA,
+                            role=m.RecipientRole(role))  # fmt: skip
     return m.ConsentRecord(
-        consent_id=consent_id,
-        action=action,
-        source=source,
-        subject=subject(None),
-        categories=categories,
-        purposes=purposes,
-        recipient=recipient,
-        basis=basis,
-        valid_from=noon(valid_from),
-        valid_to=noon(valid_to) if valid_to else None,
-        bound_to=bound_to,
-        recorded_at=noon(recorded) + timedelta(minutes=next(_SEQ) % 600),
-    )
+        consent_id=consent_id, action=action, source=source, subject=subject(None),
+        categories=categories, purposes=purposes, recipient=recipient, basis=basis,
+        valid_from=noon(valid_from), valid_to=noon(valid_to) if valid_to else None,
+        bound_to=bound_to, recorded_at=noon(recorded) + timedelta(minutes=next(_SEQ) % 600),
+    )  # fmt: skip
 
 
 def consent_basis(giver_role: m.GiverRole, evidence: str | None = "signed form") -> m.LawfulBasis:
