@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     auth_secret: SecretStr = SecretStr("dev-only-secret-change-me-in-production")
     auth_issuer: str = "send-hub"
     log_level: str = "INFO"
+    consent_policy: Path | None = None  # a sharing policy file; None: the shipped v1
+    break_glass_hours: float = Field(default=4.0, gt=0, le=72)
+    audit_outbox: Path | None = None  # None: <data_dir>/web/<prefix>-audit-outbox.sqlite3
 
     def topic(self, name: str) -> str:
         """Full topic name for a short name such as ``ingest.health``."""

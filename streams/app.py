@@ -112,7 +112,7 @@ class HubWorker:
     def __init__(self, app: faust.App, settings: Settings, ws: WorkerSettings) -> None:
         self.app, self.settings, self.ws = app, settings, ws
         self.topics: HubTopics = hub_topics(settings)
-        kafka = connection_for(settings, Principal.WORKER)
+        self.kafka = kafka = connection_for(settings, Principal.WORKER)
         table_opts: dict[str, Any] = {"partitions": settings.topic_partitions}
         self.state = TableState(
             app.Table("dedupe", **table_opts), app.Table("timeline", **table_opts),
@@ -131,15 +131,20 @@ class HubWorker:
         self.sender = BatchSender(kafka)
         self.offsets = BatchOffsets(app.consumer, app.producer.flush)  # type: ignore[arg-type]
         own_read_order(app.consumer, frozenset(self.topics.ingest))
-        self.reviews: ReviewFollower | None = None
-        self.decisions: DecisionApplier | None = None
-        if self.matcher is not None:
-            self.reviews = ReviewFollower(kafka, self.topics.review, self.matcher)
-            self.decisions = DecisionApplier(
-                kafka, self.topics, f"{app.conf.id}-decisions", self.pipeline,
-                self.matcher, self.sender,
-            )  # fmt: skip
+        self.reviews, self.decisions = self._review_parts(f"{app.conf.id}-decisions")
         self.batches = 0
+
+    def _review_parts(self, group: str) -> tuple[ReviewFollower | None, DecisionApplier | None]:
+        """The review follower and decision applier (only when matching is on)."""
+        if self.matcher is None:
+            return None, None
+        bootstrap = self.kafka
+        return (
+            ReviewFollower(bootstrap, self.topics.review, self.matcher),
+            DecisionApplier(
+                bootstrap, self.topics, group, self.pipeline, self.matcher, self.sender
+            ),
+        )
 
     async def publish_links(self, links: list[IdentityLink]) -> None:
         """Publish reconciliation MERGEs found by the follower (and wait for the acks)."""
@@ -273,10 +278,8 @@ def _identity_tasks(app: faust.App, worker: HubWorker) -> None:
         await decisions.run(worker.follower.ready, reviews.ready)
 
 
-def create_app(settings: Settings, ws: WorkerSettings) -> tuple[faust.App, HubWorker]:
-    """The Faust app with its tables, the intake agent and the links-follower task."""
-    app = _faust_app(settings, ws)
-    worker = HubWorker(app, settings, ws)
+def _intake(app: faust.App, worker: HubWorker, ws: WorkerSettings) -> None:
+    """The intake agent: batches of ingest messages into `HubWorker.handle`."""
     source = app.topic(
         *worker.topics.ingest, key_type=bytes, value_type=bytes,
         key_serializer="raw", value_serializer="raw",
@@ -292,11 +295,9 @@ def create_app(settings: Settings, ws: WorkerSettings) -> tuple[faust.App, HubWo
         except Exception as exc:
             await _stop_on_failed_batch(app, exc)
 
-    @app.task
-    async def follow_links() -> None:
-        await worker.follower.run()
 
-    _identity_tasks(app, worker)
+def _offset_hooks(app: faust.App, worker: HubWorker) -> None:
+    """Commit finished batches every second, before shutdown and when partitions go."""
 
     @app.timer(1.0)
     async def commit_offsets() -> None:  # also when no new batch comes to commit them
@@ -316,4 +317,17 @@ def create_app(settings: Settings, ws: WorkerSettings) -> tuple[faust.App, HubWo
 
     app.on_partitions_revoked.connect(forget_revoked)  # type: ignore[arg-type]  # mode's stub
 
+
+def create_app(settings: Settings, ws: WorkerSettings) -> tuple[faust.App, HubWorker]:
+    """The Faust app with its tables, the intake agent and the links-follower task."""
+    app = _faust_app(settings, ws)
+    worker = HubWorker(app, settings, ws)
+    _intake(app, worker, ws)
+
+    @app.task
+    async def follow_links() -> None:
+        await worker.follower.run()
+
+    _identity_tasks(app, worker)
+    _offset_hooks(app, worker)
     return app, worker

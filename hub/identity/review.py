@@ -29,6 +29,7 @@ from hub.models import (
     PersonSnapshot,
     RecordRef,
     ReviewItem,
+    source_person_key,
 )
 
 __all__ = [
@@ -88,9 +89,9 @@ class Applied:
 
 def record_key(ref: RecordRef, people: Mapping[str, PersonSnapshot]) -> str | None:
     """The source person key of a record reference (agency kind looked up when absent)."""
-    tail = f":{ref.org_code}:{ref.system}:{ref.source_person_id}"
     if ref.agency_kind is not None:
-        return f"src:{ref.agency_kind.value}{tail}"
+        return source_person_key(ref.agency_kind, ref.org_code, ref.system, ref.source_person_id)
+    tail = source_person_key("", ref.org_code, ref.system, ref.source_person_id)[len("src:") :]
     return next((key for key in people if key.endswith(tail)), None)
 
 

@@ -5,6 +5,7 @@ recorded_at=...)``; encode it with ``schemas.serde.encode_model``. Every model e
 record of the same name field for field (tests/unit/models checks they cannot drift).
 """
 
+from hub.models.access_alert import AccessAlert, AccessAlertKind
 from hub.models.audit import AuditAction, AuditRecord, CallerRole
 from hub.models.base import (
     AvroModel,
@@ -84,7 +85,7 @@ from hub.models.health import (
     HealthService,
     Urgency,
 )
-from hub.models.identity import IdentityLink, LinkKind
+from hub.models.identity import IdentityLink, LinkKind, source_person_key
 from hub.models.local_authority import (
     CEASE_REASON_CODES,
     REQUEST_SOURCE_CODES,
@@ -168,6 +169,8 @@ __all__ = [
     "REQUEST_SOURCE_CODES",
     "AbsenceCount",
     "AbuseCategory",
+    "AccessAlert",
+    "AccessAlertKind",
     "AdviceType",
     "AgencyKind",
     "AnyPayload",
@@ -287,4 +290,5 @@ __all__ = [
     "build_event",
     "make_event_id",
     "payload_tag",
+    "source_person_key",
 ]

@@ -12,7 +12,7 @@ from typing import Literal
 from hub.models.base import AvroModel, UtcMillis
 from hub.models.match import MatchInfo, PersonSnapshot
 
-__all__ = ["IdentityLink", "LinkKind"]
+__all__ = ["IdentityLink", "LinkKind", "source_person_key"]
 
 LinkKind = Literal["LINK", "MERGE", "UNMERGE"]
 
@@ -32,3 +32,11 @@ class IdentityLink(AvroModel):
     match: MatchInfo
     at: UtcMillis
     person: PersonSnapshot | None = None  # on src: links, to rebuild the candidate index
+
+
+def source_person_key(agency_kind: str, org_code: str, system: str, source_person_id: str) -> str:
+    """``src:<agency_kind>:<org_code>:<system>:<source_person_id>``: a person in their source.
+
+    Local ids are unique only within one system of one organisation, so the key names both.
+    """
+    return f"src:{agency_kind}:{org_code}:{system}:{source_person_id}"

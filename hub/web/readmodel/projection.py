@@ -19,7 +19,8 @@ from typing import Any
 
 from hub.identifiers import normalise_nhs_number, normalise_upn
 from hub.identity.normalise import fold
-from hub.models import IdentityLink, Subject, TimelineEntry
+from hub.models import IdentityLink, Subject, TimelineEntry, source_person_key
+from hub.web.readmodel.consent import apply_marks
 
 __all__ = [
     "apply_entry",
@@ -75,9 +76,9 @@ def given_key(raw: str | None) -> str | None:
 
 
 def source_key(entry: TimelineEntry) -> str:
-    """``src:<agency_kind>:<org>:<system>:<source_person_id>``: the person in their source."""
+    """The source person key of an entry's event: the person in their source."""
     src, subject = entry.event.source, entry.event.subject
-    return f"src:{src.agency_kind}:{src.org_code}:{src.system}:{subject.source_person_id}"
+    return source_person_key(src.agency_kind, src.org_code, src.system, subject.source_person_id)
 
 
 # A child's entries repeat the same identifiers: checking each once keeps projection fast.
@@ -116,7 +117,8 @@ def entry_row(entry: TimelineEntry) -> dict[str, Any]:
 
 def apply_entry(conn: sqlite3.Connection, entry: TimelineEntry) -> None:
     """Upsert one entry by ``entry_id`` (a newer ``published_at`` wins; replays are no-ops)."""
-    conn.execute(_UPSERT_ENTRY, entry_row(entry))
+    if conn.execute(_UPSERT_ENTRY, entry_row(entry)).rowcount:  # an older copy changes nothing
+        apply_marks(conn, entry)
 
 
 def apply_link(conn: sqlite3.Connection, link: IdentityLink) -> None:
