@@ -1,12 +1,17 @@
 """``send-hub web``: the HTTP service (JSON API, caseworker pages, /health, /ready, /metrics).
 
 Binds to ``SEND_HUB_WEB_HOST:SEND_HUB_WEB_PORT`` (loopback by default), builds its read model
-from ``send.timeline`` and ``send.identity.links`` and audits reads to ``send.audit``.
+from ``send.timeline`` and ``send.identity.links`` and audits reads to ``send.audit``. It
+refuses to listen beyond loopback unless an identity provider or a strong shared signing
+secret is configured: the generated per-data-directory key is for local development.
 """
 
 import click
+from pydantic import SecretStr
 
+from hub.authn import check_bind
 from hub.config import get_settings
+from hub.files.auth import signing_key
 
 __all__ = ["register"]
 
@@ -23,6 +28,10 @@ def web_cmd(host: str | None, port: int | None, rebuild: bool) -> None:
     overrides = {k: v for k, v in (("web_host", host), ("web_port", port)) if v is not None}
     if overrides:
         settings = settings.model_copy(update=overrides)
+    check_bind(settings, settings.web_host)
+    if not settings.auth_secret.get_secret_value():
+        # The web service verifies local tokens with the data directory's generated key.
+        settings = settings.model_copy(update={"auth_secret": SecretStr(signing_key(settings))})
     click.echo(f"send-hub web on http://{settings.web_host}:{settings.web_port}/", err=True)
     serve(settings, rebuild=rebuild)
 
