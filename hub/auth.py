@@ -16,7 +16,6 @@ import re
 import uuid
 from collections.abc import Container
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 import jwt
@@ -24,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from hub.errors import HubError
 from hub.models import AgencyKind, Purpose
+from hub.models.caller import CallerRole
 
 __all__ = [
     "ALGORITHM",
@@ -61,20 +61,8 @@ class AuthError(HubError):
 OrgKind = AgencyKind
 
 
-class Role(StrEnum):
-    """Recipient roles of the partnership's data-sharing rules, plus operators and admins."""
-
-    SENCO = "SENCO"
-    EHC_COORD = "EHC_COORD"
-    EP = "EP"
-    DCO = "DCO"
-    DSCO = "DSCO"
-    SW = "SW"
-    HV = "HV"
-    PAED = "PAED"
-    DSL = "DSL"
-    OPS = "OPS"
-    ADMIN = "ADMIN"
+# Roles are part of the decision contract too, so they live with the models.
+Role = CallerRole
 
 
 class Caller(BaseModel):

@@ -27,6 +27,7 @@ from faust.types import TP, EventT
 
 from hub import metrics
 from hub.config import Settings
+from hub.files.partnership import load_partnership
 from hub.timeline.entry import IdentityLink
 from infra.probe import admin_client
 from streams.config import WorkerSettings
@@ -119,7 +120,7 @@ class HubWorker:
             )
             self.decisions = DecisionApplier(
                 settings.kafka_bootstrap, self.topics, f"{app.conf.id}-decisions", self.pipeline,
-                self.matcher, self.sender,
+                self.matcher, self.sender, load_partnership(settings.partnership_file),
             )  # fmt: skip
         self.batches = 0
 

@@ -10,6 +10,7 @@ from hub.models.base import (
     PayloadModel,
     UtcMillis,
 )
+from hub.models.caller import CallerRole, Reviewer
 from hub.models.codes import (
     EHC_NEED_TYPES,
     ExceptionCode,
@@ -174,6 +175,7 @@ __all__ = [
     "CINPlanStarted",
     "CPPlanEnded",
     "CPPlanStarted",
+    "CallerRole",
     "CeaseReason",
     "ConsentAction",
     "ConsentRecord",
@@ -236,6 +238,7 @@ __all__ = [
     "RecordRef",
     "RequestSource",
     "ReviewKind",
+    "Reviewer",
     "S47Started",
     "SENNeedChanged",
     "SENProvision",

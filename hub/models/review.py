@@ -1,6 +1,8 @@
 """A person's decision on an identity review: do these source records describe one child?
 
-Published on ``send.identity.decisions`` by the review UI/API; the identity stage applies it.
+Published on ``send.identity.decisions`` by the review UI/API; the identity stage applies it
+only after `hub.identity.trust` has checked it names an open item and a reviewer allowed to
+decide it.
 """
 
 from enum import StrEnum
@@ -8,6 +10,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from hub.models.base import AvroModel, UtcMillis
+from hub.models.caller import Reviewer
 from hub.models.enums import AgencyKind
 
 __all__ = ["IdentityReviewDecision", "LinkDecision", "RecordRef"]
@@ -40,3 +43,5 @@ class IdentityReviewDecision(AvroModel):
     decided_by: str = Field(min_length=1)
     decided_at: UtcMillis
     reason: str = Field(min_length=1)
+    reviewer: Reviewer | None = None  # who decided; the worker refuses a decision without one
+    approver: Reviewer | None = None  # UNMERGE: the second person, not the reviewer
