@@ -8,7 +8,7 @@ here. Besides the signature, the server keeps its own limits whatever a token sa
 refused, not trusted), ``iat``/``nbf`` may not lie in the future beyond a small leeway for
 clock skew, and a revoked ``jti`` is refused. Locally signed tokens use HS256 with a key of at
 least `MIN_KEY_BYTES` (a one-character secret is refused). Tokens from a partnership's
-identity provider are checked by `hub.oidc`, which applies the same rules. Any problem is an
+identity provider are checked by `hub.authn`, which applies the same rules. Any problem is an
 `AuthError` whose message names the problem but never echoes the token.
 """
 
@@ -22,8 +22,7 @@ import jwt
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from hub.errors import HubError
-from hub.models import AgencyKind, Purpose
-from hub.models.caller import CallerRole
+from hub.models import AgencyKind, CallerRole, Purpose
 
 __all__ = [
     "ALGORITHM",
@@ -59,10 +58,7 @@ class AuthError(HubError):
 
 # A caller's organisation is one of the agency kinds that publish to the hub.
 OrgKind = AgencyKind
-
-
-# Roles are part of the decision contract too, so they live with the models.
-Role = CallerRole
+Role = CallerRole  # the audit and decision contracts' enum of caller roles
 
 
 class Caller(BaseModel):

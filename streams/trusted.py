@@ -9,19 +9,16 @@ who tried to re-link whom; nothing else happens.
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from hub.identity.crosswalk import Crosswalk
 from hub.identity.involvement import Partnership, involved, org_of_key
 from hub.identity.trust import Involved, Verdict
 from hub.metrics import DECISIONS_REFUSED
-from hub.models import IdentityReviewDecision, Purpose
+from hub.models import AuditAction, AuditRecord, IdentityReviewDecision, Purpose
 from hub.models.caller import Reviewer
-from schemas.serde import encode
+from schemas.serde import encode_model
 
-__all__ = ["AUDIT_SUBJECT", "involvement", "refusal_audit"]
-
-AUDIT_SUBJECT = "audit"
+__all__ = ["involvement", "refusal_audit"]
 
 
 def involvement(crosswalk: Crosswalk, partnership: Partnership | None) -> Involved:
@@ -42,18 +39,18 @@ def involvement(crosswalk: Crosswalk, partnership: Partnership | None) -> Involv
 
 
 def _record(decision: IdentityReviewDecision, verdict: Verdict, child: str,
-            now: datetime) -> dict[str, Any]:  # fmt: skip
+            now: datetime) -> AuditRecord:  # fmt: skip
     person = decision.reviewer
     assert verdict.refusal is not None
-    return {
-        "audit_id": str(uuid.uuid4()), "at": now,
-        "subject": person.subject if person else decision.decided_by,
-        "org": person.org if person else "", "org_kind": person.org_kind.value if person else None,
-        "role": person.role.value if person else None, "purpose": Purpose.DIRECT_CARE.value,
-        "child_id": child, "action": "DECISION_REFUSED",
-        "detail": f"{decision.decision.value} refused ({verdict.refusal.value}): {verdict.why}",
-        "entries": 0, "channel": "worker",
-    }  # fmt: skip
+    return AuditRecord(
+        audit_id=str(uuid.uuid4()), at=now,
+        subject=person.subject if person else decision.decided_by,
+        org=person.org if person else "", org_kind=person.org_kind if person else None,
+        role=person.role if person else None, purpose=Purpose.DIRECT_CARE, child_id=child,
+        action=AuditAction.DECISION_REFUSED,
+        detail=f"{decision.decision.value} refused ({verdict.refusal.value}): {verdict.why}",
+        entries=0, channel="worker",
+    )  # fmt: skip
 
 
 def refusal_audit(
@@ -63,5 +60,4 @@ def refusal_audit(
     assert verdict.refusal is not None
     DECISIONS_REFUSED.labels(reason=verdict.refusal.value).inc()
     children = verdict.children or ("",)
-    return [(c.encode(), encode(AUDIT_SUBJECT, _record(decision, verdict, c, now)))
-            for c in children]  # fmt: skip
+    return [(c.encode(), encode_model(_record(decision, verdict, c, now))) for c in children]

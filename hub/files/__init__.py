@@ -1,4 +1,7 @@
-"""Shell helpers that read the project's files (keys, rules, configuration) from disk.
+"""Reading and writing the hub's data files: matching models, rules files, linkage CSVs.
 
-The pure core parses already-read text; the functions that touch the file system live here.
+A shell layer: the pure core parses already-read text or dicts; these functions do the file
+I/O (package data included) and call the core's parsers.
 """
+
+__all__: list[str] = []

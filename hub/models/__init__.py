@@ -1,16 +1,17 @@
-"""Pydantic mirror of the Avro event contract (``schemas/avro``) and the SEND code lists.
+"""The contract models: a pydantic mirror of every topic's Avro records, and SEND code lists.
 
 Build an event with ``build_event(payload, source=..., subject=..., occurred_at=...,
 recorded_at=...)``; encode it with ``schemas.serde.encode_model``. Every model equals the Avro
 record of the same name field for field (tests/unit/models checks they cannot drift).
 """
 
+from hub.models.audit import AuditAction, AuditRecord, CallerRole
 from hub.models.base import (
     AvroModel,
     PayloadModel,
     UtcMillis,
 )
-from hub.models.caller import CallerRole, Reviewer
+from hub.models.caller import Reviewer
 from hub.models.codes import (
     EHC_NEED_TYPES,
     ExceptionCode,
@@ -30,6 +31,7 @@ from hub.models.consent import (
     Recipient,
     RecipientRole,
 )
+from hub.models.deadletter import DeadLetter
 from hub.models.education import (
     AbsenceCount,
     AttendanceSummary,
@@ -83,6 +85,7 @@ from hub.models.health import (
     HealthService,
     Urgency,
 )
+from hub.models.identity import IdentityLink, LinkKind, source_person_key
 from hub.models.local_authority import (
     CEASE_REASON_CODES,
     REQUEST_SOURCE_CODES,
@@ -110,10 +113,19 @@ from hub.models.local_authority import (
     ReviewKind,
     SENSetting,
 )
+from hub.models.match import (
+    ExplanationItem,
+    MatchExplanation,
+    MatchInfo,
+    MatchOutcome,
+    PersonSnapshot,
+)
 from hub.models.review import (
     IdentityReviewDecision,
     LinkDecision,
     RecordRef,
+    ReviewItem,
+    ReviewStatus,
 )
 from hub.models.social_care import (
     PRIMARY_NEED_CODES,
@@ -143,6 +155,7 @@ from hub.models.social_care import (
     SocialCareContact,
     SocialCareReferralAccepted,
 )
+from hub.models.timeline import Provenance, TimelineEntry
 
 __all__ = [
     "CEASE_REASON_CODES",
@@ -166,6 +179,8 @@ __all__ = [
     "AssessDecision",
     "AssessmentOutcome",
     "AttendanceSummary",
+    "AuditAction",
+    "AuditRecord",
     "AvroModel",
     "BasisKind",
     "BoundKind",
@@ -182,6 +197,7 @@ __all__ = [
     "ContactOutcome",
     "ContactSource",
     "DataCategory",
+    "DeadLetter",
     "DevelopmentOutcome",
     "Diagnosis",
     "EHCAdviceReceived",
@@ -206,29 +222,37 @@ __all__ = [
     "ExceptionCode",
     "Exclusion",
     "ExclusionReason",
+    "ExplanationItem",
     "GiverRole",
     "HealthAdviceForEHC",
     "HealthReferralAccepted",
     "HealthReferralMade",
     "HealthReview2Year",
     "HealthService",
+    "IdentityLink",
     "IdentityReviewDecision",
     "InitialCPConference",
     "IssueDecision",
     "LawfulBasis",
     "LegalStatus",
     "LinkDecision",
+    "LinkKind",
     "LookedAfterEnded",
     "LookedAfterStarted",
+    "MatchExplanation",
+    "MatchInfo",
+    "MatchOutcome",
     "NeedType",
     "NhsNumberStatus",
     "OrgCodeKind",
     "PayloadModel",
+    "PersonSnapshot",
     "PhaseTransferKind",
     "Placement",
     "PlacementType",
     "PlanSection",
     "PrimaryNeed",
+    "Provenance",
     "PupilEnrolled",
     "PupilLeft",
     "Purpose",
@@ -237,7 +261,9 @@ __all__ = [
     "RecipientRole",
     "RecordRef",
     "RequestSource",
+    "ReviewItem",
     "ReviewKind",
+    "ReviewStatus",
     "Reviewer",
     "S47Started",
     "SENNeedChanged",
@@ -257,9 +283,11 @@ __all__ = [
     "Subject",
     "Suspension",
     "TaggedPayload",
+    "TimelineEntry",
     "Urgency",
     "UtcMillis",
     "build_event",
     "make_event_id",
     "payload_tag",
+    "source_person_key",
 ]

@@ -1,34 +1,17 @@
-"""Who acts on the hub: caller roles and the reviewer identity that decisions carry.
+"""Who acts on identities: the reviewer identity that review decisions carry.
 
 A review decision names the person who made it (and, for an unmerge, the second person who
 approved it) as their access token named them, so the worker can check that they may decide
 for these children before it changes who is who.
 """
 
-from enum import StrEnum
-
 from pydantic import Field
 
+from hub.models.audit import CallerRole
 from hub.models.base import AvroModel
 from hub.models.enums import AgencyKind
 
-__all__ = ["CallerRole", "Reviewer"]
-
-
-class CallerRole(StrEnum):
-    """Recipient roles of the partnership's data-sharing rules, plus operators and admins."""
-
-    SENCO = "SENCO"
-    EHC_COORD = "EHC_COORD"
-    EP = "EP"
-    DCO = "DCO"
-    DSCO = "DSCO"
-    SW = "SW"
-    HV = "HV"
-    PAED = "PAED"
-    DSL = "DSL"
-    OPS = "OPS"
-    ADMIN = "ADMIN"
+__all__ = ["Reviewer"]
 
 
 class Reviewer(AvroModel):

@@ -19,7 +19,7 @@ from hub.identity.review import ReviewItem, apply_decision
 from hub.models import AgencyKind, IdentityReviewDecision, LinkDecision, RecordRef
 from hub.models.caller import CallerRole, Reviewer
 from schemas.serde import decode, encode_model
-from streams.decisions import DecisionApplier
+from streams.review_decisions import DecisionApplier
 from streams.identity import ReviewMatcher
 from streams.pipeline import Pipeline
 from tests.unit.streams.test_identity_review import NOW, TOPICS, _ambiguous, _decision

@@ -26,10 +26,10 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from hub.identity.involvement import Partnership
-from hub.identity.review import Applied, ReviewItem, apply_decision, record_key
+from hub.identity.review import Applied, apply_decision, record_key
 from hub.identity.trust import judge
 from hub.intake.validate import source_key
-from hub.models import IdentityReviewDecision
+from hub.models import IdentityReviewDecision, ReviewItem
 from schemas.catalogue import TIMELINE_ENTRY
 from schemas.serde import Serde, default_serde, encode_model
 from streams.identity import ReviewMatcher
