@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     topic_partitions: int = 4
     web_host: str = "127.0.0.1"
     web_port: int = 8080
+    web_max_body_bytes: int = Field(default=64 * 1024, ge=1024)  # larger bodies: 413, unread
+    web_max_header_bytes: int = Field(default=16 * 1024, ge=1024)  # larger header blocks: 431
     # Empty: local tokens are signed with the key generated under data_dir (mode 0600).
     auth_secret: SecretStr = SecretStr("")
     auth_issuer: str = "send-hub"

@@ -35,6 +35,7 @@ __all__ = [
     "PIPELINE_SUBJECTS",
     "SUBJECTS",
     "TIMELINE_ENTRY",
+    "TOKEN_REVOCATION",
     "Catalogue",
     "SchemaVersion",
     "UnknownSubject",
@@ -60,7 +61,9 @@ DEADLETTER = "deadletter"
 PIPELINE_SUBJECTS = (TIMELINE_ENTRY, IDENTITY_LINK, IDENTITY_REVIEW, DEADLETTER)
 # The record of every read of a child's data, written by the web service.
 AUDIT = "audit"
-ALL_SUBJECTS = (*SUBJECTS, *PIPELINE_SUBJECTS, AUDIT)
+# Signed-out access tokens, shared by the web instances.
+TOKEN_REVOCATION = "token_revocation"
+ALL_SUBJECTS = (*SUBJECTS, *PIPELINE_SUBJECTS, AUDIT, TOKEN_REVOCATION)
 
 _VERSION_FILE = re.compile(r"^v([1-9][0-9]*)\.avsc$")
 

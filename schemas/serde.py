@@ -49,6 +49,7 @@ from hub.models import (
     IdentityReviewDecision,
     ReviewItem,
     TimelineEntry,
+    TokenRevocation,
 )
 from schemas.catalogue import (
     AUDIT,
@@ -59,6 +60,7 @@ from schemas.catalogue import (
     IDENTITY_REVIEW,
     IDENTITY_REVIEW_DECISION,
     TIMELINE_ENTRY,
+    TOKEN_REVOCATION,
     SchemaVersion,
     default_catalogue,
 )
@@ -107,6 +109,7 @@ MODELS: dict[str, type[BaseModel]] = {
     IDENTITY_REVIEW: ReviewItem,
     DEADLETTER: DeadLetter,
     AUDIT: AuditRecord,
+    TOKEN_REVOCATION: TokenRevocation,
 }
 _SUBJECT_OF_MODEL = {model: subject for subject, model in MODELS.items()}
 

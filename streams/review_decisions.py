@@ -27,7 +27,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from hub.identity.involvement import Partnership
 from hub.identity.review import Applied, apply_decision, record_key
-from hub.identity.trust import judge
+from hub.identity.trust import Refusal, judge
 from hub.intake.validate import source_key
 from hub.models import IdentityReviewDecision, ReviewItem
 from schemas.catalogue import TIMELINE_ENTRY
@@ -162,6 +162,9 @@ class DecisionApplier:
         verdict = judge(decision, item, key, involved)
         if verdict.accepted:
             return True
+        if verdict.refusal is Refusal.UNAPPROVED and decision.approver is None:
+            log.info("unmerge %s waits for a second reviewer", decision.review_id)
+            return False  # a request, not an attempt: its approval comes as its own record
         log.warning("identity decision refused (%s): %s", verdict.refusal, verdict.why)
         futures = await self.sender.send(self.topics.audit, refusal_audit(decision, verdict, now))
         await asyncio.gather(*futures)

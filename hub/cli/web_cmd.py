@@ -7,11 +7,9 @@ secret is configured: the generated per-data-directory key is for local developm
 """
 
 import click
-from pydantic import SecretStr
 
 from hub.authn import check_bind
 from hub.config import get_settings
-from hub.files.auth import signing_key
 
 __all__ = ["register"]
 
@@ -29,9 +27,6 @@ def web_cmd(host: str | None, port: int | None, rebuild: bool) -> None:
     if overrides:
         settings = settings.model_copy(update=overrides)
     check_bind(settings, settings.web_host)
-    if not settings.auth_secret.get_secret_value():
-        # The web service verifies local tokens with the data directory's generated key.
-        settings = settings.model_copy(update={"auth_secret": SecretStr(signing_key(settings))})
     click.echo(f"send-hub web on http://{settings.web_host}:{settings.web_port}/", err=True)
     serve(settings, rebuild=rebuild)
 

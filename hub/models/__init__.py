@@ -127,6 +127,7 @@ from hub.models.review import (
     ReviewItem,
     ReviewStatus,
 )
+from hub.models.revocation import TokenRevocation
 from hub.models.social_care import (
     PRIMARY_NEED_CODES,
     AbuseCategory,
@@ -284,6 +285,7 @@ __all__ = [
     "Suspension",
     "TaggedPayload",
     "TimelineEntry",
+    "TokenRevocation",
     "Urgency",
     "UtcMillis",
     "build_event",

@@ -13,11 +13,14 @@ from pathlib import Path
 
 import uvicorn
 
+from hub.authn import authenticator_from
 from hub.config import Settings
+from hub.files.partnership import load_partnership
 from hub.web.app import create_app
 from hub.web.context import WebState
 from hub.web.readmodel import store
 from hub.web.readmodel.feeder import Feeder
+from hub.web.security.revocations import KafkaRevocationSink, RevocationFollower
 from hub.web.sinks.audit import KafkaAuditSink
 from hub.web.sinks.review_decisions import KafkaDecisionSink
 
@@ -30,7 +33,8 @@ def db_path(settings: Settings) -> Path:
 
 
 def build_state(settings: Settings, *, rebuild: bool = False) -> WebState:
-    """A web service fed from the hub's topics, auditing to ``send.audit``, deciding reviews."""
+    """A web service fed from the hub's topics, auditing to ``send.audit``, deciding reviews,
+    verifying tokens as the settings say and sharing sign-outs on ``send.auth.revocations``."""
     path = db_path(settings)
     if rebuild:
         store.wipe(path)
@@ -39,10 +43,14 @@ def build_state(settings: Settings, *, rebuild: bool = False) -> WebState:
         settings.kafka_bootstrap, settings.topic("timeline"), settings.topic("identity.links"),
         path, settings.topic("identity.review"), settings.topic("identity.decisions"),
     )  # fmt: skip
+    auth = authenticator_from(settings)
+    revocations = settings.topic("auth.revocations")
     return WebState(
         db_path=path,
-        secret=settings.auth_secret.get_secret_value(),
-        issuer=settings.auth_issuer,
+        auth=auth,
+        revocations=KafkaRevocationSink(settings.kafka_bootstrap, revocations),
+        revocation_follower=RevocationFollower(settings.kafka_bootstrap, revocations, auth.revoked),
+        partnership=load_partnership(settings.partnership_file),
         audit=KafkaAuditSink(settings.kafka_bootstrap, settings.topic("audit")),
         feeder=feeder,
         decisions=KafkaDecisionSink(settings.kafka_bootstrap, settings.topic("identity.decisions")),
@@ -51,10 +59,12 @@ def build_state(settings: Settings, *, rebuild: bool = False) -> WebState:
 
 def serve(settings: Settings, *, rebuild: bool = False) -> None:
     """Serve on ``SEND_HUB_WEB_HOST:SEND_HUB_WEB_PORT`` until stopped."""
-    app = create_app(build_state(settings, rebuild=rebuild))
+    app = create_app(build_state(settings, rebuild=rebuild),
+                     max_body_bytes=settings.web_max_body_bytes)  # fmt: skip
     uvicorn.run(
         app, host=settings.web_host, port=settings.web_port,
         log_level=settings.log_level.lower(), access_log=False,  # paths can carry child ids
+        h11_max_incomplete_event_size=settings.web_max_header_bytes,  # header block limit
     )  # fmt: skip
 
 

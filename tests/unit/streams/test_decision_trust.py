@@ -19,9 +19,9 @@ from hub.identity.review import ReviewItem, apply_decision
 from hub.models import AgencyKind, IdentityReviewDecision, LinkDecision, RecordRef
 from hub.models.caller import CallerRole, Reviewer
 from schemas.serde import decode, encode_model
-from streams.review_decisions import DecisionApplier
 from streams.identity import ReviewMatcher
 from streams.pipeline import Pipeline
+from streams.review_decisions import DecisionApplier
 from tests.unit.streams.test_identity_review import NOW, TOPICS, _ambiguous, _decision
 
 PILOT = PartnershipGroup(name="pilot", organisations=frozenset({"888", "ORG1", "ORG2"}))
@@ -181,3 +181,26 @@ def test_an_unsigned_refusal_is_still_audited_under_the_name_it_gave() -> None:
     record = _audited(sender)[-1]
     assert (record["subject"], record["role"], record["org_kind"]) == ("mallory", None, None)
     assert {record["child_id"]} <= {item.provisional_child_id, item.candidate_child_id, ""}
+
+
+def test_an_unmerge_request_waits_and_a_self_approved_one_is_refused() -> None:
+    pipeline, matcher, item = _ambiguous()
+    applier, sender = _applier(pipeline, matcher)
+    _apply(applier, _signed(item, LinkDecision.LINK))
+    ref = RecordRef(agency_kind=AgencyKind.EDUCATION, org_code="ORG2", system="SIMS",
+                    source_person_id="q1")  # fmt: skip
+    request = IdentityReviewDecision(
+        review_id="U" + "3" * 32, records=(ref,), child_id=pipeline.crosswalk.root(
+            item.candidate_child_id), decision=LinkDecision.UNMERGE, decided_by="alice",
+        decided_at=NOW, reason="two people", reviewer=ALICE,
+    )  # fmt: skip
+    before = _refused("unapproved")
+    _apply(applier, request)  # waits for a second reviewer: nothing happens, nothing audited
+    assert _refused("unapproved") == before and not sender.sent[TOPICS.audit]
+    assert _joined(pipeline, item)
+    _expect_refused(applier, sender, request.model_copy(update={"approver": ALICE}), "unapproved")
+    stranger = STRANGER.model_copy(update={"subject": "eve"})
+    _expect_refused(applier, sender, request.model_copy(update={"approver": stranger}),
+                    "uninvolved")  # fmt: skip
+    cw = pipeline.crosswalk
+    assert cw.lookup(item.record.source_key) == cw.lookup(item.candidate.source_key)

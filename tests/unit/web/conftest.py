@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hub.auth import Caller, OrgKind, Role, issue_token
+from hub.identity.involvement import Partnership, PartnershipGroup
 from hub.web.app import create_app
 from hub.web.context import WebState
 from hub.web.readmodel import store
@@ -17,6 +18,8 @@ from hub.web.sinks.audit import MemoryAuditSink
 SECRET = "unit-test-secret-of-a-decent-length-0123456789"
 ISSUER = "send-hub"
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
+# Every organisation shares casework (tests of involvement set a narrower partnership).
+EVERYONE = Partnership(groups=(PartnershipGroup(name="all", organisations=frozenset({"*"})),))
 
 
 @pytest.fixture
@@ -44,13 +47,15 @@ def token(caller: Caller) -> str:
 @pytest.fixture
 def state(db_path: Path, conn: sqlite3.Connection) -> WebState:
     return WebState(
-        db_path=db_path, secret=SECRET, issuer=ISSUER, audit=MemoryAuditSink(), clock=lambda: NOW
+        db_path=db_path, secret=SECRET, issuer=ISSUER, audit=MemoryAuditSink(), clock=lambda: NOW,
+        partnership=EVERYONE,
     )
 
 
 @pytest.fixture
 def client(state: WebState) -> Iterator[TestClient]:
-    with TestClient(create_app(state)) as c:
+    # As behind the TLS proxy of a deployment: the sign-in cookie is Secure there.
+    with TestClient(create_app(state), base_url="https://testserver") as c:
         yield c
 
 
