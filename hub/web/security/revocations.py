@@ -33,6 +33,7 @@ __all__ = [
 
 _ACK_SECONDS = 10.0
 _RETRY_SECONDS = 2.0
+_NO_TOPIC_SECONDS = 15.0
 log = logging.getLogger(__name__)
 
 
@@ -66,7 +67,12 @@ class KafkaRevocationSink:
             return self._producer
 
     def publish(self, session: Session, now: datetime) -> None:
+        """Share the sign-out in the background: the caller is signed out here already, and a
+        slow or absent broker must not hold the sign-out page."""
         record = revocation_of(session, now)
+        threading.Thread(target=self._send, args=(record,), name="revoke", daemon=True).start()
+
+    def _send(self, record: TokenRevocation) -> None:
         try:
             future = self._connect().send(self.topic, key=record.token_id.encode(),
                                           value=encode_model(record))  # fmt: skip
@@ -104,6 +110,7 @@ class RevocationFollower:
         self.bootstrap, self.topic, self.revoked = bootstrap, topic, revoked
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="revocations", daemon=True)
+        self._warned = False
 
     def start(self) -> None:
         self._thread.start()
@@ -132,8 +139,11 @@ class RevocationFollower:
         try:
             ids = consumer.partitions_for_topic(self.topic)
             if not ids:
-                log.warning("token revocations: topic %s does not exist yet", self.topic)
-                self._stop.wait(_RETRY_SECONDS)
+                if not self._warned:  # once: then quietly look again every few seconds
+                    log.warning("token revocations: no topic %s yet: sign-outs on other web"
+                                " instances are not seen until it exists", self.topic)
+                    self._warned = True
+                self._stop.wait(_NO_TOPIC_SECONDS)
                 return
             parts = [TopicPartition(self.topic, p) for p in sorted(ids)]
             consumer.assign(parts)
