@@ -11,9 +11,11 @@ import httpx
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
+from hub.auth import Role
 from hub.config import Settings
 from hub.models import EventType as T
 from hub.models import TimelineEntry
+from hub.web.context import COOKIE
 from infra.topics import ensure_hub_topics
 from schemas.serde import decode
 from tests.unit.web.factory import BASE, Person, entry, link, merge
@@ -122,7 +124,9 @@ def test_a_restart_resumes_and_a_rebuild_rebuilds(topics: Settings) -> None:
         try:
             ids = [item["entry_id"] for item in _timeline(web, A, token)]
             assert ids == [e.entry_id for e in sorted(history, key=lambda e: e.sort_key)]
-            ops = httpx.get(f"{web.url}/ops").text
+            assert httpx.get(f"{web.url}/ops").status_code == 303  # sign in first
+            ops_cookie = {COOKIE: caseworker_token("it-ops", Role.OPS)}
+            ops = httpx.get(f"{web.url}/ops", cookies=ops_cookie).text
             assert "Caught up" in ops
             assert f"Records applied since start</dt><dd>{records}</dd>" in ops
         finally:

@@ -56,7 +56,18 @@ def _env(settings: Settings, port: int) -> dict[str, str]:
         "SEND_HUB_WEB_PORT": str(port),
         "SEND_HUB_AUTH_SECRET": SECRET,
         "SEND_HUB_LOG_LEVEL": "WARNING",
+        "SEND_HUB_PARTNERSHIP_FILE": _partnership(settings),
     }
+
+
+def _partnership(settings: Settings) -> str:
+    """A test's own partnership file if it set one, else one where everyone shares casework."""
+    if os.environ.get("SEND_HUB_PARTNERSHIP_FILE"):
+        return os.environ["SEND_HUB_PARTNERSHIP_FILE"]
+    path = settings.data_dir / "everyone-partnership.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('version: 1\ngroups:\n  - name: everyone\n    organisations: ["*"]\n')
+    return str(path)
 
 
 def start_web(settings: Settings, *, rebuild: bool = False, timeout: float = 60.0) -> LiveWeb:
@@ -104,11 +115,9 @@ def publish(
     producer.close(timeout=10)
 
 
-def caseworker_token(subject: str = "it-caseworker") -> str:
+def caseworker_token(subject: str = "it-caseworker", role: Role = Role.EHC_COORD) -> str:
     """A token the live service accepts (signed with its secret)."""
-    caller = Caller(
-        subject=subject, org="888", org_kind=OrgKind.LOCAL_AUTHORITY, role=Role.EHC_COORD
-    )
+    caller = Caller(subject=subject, org="888", org_kind=OrgKind.LOCAL_AUTHORITY, role=role)
     return issue_token(caller, secret=SECRET, issuer="send-hub", now=datetime.now(UTC),
                        ttl=timedelta(hours=1))  # fmt: skip
 
