@@ -102,6 +102,9 @@ class DecisionApplier:
         self.bootstrap, self.topics, self.group_id = bootstrap, topics, group_id
         self.pipeline, self.matcher, self.sender = pipeline, matcher, sender
         self.partnership = partnership
+        if partnership is None:
+            log.warning("no SEND_HUB_PARTNERSHIP_FILE: only a reviewer whose organisation holds a"
+                        " record of both children may decide; others are refused")  # fmt: skip
         self.serde: Serde = default_serde()
         self.applied = self.refused = 0
 
