@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from hub.auth import AuthError, Caller, Role, Session, TokenRules
 from hub.authn import Authenticator
@@ -126,8 +127,19 @@ def bearer_token(header: str | None) -> str:
     return token.strip()
 
 
-def api_session(request: Request) -> Session:
-    """The API caller's verified session (AuthError -> 401), from the bearer token."""
+_BEARER = HTTPBearer(auto_error=False, description="An access token: the partnership's "
+                     "identity provider's, or `send-hub token`'s.")  # fmt: skip
+
+
+def api_session(
+    request: Request,
+    _scheme: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)] = None,
+) -> Session:
+    """The API caller's verified session (AuthError -> 401), from the bearer token.
+
+    ``_scheme`` only declares the bearer scheme in the OpenAPI description; the header is
+    parsed here so every malformed form gets the same 401.
+    """
     return web_state(request).session(bearer_token(request.headers.get("authorization")))
 
 
