@@ -13,7 +13,7 @@ read model at each scrape, so the age is current.
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -95,8 +95,6 @@ def _install_security_errors(app: FastAPI) -> None:
 
 
 def _install_errors(app: FastAPI) -> None:
-    _install_security_errors(app)
-
     @app.exception_handler(QueryError)
     async def bad_query(_: Request, exc: QueryError) -> JSONResponse:
         return error(400, "bad_request", str(exc))
@@ -164,8 +162,8 @@ def _install_ops(app: FastAPI) -> None:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
-def create_app(state: WebState, *, max_body_bytes: int = 64 * 1024) -> FastAPI:
-    """The web application over ``state`` (its feeder is started and stopped with the app)."""
+def _lifespan(state: WebState) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start the feeder and the revocation follower with the app; stop them and the sinks."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -177,14 +175,17 @@ def create_app(state: WebState, *, max_body_bytes: int = 64 * 1024) -> FastAPI:
         finally:
             for service in reversed(started):
                 service.stop()
-            if state.revocations is not None:
-                state.revocations.close()
-            state.audit.close()
-            if state.decisions is not None:
-                state.decisions.close()
+            for sink in (state.revocations, state.audit, state.decisions):
+                if sink is not None:
+                    sink.close()
 
+    return lifespan
+
+
+def create_app(state: WebState, *, max_body_bytes: int = 64 * 1024) -> FastAPI:
+    """The web application over ``state`` (its feeder is started and stopped with the app)."""
     app = FastAPI(
-        title="send-hub", version="0.1.0", lifespan=lifespan,
+        title="send-hub", version="0.1.0", lifespan=_lifespan(state),
         description="Joined-up SEND timelines for caseworkers. Send `Authorization: Bearer "
         "<token>` on every /api request (`send-hub token` issues a dev token).",
         docs_url=None, redoc_url=None,  # Swagger UI would load assets from a CDN: see /docs
@@ -192,6 +193,7 @@ def create_app(state: WebState, *, max_body_bytes: int = 64 * 1024) -> FastAPI:
     app.state.web = state
     app.middleware("http")(_observe)
     app.add_middleware(RequestGuard, max_body_bytes=max_body_bytes)
+    _install_security_errors(app)
     _install_errors(app)
     _install_ops(app)
     for router in (
