@@ -1,14 +1,18 @@
 """Authenticates a request's token: the partnership's identity provider, or a local key.
 
 `OidcVerifier` checks an OpenID Connect token against the provider's published keys (PyJWT's
-`PyJWKClient` fetches and caches the JWKS; only RS256 and ES256 are accepted, so a token cannot
-choose a weaker algorithm or pass the public key off as an HMAC secret), then applies the
-server's own `TokenRules` and maps the claims to a caller. `Authenticator` picks the verifier
-by the token's issuer, and refuses revoked tokens. This module does network I/O (the JWKS
-fetch); the rules it applies are the pure functions of `hub.auth` and `hub.claims`.
+`PyJWKClient` fetches the JWKS; keys are kept by ``kid``, fetched again every ten minutes,
+and for an unknown ``kid`` at most once a minute). Only RS256 and ES256 are accepted, so a
+token cannot choose a weaker algorithm or pass the public key off as an HMAC secret. It then
+applies the server's own `TokenRules` and maps the claims to a caller. `Authenticator` picks
+the verifier by the token's issuer, and refuses revoked tokens. This module does network I/O
+(the JWKS fetch); the rules it applies are the pure functions of `hub.auth` and `hub.claims`.
 """
 
 import ipaddress
+import math
+import threading
+import time
 from collections.abc import Container
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,6 +39,8 @@ __all__ = [
 ]
 
 OIDC_ALGORITHMS = ("RS256", "ES256")
+_REFETCH_S = 60.0  # an unknown key id fetches the JWKS again at most this often
+_MAX_AGE_S = 600.0  # and the key set is fetched again this often anyway (rotation, removal)
 
 
 class OidcVerifier:
@@ -43,15 +49,37 @@ class OidcVerifier:
     def __init__(self, jwks_url: str, rules: TokenRules, mapping: ClaimsMapping,
                  *, timeout_s: float = 10.0) -> None:  # fmt: skip
         self.rules, self.mapping = rules, mapping
-        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300, timeout=timeout_s)
+        self._jwks = jwt.PyJWKClient(jwks_url, cache_jwk_set=False, timeout=timeout_s)
+        self._keys: dict[str, Any] = {}
+        self._fetched = -math.inf
+        self._lock = threading.Lock()
 
-    def _key(self, token: str) -> Any:
+    def _refresh(self, now: float) -> None:
         try:
-            return self._jwks.get_signing_key_from_jwt(token).key
+            keys = self._jwks.get_signing_keys(refresh=True)
         except jwt.PyJWKClientConnectionError as exc:
             raise AuthError("the identity provider's signing keys cannot be fetched") from exc
         except jwt.PyJWTError as exc:
-            raise AuthError("token is malformed or signed with an unknown key") from exc
+            raise AuthError("the identity provider publishes no usable signing key") from exc
+        self._keys = {k.key_id: k.key for k in keys if k.key_id}
+        self._fetched = now
+
+    def _key(self, token: str) -> Any:
+        # A token naming an unknown key fetches the key set again (the provider may have
+        # rotated), but at most once every _REFETCH_S: forged kids cannot flood the provider.
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+        except jwt.PyJWTError as exc:
+            raise AuthError("token is malformed") from exc
+        with self._lock:
+            now = time.monotonic()
+            stale = now - self._fetched > _MAX_AGE_S
+            if stale or (kid not in self._keys and now - self._fetched > _REFETCH_S):
+                self._refresh(now)
+            key = self._keys.get(kid) if isinstance(kid, str) else None
+        if key is None:
+            raise AuthError("token is signed with an unknown key")
+        return key
 
     def verify(self, token: str, now: datetime, revoked: Container[str]) -> Session:
         """The session of a provider's token, if it passes every check at ``now``."""

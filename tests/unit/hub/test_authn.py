@@ -41,8 +41,10 @@ def _jwk(key: Any, kid: str, alg: str) -> dict[str, Any]:
 
 class _Jwks(BaseHTTPRequestHandler):
     body = json.dumps({"keys": [_jwk(RSA_KEY, "rsa-1", "RS256"), _jwk(EC_KEY, "ec-1", "ES256")]})
+    fetches = 0
 
     def do_GET(self) -> None:  # the provider's jwks_uri
+        type(self).fetches += 1
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
@@ -170,3 +172,13 @@ def test_an_unreachable_provider_refuses_rather_than_trusts() -> None:
     dead = OidcVerifier("http://127.0.0.1:9/certs", rules, MAPPING, timeout_s=2)
     with pytest.raises(AuthError, match="cannot be fetched"):
         Authenticator(None, TokenRules(issuer="send-hub"), dead).session(_token(), NOW)
+
+
+def test_forged_key_ids_do_not_flood_the_provider(auth: Authenticator) -> None:
+    assert auth.session(_token(), NOW)  # the first token fetches the key set
+    before = _Jwks.fetches
+    for n in range(20):
+        with pytest.raises(AuthError, match="unknown key"):
+            auth.session(_token(kid=f"forged-{n}"), NOW)
+    assert _Jwks.fetches - before <= 1  # at most one more fetch a minute, not one per token
+    assert auth.session(_token(EC_KEY, "ec-1", "ES256"), NOW)  # known keys still verify
