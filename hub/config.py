@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     oidc_audience: str | None = None  # our client id / API audience at that provider
     oidc_jwks_url: str | None = None  # where the provider publishes its signing keys
     oidc_claims_file: Path | None = None  # claims-mapping YAML (default mapping if unset)
+    # Browser sign-in at the provider (code flow + PKCE); all but the secret, or none.
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr = SecretStr("")  # empty: a public client
+    oidc_authorize_url: str | None = None
+    oidc_token_url: str | None = None
+    oidc_redirect_url: str | None = None  # https://<this service>/signin/callback
+    oidc_scopes: str = "openid"
     partnership_file: Path | None = None  # which organisations are involved with which
     log_level: str = "INFO"
 

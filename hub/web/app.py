@@ -41,6 +41,7 @@ from hub.web.review import api as review_api
 from hub.web.review import approvals
 from hub.web.review import pages as review_pages
 from hub.web.review.rules import DecisionUnavailable, NotAllowed, ReviewConflict, ReviewNotFound
+from hub.web.security import login
 from hub.web.security.limits import RequestGuard
 from hub.web.security.ratelimit import RateLimited
 from hub.web.templating import STATIC_DIR, render
@@ -197,7 +198,7 @@ def create_app(state: WebState, *, max_body_bytes: int = 64 * 1024) -> FastAPI:
     _install_errors(app)
     _install_ops(app)
     for router in (
-        children_api.router, review_api.router, approvals.router, site.router,
+        children_api.router, review_api.router, approvals.router, site.router, login.router,
         children_pages.router, review_pages.router,
     ):  # fmt: skip
         app.include_router(router)

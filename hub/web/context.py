@@ -25,6 +25,7 @@ from hub.identity.involvement import Partnership
 from hub.web.readmodel import store
 from hub.web.readmodel.feeder import Feeder
 from hub.web.review.views import PendingDecision
+from hub.web.security.provider import OidcLogin
 from hub.web.security.ratelimit import SearchLimiter
 from hub.web.security.revocations import RevocationFollower, RevocationSink
 from hub.web.sinks.audit import AuditSink, MemoryAuditSink
@@ -64,6 +65,7 @@ class WebState:
     revocations: RevocationSink | None = None  # shares sign-outs with the other instances
     revocation_follower: RevocationFollower | None = None  # hears the others' sign-outs
     partnership: Partnership | None = None  # who is involved with whom, for reviewing
+    login: OidcLogin | None = None  # browser sign-in at the identity provider
     search_limit: SearchLimiter = field(default_factory=SearchLimiter)
     audit: AuditSink = field(default_factory=MemoryAuditSink)
     feeder: Feeder | None = None

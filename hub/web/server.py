@@ -13,23 +13,41 @@ from pathlib import Path
 
 import uvicorn
 
-from hub.authn import authenticator_from
+from hub.authn import authenticator_from, oidc_configured
 from hub.config import Settings
+from hub.errors import ConfigError
 from hub.files.partnership import load_partnership
 from hub.web.app import create_app
 from hub.web.context import WebState
 from hub.web.readmodel import store
 from hub.web.readmodel.feeder import Feeder
+from hub.web.security.provider import OidcLogin
 from hub.web.security.revocations import KafkaRevocationSink, RevocationFollower
 from hub.web.sinks.audit import KafkaAuditSink
 from hub.web.sinks.review_decisions import KafkaDecisionSink
 
-__all__ = ["build_state", "db_path", "serve", "spawn"]
+__all__ = ["browser_login", "build_state", "db_path", "serve", "spawn"]
 
 
 def db_path(settings: Settings) -> Path:
     """Where the read model lives: under ``SEND_HUB_DATA_DIR``, one file per topic prefix."""
     return settings.data_dir / "web" / f"{settings.topic_prefix}-{store.DB_FILE}"
+
+
+def browser_login(settings: Settings) -> OidcLogin | None:
+    """The provider's browser sign-in, if configured (client id and the three URLs)."""
+    parts = (settings.oidc_client_id, settings.oidc_authorize_url, settings.oidc_token_url,
+             settings.oidc_redirect_url)  # fmt: skip
+    if not any(parts):
+        return None
+    if not all(parts) or not oidc_configured(settings):
+        raise ConfigError("browser sign-in needs SEND_HUB_OIDC_CLIENT_ID, _AUTHORIZE_URL, "
+                          "_TOKEN_URL, _REDIRECT_URL and the provider (_ISSUER, _AUDIENCE, "
+                          "_JWKS_URL)")  # fmt: skip
+    client, authorize, token, redirect = (str(p) for p in parts)
+    return OidcLogin(authorize_url=authorize, token_url=token, client_id=client,
+                     redirect_url=redirect, scopes=settings.oidc_scopes,
+                     client_secret=settings.oidc_client_secret.get_secret_value())  # fmt: skip
 
 
 def build_state(settings: Settings, *, rebuild: bool = False) -> WebState:
@@ -51,6 +69,7 @@ def build_state(settings: Settings, *, rebuild: bool = False) -> WebState:
         revocations=KafkaRevocationSink(settings.kafka_bootstrap, revocations),
         revocation_follower=RevocationFollower(settings.kafka_bootstrap, revocations, auth.revoked),
         partnership=load_partnership(settings.partnership_file),
+        login=browser_login(settings),
         audit=KafkaAuditSink(settings.kafka_bootstrap, settings.topic("audit")),
         feeder=feeder,
         decisions=KafkaDecisionSink(settings.kafka_bootstrap, settings.topic("identity.decisions")),

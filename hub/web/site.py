@@ -9,7 +9,7 @@ the stylesheet is served from ``/static``.
 """
 
 from contextlib import suppress
-from typing import Annotated
+from typing import Annotated, TypeVar
 from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -28,13 +28,22 @@ from hub.web.context import (
 from hub.web.readmodel import store
 from hub.web.templating import render
 
-__all__ = ["redirect_to_sign_in", "router", "secure_cookie"]
+__all__ = [
+    "redirect_to_sign_in",
+    "router",
+    "safe_next",
+    "secure_cookie",
+    "set_session_cookie",
+    "signed_in",
+]
+
+R = TypeVar("R", bound=Response)
 
 router = APIRouter(include_in_schema=False)
 _PAGE_SIZE = 50
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     # Only same-site paths: never redirect a signed-in caseworker to another site.
     if target and target.startswith("/") and not target.startswith("//"):
         return target
@@ -54,7 +63,8 @@ def home() -> RedirectResponse:
 
 @router.get("/signin")
 def sign_in_form(request: Request, next: str = "/search") -> HTMLResponse:
-    return render(request, "signin.html", next=_safe_next(next), error=None)
+    state: WebState = request.app.state.web
+    return render(request, "signin.html", next=safe_next(next), error=None, login=state.login)
 
 
 def secure_cookie(request: Request) -> bool:
@@ -72,13 +82,26 @@ def secure_cookie(request: Request) -> bool:
 async def sign_in(request: Request) -> Response:
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     token = (form.get("token") or [""])[0].strip()
-    target = _safe_next((form.get("next") or [""])[0])
+    target = safe_next((form.get("next") or [""])[0])
     state: WebState = request.app.state.web
     try:
         session = state.session(token)
     except AuthError as exc:
-        return render(request, "signin.html", 401, next=target, error=str(exc))
-    response = RedirectResponse(target, status_code=303)
+        return render(request, "signin.html", 401, next=target, error=str(exc),
+                      login=state.login)  # fmt: skip
+    return signed_in(request, state, token, session, target)
+
+
+def signed_in(request: Request, state: WebState, token: str, session: Session,
+              target: str) -> RedirectResponse:  # fmt: skip
+    """Go to ``target`` with the sign-in cookie holding ``token`` until it expires."""
+    return set_session_cookie(RedirectResponse(target, status_code=303), request, state, token,
+                              session)  # fmt: skip
+
+
+def set_session_cookie(response: R, request: Request, state: WebState, token: str,
+                       session: Session) -> R:  # fmt: skip
+    """``response`` with the sign-in cookie holding ``token`` until the token expires."""
     lifetime = int((session.expires_at - state.clock()).total_seconds())
     response.set_cookie(
         COOKIE, token, httponly=True, samesite="strict", path="/",
