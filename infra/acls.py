@@ -9,9 +9,9 @@ Deny by default (the local broker runs KRaft's StandardAuthorizer with
   ingest topics, ``consent`` and ``identity.decisions``, and owns its consumer groups and
   changelog topics, all named after its Faust app id (``<prefix>-hub`` unless
   ``SEND_HUB_WORKER_APP_ID`` is set);
-- only the web writes ``identity.decisions`` and ``audit``; it reads ``timeline``, the
-  identity topics, ``alerts``, ``consent`` and ``audit`` (each child's access log); its
-  consumer groups start ``<prefix>-web``;
+- only the web writes ``identity.decisions``, ``audit`` and ``auth.revocations``; it reads
+  ``timeline``, the identity topics, ``alerts``, ``consent``, ``audit`` (each child's access
+  log) and ``auth.revocations``; its consumer groups start ``<prefix>-web``;
 - no other service reads ``audit``, and only the super users (``admin``, the broker itself)
   read ``deadletter`` or write ``consent`` (no service of the project publishes consent yet).
 
@@ -63,6 +63,8 @@ _TOPIC_GRANTS: dict[str, dict[Principal, tuple[str, ...]]] = {
     "timeline": {Principal.WORKER: (_R, _W), Principal.WEB: (_R,)},
     "alerts": {Principal.WORKER: (_W,), Principal.WEB: (_R, _W)},
     "audit": {Principal.WEB: (_R, _W)},
+    # Signed-out tokens: every web instance writes its sign-outs and reads everyone's.
+    "auth.revocations": {Principal.WEB: (_R, _W)},
     "deadletter": {Principal.WORKER: (_W,)},
 }
 

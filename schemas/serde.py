@@ -50,6 +50,7 @@ from hub.models import (
     IdentityReviewDecision,
     ReviewItem,
     TimelineEntry,
+    TokenRevocation,
 )
 from schemas.catalogue import (
     ACCESS_ALERT,
@@ -61,6 +62,7 @@ from schemas.catalogue import (
     IDENTITY_REVIEW,
     IDENTITY_REVIEW_DECISION,
     TIMELINE_ENTRY,
+    TOKEN_REVOCATION,
     SchemaVersion,
     default_catalogue,
 )
@@ -111,6 +113,7 @@ MODELS: dict[str, type[BaseModel]] = {
     DEADLETTER: DeadLetter,
     AUDIT: AuditRecord,
     ACCESS_ALERT: AccessAlert,
+    TOKEN_REVOCATION: TokenRevocation,
 }
 _SUBJECT_OF_MODEL = {model: subject for subject, model in MODELS.items()}
 

@@ -28,6 +28,7 @@ from faust.types.auth import CredentialsT
 
 from hub import metrics
 from hub.config import Settings
+from hub.files.partnership import load_partnership
 from hub.models import IdentityLink
 from infra.acls import worker_app_id
 from infra.credentials import Principal
@@ -142,7 +143,13 @@ class HubWorker:
         return (
             ReviewFollower(bootstrap, self.topics.review, self.matcher),
             DecisionApplier(
-                bootstrap, self.topics, group, self.pipeline, self.matcher, self.sender
+                bootstrap,
+                self.topics,
+                group,
+                self.pipeline,
+                self.matcher,
+                self.sender,
+                load_partnership(self.settings.partnership_file),
             ),
         )
 

@@ -12,6 +12,7 @@ from hub.models.base import (
     PayloadModel,
     UtcMillis,
 )
+from hub.models.caller import Reviewer
 from hub.models.codes import (
     EHC_NEED_TYPES,
     ExceptionCode,
@@ -127,6 +128,7 @@ from hub.models.review import (
     ReviewItem,
     ReviewStatus,
 )
+from hub.models.revocation import TokenRevocation
 from hub.models.social_care import (
     PRIMARY_NEED_CODES,
     AbuseCategory,
@@ -266,6 +268,7 @@ __all__ = [
     "ReviewItem",
     "ReviewKind",
     "ReviewStatus",
+    "Reviewer",
     "S47Started",
     "SENNeedChanged",
     "SENProvision",
@@ -285,6 +288,7 @@ __all__ = [
     "Suspension",
     "TaggedPayload",
     "TimelineEntry",
+    "TokenRevocation",
     "Urgency",
     "UtcMillis",
     "build_event",

@@ -4,7 +4,8 @@ Tables: ``entries`` (one row per timeline entry, keyed by ``entry_id``, with the
 searches and the timeline order need, plus the entry itself as JSON), ``links`` (the latest
 identity link per key; a MERGE row ``child:<loser>`` is how a merged child redirects to its
 survivor), ``reviews`` (the latest `ReviewItem` per review id) and ``review_decisions`` (the
-first decision seen per review id, so an item the worker has not closed yet shows as decided)
+first decision seen per review id, so an item the worker has not closed yet shows as decided),
+``unmerge_requests`` (unmerges asked for, and whether a second reviewer approved them)
 and ``offsets`` (the next offset per topic partition, written in the same
 transaction as the rows it covers, so a restart resumes exactly where it stopped); plus the
 consent tables of `hub.web.readmodel.consent` (consent records, relationship marks per entry,
@@ -78,6 +79,13 @@ CREATE TABLE IF NOT EXISTS review_decisions (
     review_id   TEXT PRIMARY KEY,
     decided_ms  INTEGER NOT NULL,
     body        TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS unmerge_requests (
+    review_id    TEXT PRIMARY KEY,
+    child_id     TEXT NOT NULL,
+    requested_ms INTEGER NOT NULL,
+    approved     INTEGER NOT NULL,
+    body         TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS offsets (
     topic       TEXT NOT NULL,

@@ -23,7 +23,8 @@ from streams.app import faust_credentials
 WRITERS_OF = {  # topic short name -> the only principals that may write it
     "timeline": {"worker"}, "identity.links": {"worker"}, "identity.review": {"worker"},
     "deadletter": {"worker"}, "alerts": {"worker", "web"},
-    "identity.decisions": {"web"}, "audit": {"web"}, "consent": set(),
+    "identity.decisions": {"web"}, "audit": {"web"}, "auth.revocations": {"web"},
+    "consent": set(),
     "ingest.education": {"publisher-education"}, "ingest.health": {"publisher-health"},
     "ingest.social_care": {"publisher-social_care"},
     "ingest.local_authority": {"publisher-local_authority"},
