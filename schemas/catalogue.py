@@ -23,6 +23,7 @@ from fastavro.schema import fingerprint, to_parsing_canonical_form
 from hub.errors import SchemaError
 
 __all__ = [
+    "ALERT",
     "ALL_SUBJECTS",
     "AVRO_ROOT",
     "CONSENT_RECORD",
@@ -50,7 +51,8 @@ AVRO_ROOT = Path(__file__).resolve().parent / "avro"
 EVENT = "event"
 CONSENT_RECORD = "consent_record"
 IDENTITY_REVIEW_DECISION = "identity_review_decision"
-SUBJECTS = (EVENT, CONSENT_RECORD, IDENTITY_REVIEW_DECISION)
+ALERT = "alert"
+SUBJECTS = (EVENT, CONSENT_RECORD, IDENTITY_REVIEW_DECISION, ALERT)
 # Records the stream pipeline writes; their models live in hub.timeline and hub.intake.
 TIMELINE_ENTRY = "timeline_entry"
 IDENTITY_LINK = "identity_link"

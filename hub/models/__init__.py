@@ -5,6 +5,13 @@ recorded_at=...)``; encode it with ``schemas.serde.encode_model``. Every model e
 record of the same name field for field (tests/unit/models checks they cannot drift).
 """
 
+from hub.models.alerts import (
+    ALERT_ID_NAMESPACE,
+    Alert,
+    AlertKind,
+    AlertRecipient,
+    make_alert_id,
+)
 from hub.models.base import (
     AvroModel,
     PayloadModel,
@@ -40,6 +47,21 @@ from hub.models.education import (
     SENSupportEnded,
     SENSupportStarted,
     Suspension,
+)
+from hub.models.ehc_statutory import (
+    EHCAmendedDraft,
+    EHCAmendmentNotice,
+    EHCAppealLodged,
+    EHCCeaseNotice,
+    EHCCeaseProposed,
+    EHCMediationAdvice,
+    EHCMediationCertificate,
+    EHCResponsibilityStarted,
+    EHCReviewAdviceCirculated,
+    EHCReviewInvited,
+    EHCReviewReport,
+    EHCTribunalOrder,
+    TribunalOrderKind,
 )
 from hub.models.enums import (
     NHS_NUMBER_STATUS_CODES,
@@ -144,6 +166,7 @@ from hub.models.social_care import (
 )
 
 __all__ = [
+    "ALERT_ID_NAMESPACE",
     "CEASE_REASON_CODES",
     "EHC_NEED_TYPES",
     "EVENT_ID_NAMESPACE",
@@ -157,6 +180,9 @@ __all__ = [
     "AbuseCategory",
     "AdviceType",
     "AgencyKind",
+    "Alert",
+    "AlertKind",
+    "AlertRecipient",
     "AnyPayload",
     "AppointmentAttended",
     "AppointmentOutcome",
@@ -185,16 +211,28 @@ __all__ = [
     "EHCAdviceReceived",
     "EHCAdviceRequested",
     "EHCAmended",
+    "EHCAmendedDraft",
+    "EHCAmendmentNotice",
+    "EHCAppealLodged",
     "EHCAssessDecision",
+    "EHCCeaseNotice",
+    "EHCCeaseProposed",
     "EHCCeased",
     "EHCDraftIssued",
     "EHCFinalIssued",
     "EHCIssueDecision",
+    "EHCMediationAdvice",
+    "EHCMediationCertificate",
     "EHCNARequested",
     "EHCPhaseTransfer",
+    "EHCResponsibilityStarted",
+    "EHCReviewAdviceCirculated",
     "EHCReviewDecision",
     "EHCReviewHeld",
+    "EHCReviewInvited",
     "EHCReviewOutcome",
+    "EHCReviewReport",
+    "EHCTribunalOrder",
     "EarlyHelpClosed",
     "EarlyHelpOutcome",
     "EarlyHelpStarted",
@@ -254,9 +292,11 @@ __all__ = [
     "Subject",
     "Suspension",
     "TaggedPayload",
+    "TribunalOrderKind",
     "Urgency",
     "UtcMillis",
     "build_event",
+    "make_alert_id",
     "make_event_id",
     "payload_tag",
 ]
