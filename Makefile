@@ -48,9 +48,10 @@ test-unit: $(STAMP) ## unit tests only (no broker)
 test-integration: install ## integration tests only (starts a real Kafka broker)
 	$(BIN)/pytest -m integration -q
 
-lint: $(STAMP) ## ruff and mypy
+lint: $(STAMP) ## ruff, mypy and the layer contract (import-linter, see pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/mypy hub streams schemas connectors infra
+	$(BIN)/lint-imports
 
 bench: install ## run the benchmark scripts (print figures)
 	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

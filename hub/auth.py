@@ -1,7 +1,7 @@
 """Callers and their signed access tokens (HS256 JWT): issue and verify, pure.
 
 A token carries who the caller is (``sub``), their organisation (``org``, an ODS code, URN
-or LA code), the organisation's kind, their role (DOMAIN.md §5) and optionally the purpose
+or LA code), the organisation's kind, their role (docs/domain.md) and optionally the purpose
 they read for; plus ``iss``, ``iat`` and ``exp``. Time is passed in, never read here, so
 expiry is testable. Any problem with a token is an `AuthError` whose message names the
 problem but never echoes the token.
@@ -9,14 +9,13 @@ problem but never echoes the token.
 
 import re
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 import jwt
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from hub.errors import HubError
-from hub.models import AgencyKind, Purpose
+from hub.models import AgencyKind, CallerRole, Purpose
 
 __all__ = [
     "ALGORITHM",
@@ -41,22 +40,7 @@ class AuthError(HubError):
 
 # A caller's organisation is one of the agency kinds that publish to the hub.
 OrgKind = AgencyKind
-
-
-class Role(StrEnum):
-    """Recipient roles of DOMAIN.md §5, plus hub operators and administrators."""
-
-    SENCO = "SENCO"
-    EHC_COORD = "EHC_COORD"
-    EP = "EP"
-    DCO = "DCO"
-    DSCO = "DSCO"
-    SW = "SW"
-    HV = "HV"
-    PAED = "PAED"
-    DSL = "DSL"
-    OPS = "OPS"
-    ADMIN = "ADMIN"
+Role = CallerRole  # the audit contract's enum of caller roles
 
 
 class Caller(BaseModel):

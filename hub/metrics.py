@@ -1,6 +1,6 @@
 """Prometheus metric definitions for the whole hub (worker and web import from here).
 
-Names follow DESIGN.md: prefix ``send_hub_``, counters end ``_total``, durations are
+Names follow docs/contracts.md: prefix ``send_hub_``, counters end ``_total``, durations are
 histograms in seconds, labels take small fixed value sets only — agency kind, reason code,
 outcome, topic, stage — and never a child, person or case id. Defining them in one module
 means the worker's and the web's ``/metrics`` speak the same names.

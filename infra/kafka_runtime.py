@@ -85,8 +85,11 @@ def broker_version(settings: Settings, layout: KafkaLayout | None = None) -> str
         if found:
             return found
     libs = libs_dir(settings.kafka_cache_dir, settings.kafka_version)
-    return version_from_jars(libs) if jars_ready(settings.kafka_cache_dir, settings.kafka_version) \
+    return (
+        version_from_jars(libs)
+        if jars_ready(settings.kafka_cache_dir, settings.kafka_version)
         else None
+    )
 
 
 def status(settings: Settings) -> BrokerStatus:

@@ -1,4 +1,4 @@
-"""The hub's Kafka topics (DESIGN.md's list, names from ``settings.topic``): create, describe.
+"""The hub's Kafka topics (docs/contracts.md, names from ``settings.topic``): create, describe.
 
 Creation is idempotent - existing topics are left as they are - so ``send-hub kafka
 start`` can run it every time. ``send.identity.links`` and ``send.identity.review`` are
@@ -29,7 +29,7 @@ __all__ = [
     "list_hub_topics",
 ]
 
-# Short names (DESIGN.md "Topics"); the prefix comes from SEND_HUB_TOPIC_PREFIX.
+# Short names (docs/contracts.md, topics); the prefix comes from SEND_HUB_TOPIC_PREFIX.
 HUB_TOPICS: tuple[str, ...] = (
     "ingest.education",
     "ingest.health",

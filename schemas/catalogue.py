@@ -25,6 +25,7 @@ from hub.errors import SchemaError
 __all__ = [
     "ALERT",
     "ALL_SUBJECTS",
+    "AUDIT",
     "AVRO_ROOT",
     "CONSENT_RECORD",
     "DEADLETTER",
@@ -53,13 +54,15 @@ CONSENT_RECORD = "consent_record"
 IDENTITY_REVIEW_DECISION = "identity_review_decision"
 ALERT = "alert"
 SUBJECTS = (EVENT, CONSENT_RECORD, IDENTITY_REVIEW_DECISION, ALERT)
-# Records the stream pipeline writes; their models live in hub.timeline and hub.intake.
+# Records the stream pipeline writes.
 TIMELINE_ENTRY = "timeline_entry"
 IDENTITY_LINK = "identity_link"
 IDENTITY_REVIEW = "identity_review"
 DEADLETTER = "deadletter"
 PIPELINE_SUBJECTS = (TIMELINE_ENTRY, IDENTITY_LINK, IDENTITY_REVIEW, DEADLETTER)
-ALL_SUBJECTS = SUBJECTS + PIPELINE_SUBJECTS
+# The record of every read of a child's data, written by the web service.
+AUDIT = "audit"
+ALL_SUBJECTS = (*SUBJECTS, *PIPELINE_SUBJECTS, AUDIT)
 
 _VERSION_FILE = re.compile(r"^v([1-9][0-9]*)\.avsc$")
 

@@ -40,11 +40,20 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from hub.errors import DecodeError, SchemaError, ValidationFailed
-from hub.identity.review import ReviewItem
-from hub.intake.deadletter import DeadLetter
-from hub.models import ConsentRecord, Event, IdentityReviewDecision
-from hub.timeline.entry import AVRO_CONTEXT, IdentityLink, TimelineEntry
+from hub.models import (
+    Alert,
+    AuditRecord,
+    ConsentRecord,
+    DeadLetter,
+    Event,
+    IdentityLink,
+    IdentityReviewDecision,
+    ReviewItem,
+    TimelineEntry,
+)
 from schemas.catalogue import (
+    ALERT,
+    AUDIT,
     CONSENT_RECORD,
     DEADLETTER,
     EVENT,
@@ -99,6 +108,8 @@ MODELS: dict[str, type[BaseModel]] = {
     IDENTITY_LINK: IdentityLink,
     IDENTITY_REVIEW: ReviewItem,
     DEADLETTER: DeadLetter,
+    AUDIT: AuditRecord,
+    ALERT: Alert,
 }
 _SUBJECT_OF_MODEL = {model: subject for subject, model in MODELS.items()}
 
@@ -134,7 +145,12 @@ def subject_of(model: BaseModel) -> str:
 
 def to_avro(model: BaseModel) -> dict[str, Any]:
     """The Avro-shaped dict of a top-level contract model (Event, ConsentRecord, ...)."""
-    return model.model_dump(context=AVRO_CONTEXT)  # lets a model pick its Avro form
+    if isinstance(model, TimelineEntry):
+        # On send.timeline the event travels as its own single-object bytes.
+        record = model.model_dump(exclude={"event"})
+        record["event"] = encode_model(model.event)
+        return record
+    return model.model_dump()
 
 
 def from_avro(record: dict[str, Any], subject: str = EVENT) -> BaseModel:
@@ -142,6 +158,8 @@ def from_avro(record: dict[str, Any], subject: str = EVENT) -> BaseModel:
     model = MODELS.get(subject)
     if model is None:
         raise SchemaError(f"no model for schema subject {subject!r}")
+    if subject == TIMELINE_ENTRY and isinstance(record.get("event"), bytes):
+        record = {**record, "event": decode_event(record["event"])}  # any event version
     try:
         return model.model_validate(record)
     except ValidationError as exc:

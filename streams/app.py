@@ -27,16 +27,16 @@ from faust.types import TP, EventT
 
 from hub import metrics
 from hub.config import Settings
-from hub.timeline.entry import IdentityLink
+from hub.models import IdentityLink
 from infra.probe import admin_client
 from streams.config import WorkerSettings
-from streams.decisions import DecisionApplier, ReviewFollower
 from streams.identity import ReviewMatcher
 from streams.links import LinksFollower
 from streams.offsets import BatchOffsets, own_read_order
 from streams.output import BatchSender
 from streams.pipeline import BatchResult, Pipeline, Raw, link_message
-from streams.state import TableState
+from streams.review_decisions import DecisionApplier, ReviewFollower
+from streams.tables import TableState
 from streams.topics import HubTopics, hub_topics
 
 __all__ = ["HubWorker", "app_id", "create_app"]

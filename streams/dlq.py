@@ -15,7 +15,7 @@ from kafka.errors import KafkaError
 
 from hub.config import Settings
 from hub.errors import HubError, KafkaUnavailable
-from hub.intake.deadletter import DeadLetter
+from hub.models import DeadLetter
 from schemas.serde import decode
 
 __all__ = ["DeadLetterQuery", "read_dead_letters", "replay"]

@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from hub.identity.crosswalk import Crosswalk
-from hub.timeline.entry import IdentityLink
+from hub.models import IdentityLink
 from schemas.serde import Serde, default_serde
 
 __all__ = ["LinksFollower", "TopicFollower"]

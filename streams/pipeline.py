@@ -28,11 +28,11 @@ from hub.identity.resolve import Matcher, Resolution, resolve
 from hub.intake.deadletter import dead_letter_id
 from hub.intake.dedupe import DedupeWindow
 from hub.intake.validate import DEFAULT_POLICY, Accepted, IntakePolicy, Rejected, validate
-from hub.timeline.entry import AVRO_CONTEXT, IdentityLink, MatchInfo
-from hub.timeline.state import TimelineItem, TimelineState, bucket_key
+from hub.models import IdentityLink, MatchInfo
+from hub.timeline.buckets import TimelineItem, TimelineState, bucket_key
 from hub.timeline.summary import summarise
 from schemas.catalogue import DEADLETTER, EVENT, IDENTITY_LINK, TIMELINE_ENTRY
-from schemas.serde import Serde, default_serde, encode_model
+from schemas.serde import Serde, default_serde, encode_model, to_avro
 from streams.identity import ReviewMatcher
 from streams.topics import HubTopics
 
@@ -83,7 +83,7 @@ class BatchResult:
 
 def link_message(link: IdentityLink, serde: Serde | None = None) -> tuple[bytes, bytes]:
     """(key, value) of a link on ``send.identity.links``."""
-    record = link.model_dump(context=AVRO_CONTEXT)
+    record = to_avro(link)
     return link.key.encode(), (serde or default_serde()).encode(IDENTITY_LINK, record)
 
 

@@ -53,9 +53,18 @@ class Demo:
         # History ends today, so no simulated event lies in the future.
         start = date.today() - timedelta(days=self.days)
         self._spawn(
-            "simulator", "simulate", "--children", str(self.children), "--days",
-            str(self.days), "--rate", str(self.rate), "--seed", "2026",
-            "--start", start.isoformat(),
+            "simulator",
+            "simulate",
+            "--children",
+            str(self.children),
+            "--days",
+            str(self.days),
+            "--rate",
+            str(self.rate),
+            "--seed",
+            "2026",
+            "--start",
+            start.isoformat(),
         )
 
     def _run_once(self, *args: str) -> None:
@@ -117,9 +126,23 @@ def _banner(token: str) -> None:
 
 def _dev_token() -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "hub.cli.main", "token", "--sub", "demo-caseworker",
-         "--org", "888", "--org-kind", "LOCAL_AUTHORITY", "--role", "EHC_COORD"],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "hub.cli.main",
+            "token",
+            "--sub",
+            "demo-caseworker",
+            "--org",
+            "888",
+            "--org-kind",
+            "LOCAL_AUTHORITY",
+            "--role",
+            "EHC_COORD",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode != 0:
         raise InfraError(f"could not issue a dev token: {done.stderr.strip()}")

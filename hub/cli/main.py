@@ -60,8 +60,11 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KafkaError as exc:
         # Safety net: commands wrap their own Kafka errors; an unwrapped one is still a line.
-        click.echo(f"send-hub: error: Kafka: {exc} (is a broker running at "
-                   "SEND_HUB_KAFKA_BOOTSTRAP? `send-hub kafka start`)", err=True)
+        click.echo(
+            f"send-hub: error: Kafka: {exc} (is a broker running at "
+            "SEND_HUB_KAFKA_BOOTSTRAP? `send-hub kafka start`)",
+            err=True,
+        )
         return 1
     except click.exceptions.Abort:
         click.echo("send-hub: aborted", err=True)

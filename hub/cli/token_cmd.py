@@ -23,7 +23,7 @@ def _choice(kind: type[OrgKind] | type[Role] | type[Purpose]) -> click.Choice:
 @click.option("--sub", required=True, help="Who the token is for (user id).")
 @click.option("--org", required=True, help="Organisation code (ODS code, URN or LA code).")
 @click.option("--org-kind", required=True, type=_choice(OrgKind), help="Kind of organisation.")
-@click.option("--role", required=True, type=_choice(Role), help="Role (DOMAIN.md section 5).")
+@click.option("--role", required=True, type=_choice(Role), help="Role (docs/domain.md).")
 @click.option("--purpose", default=Purpose.DIRECT_CARE.value, show_default=True,
               type=_choice(Purpose), help="Purpose the holder reads for.")  # fmt: skip
 @click.option("--ttl", default="8h", show_default=True, help="Lifetime: 90s, 30m, 8h, 1d.")

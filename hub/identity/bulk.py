@@ -11,8 +11,8 @@ weight in bits (probability = 2^score / (1 + 2^score)).
 from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
-from hub.identity.decision import Outcome, decide
 from hub.identity.index import CandidateIndex
+from hub.identity.match_decision import Outcome, decide
 from hub.identity.model import MatchModel
 from hub.identity.normalise import prepare
 from hub.identity.records import PersonRecord

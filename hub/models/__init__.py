@@ -1,4 +1,4 @@
-"""Pydantic mirror of the Avro event contract (``schemas/avro``) and the SEND code lists.
+"""The contract models: a pydantic mirror of every topic's Avro records, and SEND code lists.
 
 Build an event with ``build_event(payload, source=..., subject=..., occurred_at=...,
 recorded_at=...)``; encode it with ``schemas.serde.encode_model``. Every model equals the Avro
@@ -12,6 +12,7 @@ from hub.models.alerts import (
     AlertRecipient,
     make_alert_id,
 )
+from hub.models.audit import AuditAction, AuditRecord, CallerRole
 from hub.models.base import (
     AvroModel,
     PayloadModel,
@@ -36,6 +37,7 @@ from hub.models.consent import (
     Recipient,
     RecipientRole,
 )
+from hub.models.deadletter import DeadLetter
 from hub.models.education import (
     AbsenceCount,
     AttendanceSummary,
@@ -104,6 +106,7 @@ from hub.models.health import (
     HealthService,
     Urgency,
 )
+from hub.models.identity import IdentityLink, LinkKind, source_person_key
 from hub.models.local_authority import (
     CEASE_REASON_CODES,
     REQUEST_SOURCE_CODES,
@@ -131,10 +134,19 @@ from hub.models.local_authority import (
     ReviewKind,
     SENSetting,
 )
+from hub.models.match import (
+    ExplanationItem,
+    MatchExplanation,
+    MatchInfo,
+    MatchOutcome,
+    PersonSnapshot,
+)
 from hub.models.review import (
     IdentityReviewDecision,
     LinkDecision,
     RecordRef,
+    ReviewItem,
+    ReviewStatus,
 )
 from hub.models.social_care import (
     PRIMARY_NEED_CODES,
@@ -164,6 +176,7 @@ from hub.models.social_care import (
     SocialCareContact,
     SocialCareReferralAccepted,
 )
+from hub.models.timeline import Provenance, TimelineEntry
 
 __all__ = [
     "ALERT_ID_NAMESPACE",
@@ -191,6 +204,8 @@ __all__ = [
     "AssessDecision",
     "AssessmentOutcome",
     "AttendanceSummary",
+    "AuditAction",
+    "AuditRecord",
     "AvroModel",
     "BasisKind",
     "BoundKind",
@@ -200,12 +215,14 @@ __all__ = [
     "CINPlanStarted",
     "CPPlanEnded",
     "CPPlanStarted",
+    "CallerRole",
     "CeaseReason",
     "ConsentAction",
     "ConsentRecord",
     "ContactOutcome",
     "ContactSource",
     "DataCategory",
+    "DeadLetter",
     "DevelopmentOutcome",
     "Diagnosis",
     "EHCAdviceReceived",
@@ -242,29 +259,37 @@ __all__ = [
     "ExceptionCode",
     "Exclusion",
     "ExclusionReason",
+    "ExplanationItem",
     "GiverRole",
     "HealthAdviceForEHC",
     "HealthReferralAccepted",
     "HealthReferralMade",
     "HealthReview2Year",
     "HealthService",
+    "IdentityLink",
     "IdentityReviewDecision",
     "InitialCPConference",
     "IssueDecision",
     "LawfulBasis",
     "LegalStatus",
     "LinkDecision",
+    "LinkKind",
     "LookedAfterEnded",
     "LookedAfterStarted",
+    "MatchExplanation",
+    "MatchInfo",
+    "MatchOutcome",
     "NeedType",
     "NhsNumberStatus",
     "OrgCodeKind",
     "PayloadModel",
+    "PersonSnapshot",
     "PhaseTransferKind",
     "Placement",
     "PlacementType",
     "PlanSection",
     "PrimaryNeed",
+    "Provenance",
     "PupilEnrolled",
     "PupilLeft",
     "Purpose",
@@ -273,7 +298,9 @@ __all__ = [
     "RecipientRole",
     "RecordRef",
     "RequestSource",
+    "ReviewItem",
     "ReviewKind",
+    "ReviewStatus",
     "S47Started",
     "SENNeedChanged",
     "SENProvision",
@@ -292,6 +319,7 @@ __all__ = [
     "Subject",
     "Suspension",
     "TaggedPayload",
+    "TimelineEntry",
     "TribunalOrderKind",
     "Urgency",
     "UtcMillis",
@@ -299,4 +327,5 @@ __all__ = [
     "make_alert_id",
     "make_event_id",
     "payload_tag",
+    "source_person_key",
 ]

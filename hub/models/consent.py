@@ -1,4 +1,4 @@
-"""Consent and data-sharing records (DOMAIN.md §5 rule model), published on ``send.consent``.
+"""Consent and data-sharing records (docs/domain.md), published on ``send.consent``.
 
 A record grants or withdraws sharing of some data categories for some purposes with one
 recipient (organisation + role) on one lawful basis. What each basis must carry is checked

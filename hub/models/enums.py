@@ -1,6 +1,6 @@
 """Envelope enums of the event contract: agency kinds, tiers, consent categories, purposes.
 
-Symbols equal the Avro enum symbols of the same name (DOMAIN.md §5, §6); ``EventType`` values
+Symbols equal the Avro enum symbols of the same name (docs/domain.md); ``EventType`` values
 name the payload record of each event.
 """
 
@@ -88,7 +88,7 @@ NHS_NUMBER_STATUS_CODES: dict[str, NhsNumberStatus] = {
 
 
 class EventType(StrEnum):
-    """Every event of DOMAIN.md §6; the value names the payload record."""
+    """Every event of docs/domain.md, event catalogue; the value names the payload record."""
 
     # education
     PupilEnrolled = "PupilEnrolled"

@@ -1,5 +1,5 @@
 """The event catalogue as data: payload model, agency kind and default tier, category and
-purpose of every ``EventType`` (DOMAIN.md §6), and the payload union of the envelope.
+purpose of every ``EventType`` (docs/domain.md), and the payload union of the envelope.
 
 Defaults are what ``build_event`` uses when a producer does not say otherwise; T3/T4 events
 default to the more restrictive tier where DOMAIN gives two (ShortBreak: T4).

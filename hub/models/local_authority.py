@@ -1,4 +1,4 @@
-"""Local-authority EHC milestone payloads (SEN case system; SEN2 fields; DOMAIN.md §1, §4).
+"""Local-authority EHC milestone payloads (SEN case system; SEN2 fields; docs/domain.md).
 
 Each milestone starts, stops or excuses a statutory clock; the envelope's ``case_id`` and
 ``clock_id`` say which. Coded SEN2 items are named enums with their DfE codes alongside.

@@ -28,11 +28,16 @@ from hub.metrics import (
     REVIEW_QUEUE_OLDEST_SECONDS,
     REVIEW_QUEUE_SIZE,
 )
-from hub.web import api, pages, review_api, review_pages, reviews, store
-from hub.web.decisions import DecisionUnavailable, NotAllowed, ReviewConflict, ReviewNotFound
-from hub.web.queries import QueryError
-from hub.web.readpath import ChildNotFound
-from hub.web.state import SignInRequired, WebState, bearer_token
+from hub.web import site
+from hub.web.children import api as children_api
+from hub.web.children import pages as children_pages
+from hub.web.children.reads import ChildNotFound
+from hub.web.context import SignInRequired, WebState, bearer_token
+from hub.web.readmodel import review_queue, store
+from hub.web.readmodel.queries import QueryError
+from hub.web.review import api as review_api
+from hub.web.review import pages as review_pages
+from hub.web.review.rules import DecisionUnavailable, NotAllowed, ReviewConflict, ReviewNotFound
 from hub.web.templating import STATIC_DIR
 
 __all__ = ["create_app", "error"]
@@ -107,14 +112,14 @@ def _install_errors(app: FastAPI) -> None:
 
     @app.exception_handler(SignInRequired)
     async def sign_in(request: Request, _: SignInRequired) -> RedirectResponse:
-        return pages.redirect_to_sign_in(request)
+        return site.redirect_to_sign_in(request)
 
 
 def _refresh_review_gauges(state: WebState) -> None:
     try:
         conn = store.connect(state.db_path, read_only=True)
         try:
-            stats = reviews.queue_stats(conn)
+            stats = review_queue.queue_stats(conn)
         finally:
             conn.close()
     except (sqlite3.Error, HubError):
@@ -173,7 +178,10 @@ def create_app(state: WebState) -> FastAPI:
     app.middleware("http")(_authenticate_and_observe)
     _install_errors(app)
     _install_ops(app)
-    for router in (api.router, review_api.router, pages.router, review_pages.router):
+    for router in (
+        children_api.router, review_api.router, site.router, children_pages.router,
+        review_pages.router,
+    ):  # fmt: skip
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

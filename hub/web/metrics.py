@@ -1,6 +1,6 @@
 """Metrics of the web process itself (the shared hub metrics live in `hub.metrics`).
 
-Same naming rules as DESIGN.md: ``send_hub_`` prefix, ``_total`` counters, small fixed label
+Same naming rules as docs/contracts.md: ``send_hub_`` prefix, ``_total`` counters, small fixed label
 sets (topic kind, result), never a child or person id.
 """
 

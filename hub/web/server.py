@@ -14,12 +14,12 @@ from pathlib import Path
 import uvicorn
 
 from hub.config import Settings
-from hub.web import store
 from hub.web.app import create_app
-from hub.web.audit import KafkaAuditSink
-from hub.web.decisions import KafkaDecisionSink
-from hub.web.feeder import Feeder
-from hub.web.state import WebState
+from hub.web.context import WebState
+from hub.web.readmodel import store
+from hub.web.readmodel.feeder import Feeder
+from hub.web.sinks.audit import KafkaAuditSink
+from hub.web.sinks.review_decisions import KafkaDecisionSink
 
 __all__ = ["build_state", "db_path", "serve", "spawn"]
 

@@ -34,8 +34,11 @@ def _read_token(proc: subprocess.Popen[str]) -> str:
 
 def _first_child_id(bootstrap: str, topic: str) -> str:
     consumer = KafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-        consumer_timeout_ms=60_000, group_id=None,
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=60_000,
+        group_id=None,
     )
     try:
         for message in consumer:
@@ -77,8 +80,19 @@ def test_demo_serves_timelines_and_stops_cleanly(kafka_bootstrap: str, tmp_path:
         "SEND_HUB_WEB_PORT": str(port),
         "SEND_HUB_DATA_DIR": str(tmp_path),
     }
-    cmd = [sys.executable, "-m", "hub.cli.main", "demo", "--children", "60", "--days", "120",
-           "--rate", "200", "--keep-kafka"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "hub.cli.main",
+        "demo",
+        "--children",
+        "60",
+        "--days",
+        "120",
+        "--rate",
+        "200",
+        "--keep-kafka",
+    ]
     # As from a terminal: a shell that runs this suite in the background ignores SIGINT, and
     # Python keeps an inherited SIG_IGN, so the demo would never see the test's "Ctrl-C".
     proc = subprocess.Popen(

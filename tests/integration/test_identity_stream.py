@@ -17,7 +17,6 @@ import pytest
 from kafka import KafkaProducer
 
 from hub.config import Settings
-from hub.identity.review import ReviewItem
 from hub.models import (
     AgencyKind,
     Event,
@@ -25,12 +24,13 @@ from hub.models import (
     LinkDecision,
     PupilEnrolled,
     RecordRef,
+    ReviewItem,
     Sex,
     Source,
     Subject,
+    TimelineEntry,
     build_event,
 )  # fmt: skip
-from hub.timeline.entry import TimelineEntry
 from schemas.serde import decode, encode_model
 from tests.integration.test_pipeline import (
     crosswalk,

@@ -25,14 +25,12 @@ from connectors.simulator import simulate
 from connectors.simulator.replay import publish_simulation
 from hub.config import Settings
 from hub.identity.crosswalk import Crosswalk
-from hub.intake.deadletter import DeadLetter
 from hub.intake.validate import Accepted, validate
-from hub.models import Event
-from hub.timeline.entry import IdentityLink, TimelineEntry
-from hub.timeline.state import TimelineItem, TimelineState
+from hub.models import DeadLetter, Event, IdentityLink, TimelineEntry
+from hub.timeline.buckets import TimelineItem, TimelineState
 from infra.process import free_port
 from infra.topics import ensure_hub_topics
-from schemas.serde import decode, encode_model
+from schemas.serde import decode, decode_model, encode_model
 from streams.runner import READY_FILE_ENV, start_worker_process, wait_ready
 
 TIMEOUT = 120.0
@@ -108,7 +106,7 @@ def read_topic(bootstrap: str, topic: str) -> list[bytes]:
 
 def entries(settings: Settings) -> list[TimelineEntry]:
     return [
-        TimelineEntry.model_validate(decode(v).record)
+        TimelineEntry.model_validate(decode_model(v))
         for v in read_topic(settings.kafka_bootstrap, settings.topic("timeline"))
     ]
 

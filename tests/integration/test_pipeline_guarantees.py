@@ -30,10 +30,10 @@ from hub.models import (
     SocialCareContact,
     Source,
     Subject,
+    TimelineEntry,
     Urgency,
     build_event,
 )
-from hub.timeline.entry import TimelineEntry
 from infra.topics import ensure_hub_topics
 from tests.integration.test_pipeline import (
     accepted_ids,

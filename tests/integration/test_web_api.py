@@ -13,7 +13,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from hub.config import Settings
 from hub.models import EventType as T
-from hub.timeline.entry import TimelineEntry
+from hub.models import TimelineEntry
 from infra.topics import ensure_hub_topics
 from schemas.serde import decode
 from tests.unit.web.factory import BASE, Person, entry, link, merge

@@ -15,8 +15,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from hub.config import Settings
 from hub.models import EventType as T
-from hub.models import LinkDecision
-from hub.timeline.entry import TimelineEntry
+from hub.models import LinkDecision, TimelineEntry
 from infra.topics import ensure_hub_topics
 from tests.unit.web.factory import Person, entry, link
 from tests.unit.web.live import LiveWeb, caseworker_token, publish, read_decisions, start_web

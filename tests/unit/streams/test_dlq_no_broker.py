@@ -12,7 +12,11 @@ def test_dlq_without_a_broker_is_one_clear_line(args: list[str]) -> None:
     env = {**os.environ, "SEND_HUB_KAFKA_BOOTSTRAP": "127.0.0.1:1"}
     done = subprocess.run(
         [sys.executable, "-m", "hub.cli.main", *args],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()

@@ -9,10 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hub.auth import Caller, OrgKind, Role, issue_token
-from hub.web import store
 from hub.web.app import create_app
-from hub.web.audit import MemoryAuditSink
-from hub.web.state import WebState
+from hub.web.context import WebState
+from hub.web.readmodel import store
+from hub.web.sinks.audit import MemoryAuditSink
 
 SECRET = "unit-test-secret-of-a-decent-length-0123456789"
 ISSUER = "send-hub"

@@ -19,9 +19,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from hub.auth import Caller, OrgKind, Role, issue_token
 from hub.config import Settings
-from hub.identity.review import ReviewItem
-from hub.models import IdentityReviewDecision
-from hub.timeline.entry import IdentityLink, TimelineEntry
+from hub.models import IdentityLink, IdentityReviewDecision, ReviewItem, TimelineEntry
 from hub.web.server import spawn
 from infra.process import free_port
 from schemas.serde import decode_model, encode_model

@@ -9,10 +9,12 @@ from kafka.consumer.fetcher import ConsumerRecord
 from hub.auth import AuthError, Caller, verify_token
 from hub.cli.main import main
 from hub.config import get_settings
-from hub.web import queries as q
-from hub.web import store
-from hub.web.audit import AUDIT_SUBJECT, AuditAction, AuditRecord, audit_record
-from hub.web.feeder import apply_record
+from hub.models import AuditAction, AuditRecord
+from hub.web.readmodel import queries as q
+from hub.web.readmodel import store
+from hub.web.readmodel.feeder import apply_record
+from hub.web.sinks.audit import audit_record
+from schemas.catalogue import AUDIT as AUDIT_SUBJECT
 from schemas.catalogue import default_catalogue
 from schemas.serde import decode, encode, encode_model, peek
 from tests.unit.web.conftest import NOW

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hub.models import EventType as T
-from hub.web.projection import apply_entry, apply_link
+from hub.web.readmodel.projection import apply_entry, apply_link
 from tests.unit.web.factory import Person, entry, merge
 
 A, B = "C00000000000a", "C00000000000b"

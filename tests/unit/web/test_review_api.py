@@ -9,13 +9,13 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from hub.auth import Caller, OrgKind, Role, issue_token
-from hub.models import AgencyKind, LinkDecision, RecordRef
+from hub.models import AgencyKind, AuditAction, LinkDecision, RecordRef
 from hub.models import EventType as T
-from hub.web.audit import AuditAction, MemoryAuditSink
-from hub.web.decisions import DecisionUnavailable
-from hub.web.projection import apply_entry
-from hub.web.reviews import apply_review_item
-from hub.web.state import WebState
+from hub.web.context import WebState
+from hub.web.readmodel.projection import apply_entry
+from hub.web.readmodel.review_queue import apply_review_item
+from hub.web.review.rules import DecisionUnavailable
+from hub.web.sinks.audit import MemoryAuditSink
 from tests.unit.web.conftest import ISSUER, NOW, SECRET
 from tests.unit.web.factory import Person, entry
 from tests.unit.web.reviewfactory import FakeDecisions, explanation, review_item

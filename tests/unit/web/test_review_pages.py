@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from hub.auth import Caller, OrgKind, Role, issue_token
 from hub.models import EventType as T
 from hub.models import LinkDecision
-from hub.web.projection import apply_entry
-from hub.web.reviews import apply_review_item
-from hub.web.state import WebState
+from hub.web.context import WebState
+from hub.web.readmodel.projection import apply_entry
+from hub.web.readmodel.review_queue import apply_review_item
 from tests.unit.web.conftest import ISSUER, NOW, SECRET
 from tests.unit.web.factory import Person, entry
 from tests.unit.web.reviewfactory import FakeDecisions, explanation, review_item

@@ -19,8 +19,7 @@ from typing import Any
 
 from hub.identifiers import normalise_nhs_number, normalise_upn
 from hub.identity.normalise import fold
-from hub.models import Subject
-from hub.timeline.entry import IdentityLink, TimelineEntry
+from hub.models import IdentityLink, Subject, TimelineEntry, source_person_key
 
 __all__ = [
     "apply_entry",
@@ -76,9 +75,9 @@ def given_key(raw: str | None) -> str | None:
 
 
 def source_key(entry: TimelineEntry) -> str:
-    """``src:<agency_kind>:<org>:<system>:<source_person_id>``: the person in their source."""
+    """The source person key of an entry's event: the person in their source."""
     src, subject = entry.event.source, entry.event.subject
-    return f"src:{src.agency_kind}:{src.org_code}:{src.system}:{subject.source_person_id}"
+    return source_person_key(src.agency_kind, src.org_code, src.system, subject.source_person_id)
 
 
 # A child's entries repeat the same identifiers: checking each once keeps projection fast.

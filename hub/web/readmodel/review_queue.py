@@ -9,17 +9,13 @@ closed shows its pending decision and cannot be decided twice.
 The queue is read oldest first, by (created, review id), with an opaque cursor.
 """
 
-import base64
-import binascii
-import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from hub.identity.review import ReviewItem
-from hub.models import IdentityReviewDecision, LinkDecision
-from hub.web.projection import millis
-from hub.web.queries import QueryError
+from hub.models import IdentityReviewDecision, LinkDecision, ReviewItem
+from hub.web.readmodel.projection import millis
+from hub.web.readmodel.queries import QueryError, decode_cursor, encode_cursor
 
 __all__ = [
     "STATUSES",
@@ -96,23 +92,6 @@ def get_review(conn: sqlite3.Connection, review_id: str) -> ReviewRow | None:
     return _row(row) if row else None
 
 
-def _encode_cursor(created_ms: int, review_id: str) -> str:
-    raw = json.dumps([created_ms, review_id], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[int, str]:
-    try:
-        created_ms, review_id = json.loads(
-            base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        )
-    except (binascii.Error, ValueError, TypeError) as exc:
-        raise QueryError("cursor is not one this service issued") from exc
-    if not (isinstance(created_ms, int) and isinstance(review_id, str)):
-        raise QueryError("cursor is not one this service issued")
-    return created_ms, review_id
-
-
 def list_reviews(
     conn: sqlite3.Connection, status: str, limit: int, cursor: str | None
 ) -> tuple[list[ReviewRow], str | None]:
@@ -126,7 +105,7 @@ def list_reviews(
         args.append(status.upper())
     if cursor:
         where.append("(r.created_ms, r.review_id) > (?, ?)")
-        args.extend(_decode_cursor(cursor))
+        args.extend(decode_cursor(cursor, (int, str)))
     sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "")
     rows = list(
         conn.execute(sql + " ORDER BY r.created_ms, r.review_id LIMIT ?", [*args, limit + 1])
@@ -134,7 +113,7 @@ def list_reviews(
     more = len(rows) > limit
     rows = rows[:limit]
     last = rows[-1] if rows else None
-    next_cursor = _encode_cursor(last["created_ms"], last["review_id"]) if more and last else None
+    next_cursor = encode_cursor((last["created_ms"], last["review_id"])) if more and last else None
     return [_row(r) for r in rows], next_cursor
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from faust.streams import _current_event
 from faust.types import EventT, TableT
 
-from hub.timeline.state import TimelineItem
+from hub.timeline.buckets import TimelineItem
 from streams.pipeline import PartitionChanges
 
 __all__ = ["TableState"]

@@ -16,10 +16,12 @@ import threading
 from datetime import datetime
 
 from hub.auth import Caller
-from hub.models import IdentityReviewDecision
-from hub.web import readpath, reviews
-from hub.web.audit import AuditAction, audit_record
-from hub.web.decisions import (
+from hub.models import AuditAction, IdentityReviewDecision
+from hub.web.children import reads
+from hub.web.context import WebState
+from hub.web.readmodel import review_queue
+from hub.web.readmodel.queries import QueryError
+from hub.web.review.rules import (
     DecisionUnavailable,
     ReviewConflict,
     ReviewNotFound,
@@ -27,8 +29,7 @@ from hub.web.decisions import (
     review_decision,
     unmerge_decision,
 )
-from hub.web.queries import QueryError
-from hub.web.review_views import (
+from hub.web.review.views import (
     DecisionRequest,
     PendingDecision,
     ReviewPage,
@@ -36,7 +37,7 @@ from hub.web.review_views import (
     UnmergeRequest,
     review_view,
 )
-from hub.web.state import WebState
+from hub.web.sinks.audit import audit_record
 
 __all__ = ["decide", "one", "queue", "unmerge"]
 
@@ -63,7 +64,7 @@ def queue(
     """A page of the review queue, oldest first, audited per child shown."""
     check_reviewer(caller)
     now = state.clock()
-    rows, next_cursor = reviews.list_reviews(db, status, limit, cursor)
+    rows, next_cursor = review_queue.list_reviews(db, status, limit, cursor)
     views = [_sent_here(state, review_view(row, now)) for row in rows]
     for view in views:
         _audit(state, caller, view, now, AuditAction.REVIEW_READ, "queue", channel)
@@ -74,7 +75,7 @@ def one(db: sqlite3.Connection, state: WebState, caller: Caller, review_id: str,
         channel: str = "api") -> ReviewView:  # fmt: skip
     """One item (ReviewNotFound if unknown), audited."""
     check_reviewer(caller)
-    row = reviews.get_review(db, review_id)
+    row = review_queue.get_review(db, review_id)
     if row is None:
         raise ReviewNotFound(f"no review item {review_id!r}")
     now = state.clock()
@@ -96,7 +97,7 @@ def decide(
     """Send the decision on an OPEN, undecided item; 404 / 409 otherwise."""
     check_reviewer(caller)
     with _SEND_LOCK:
-        row = reviews.get_review(db, review_id)
+        row = review_queue.get_review(db, review_id)
         if row is None:
             raise ReviewNotFound(f"no review item {review_id!r}")
         now = state.clock()
@@ -138,7 +139,7 @@ def unmerge(
         decision = unmerge_decision(child_id, keys, request.reason, caller, now)
     except ValueError as exc:
         raise QueryError(str(exc)) from exc
-    survivor, members = readpath.resolve_child(db, child_id)
+    survivor, members = reads.resolve_child(db, child_id)
     for key in keys:
         if not _on_child(db, members, key):
             raise ReviewConflict(f"source record {key} is not on child {survivor}")

@@ -4,18 +4,17 @@ Every route needs a caller (the auth middleware answers 401 before routing other
 the caller-aware read path, and audits what it returned: one record per child read.
 """
 
-import sqlite3
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 
-from hub.auth import Caller
-from hub.web import readpath
-from hub.web.audit import AuditAction, audit_record
-from hub.web.filters import MAX_LIMIT, timeline_filter
-from hub.web.state import WebState, api_caller, database, web_state
-from hub.web.views import ChildRecord, ErrorBody, SearchResult, TimelinePage
+from hub.models import AuditAction
+from hub.web.children import reads
+from hub.web.children.filters import MAX_LIMIT, timeline_filter
+from hub.web.children.views import ChildRecord, ErrorBody, SearchResult, TimelinePage
+from hub.web.context import ApiCaller, Db, State
+from hub.web.sinks.audit import audit_record
 
 __all__ = ["router"]
 
@@ -25,15 +24,12 @@ _ERRORS = {
 }
 router = APIRouter(prefix="/api", tags=["children"], responses=_ERRORS)  # type: ignore[arg-type]
 
-Db = Annotated[sqlite3.Connection, Depends(database)]
-Who = Annotated[Caller, Depends(api_caller)]
-State = Annotated[WebState, Depends(web_state)]
 ChildId = Annotated[str, Path(description="Hub child id: C + 12 hex digits.")]
 
 
 @router.get("/children", response_model=SearchResult, summary="Search children")
 def search_children(
-    db: Db, caller: Who, state: State,
+    db: Db, caller: ApiCaller, state: State,
     nhs_number: Annotated[str | None, Query(description="10-digit NHS number.")] = None,
     upn: Annotated[str | None, Query(description="13-character unique pupil number.")] = None,
     given_name: Annotated[str | None, Query(description="Start of the first given name.")] = None,
@@ -44,9 +40,9 @@ def search_children(
 
     Results carry only the child id and minimum identifying details.
     """
-    query = readpath.SearchQuery(nhs_number, upn, given_name, family_name, date_of_birth)
+    query = reads.SearchQuery(nhs_number, upn, given_name, family_name, date_of_birth)
     now = state.clock()
-    result = readpath.search(db, query, caller, now)
+    result = reads.search(db, query, caller, now)
     detail = "by " + ",".join(query.kinds())
     for hit in result.results:
         state.audit.record(audit_record(caller, hit.child_id, AuditAction.SEARCH, now=now,
@@ -58,11 +54,11 @@ def search_children(
     "/children/{child_id}", response_model=ChildRecord, summary="A child's record",
     responses={404: {"model": ErrorBody, "description": "No such child."}},
 )  # fmt: skip
-def get_child(child_id: ChildId, db: Db, caller: Who, state: State) -> ChildRecord:
+def get_child(child_id: ChildId, db: Db, caller: ApiCaller, state: State) -> ChildRecord:
     """Known identifiers and demographics per source, identity links with how each was matched,
     and the ids of children merged into this one. A merged-away id answers with its survivor."""
     now = state.clock()
-    record = readpath.child_record(db, child_id, caller, now)
+    record = reads.child_record(db, child_id, caller, now)
     count = sum(source.entries for source in record.sources)
     state.audit.record(audit_record(caller, record.child_id, AuditAction.RECORD, now=now,
                                     detail="record", entries=count))  # fmt: skip
@@ -74,7 +70,7 @@ def get_child(child_id: ChildId, db: Db, caller: Who, state: State) -> ChildReco
     responses={404: {"model": ErrorBody, "description": "No such child."}},
 )  # fmt: skip
 def get_timeline(
-    child_id: ChildId, db: Db, caller: Who, state: State,
+    child_id: ChildId, db: Db, caller: ApiCaller, state: State,
     agency: Annotated[list[str] | None, Query(description="Agency kind(s); repeatable.")] = None,
     category: Annotated[list[str] | None, Query(description="Data categories.")] = None,
     date_from: Annotated[date | None, Query(alias="from", description="From date (incl.).")] = None,
@@ -89,7 +85,7 @@ def get_timeline(
     """
     flt = timeline_filter(agency or [], category or [], date_from, date_to)
     now = state.clock()
-    page = readpath.timeline(db, child_id, flt, limit, cursor, caller, now)
+    page = reads.timeline(db, child_id, flt, limit, cursor, caller, now)
     detail = _timeline_detail(agency, category, date_from, date_to, cursor)
     state.audit.record(audit_record(caller, page.child_id, AuditAction.TIMELINE, now=now,
                                     detail=detail, entries=len(page.items)))  # fmt: skip

@@ -9,9 +9,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from hub.timeline.entry import EntryFlag, TimelineEntry
-from hub.web.projection import source_key
-from hub.web.views import SourceRecord
+from hub.models import TimelineEntry
+from hub.models.timeline import EntryFlag
+from hub.web.children.views import SourceRecord
+from hub.web.readmodel.projection import source_key
 
 __all__ = ["source_records"]
 

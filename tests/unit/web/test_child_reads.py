@@ -7,10 +7,10 @@ import pytest
 
 from hub.auth import Caller
 from hub.models import EventType as T
-from hub.timeline.entry import TimelineEntry
-from hub.web import readpath
-from hub.web.projection import apply_entry, apply_link
-from hub.web.queries import QueryError, TimelineFilter
+from hub.models import TimelineEntry
+from hub.web.children import reads as readpath
+from hub.web.readmodel.projection import apply_entry, apply_link
+from hub.web.readmodel.queries import QueryError, TimelineFilter
 from tests.unit.web.conftest import NOW
 from tests.unit.web.factory import Person, entry, link, merge
 

@@ -1,4 +1,4 @@
-"""Identity review decisions and unmerge requests from the web: who may, what is sent, how.
+"""Identity review decisions and unmerge requests from the web: who may, and what is sent.
 
 Deciding is restricted to `REVIEWER_ROLES`: people who hold the child's record for the
 partnership (LA EHC coordinators, designated clinical and social care officers, social
@@ -6,31 +6,27 @@ workers) and administrators. Linking two records decides whose data each casewor
 school, health visitor, paediatric and ops roles may not; reading the queue (it shows two
 people's demographics side by side) needs the same roles.
 
-A decision is an `IdentityReviewDecision` produced to ``send.identity.decisions`` (key =
-review id) with the serde; `KafkaDecisionSink.send` returns only once the broker has
-acknowledged it (acks=all), so a 202 means the decision is durable. The worker applies it.
+A decision is an `IdentityReviewDecision`; `hub.web.sinks.review_decisions` sends it to
+``send.identity.decisions`` and the worker applies it.
 """
 
-import logging
-import threading
 import uuid
 from datetime import datetime
-from typing import Protocol
-
-from kafka import KafkaProducer
-from kafka.errors import KafkaError
 
 from hub.auth import Caller, Role
 from hub.errors import HubError
-from hub.identity.review import PersonSnapshot, ReviewItem
-from hub.models import AgencyKind, IdentityReviewDecision, LinkDecision, RecordRef
-from schemas.serde import encode_model
+from hub.models import (
+    AgencyKind,
+    IdentityReviewDecision,
+    LinkDecision,
+    PersonSnapshot,
+    RecordRef,
+    ReviewItem,
+)
 
 __all__ = [
     "REVIEWER_ROLES",
-    "DecisionSink",
     "DecisionUnavailable",
-    "KafkaDecisionSink",
     "NotAllowed",
     "ReviewConflict",
     "ReviewNotFound",
@@ -40,10 +36,8 @@ __all__ = [
     "unmerge_decision",
 ]
 
-log = logging.getLogger(__name__)
 
 REVIEWER_ROLES = frozenset({Role.EHC_COORD, Role.DCO, Role.DSCO, Role.SW, Role.ADMIN})
-_ACK_SECONDS = 15.0
 _KINDS = frozenset(k.value for k in AgencyKind)
 
 
@@ -112,40 +106,3 @@ def unmerge_decision(
         child_id=child_id, decision=LinkDecision.UNMERGE, decided_by=caller.subject,
         decided_at=now, reason=reason,
     )  # fmt: skip
-
-
-class DecisionSink(Protocol):
-    """Where decisions go; ``send`` returns once the decision is durable, else raises."""
-
-    def send(self, decision: IdentityReviewDecision) -> None: ...
-
-    def close(self) -> None: ...
-
-
-class KafkaDecisionSink:
-    """Produces decisions to ``topic`` (key = review id) and waits for the broker's ack."""
-
-    def __init__(self, bootstrap: str, topic: str) -> None:
-        self.bootstrap, self.topic = bootstrap, topic
-        self._producer: KafkaProducer | None = None
-        self._lock = threading.Lock()  # requests run in a thread pool: create one producer
-
-    def _connect(self) -> KafkaProducer:
-        with self._lock:
-            if self._producer is None:
-                self._producer = KafkaProducer(bootstrap_servers=self.bootstrap, acks="all",
-                                               retries=3, max_block_ms=10_000)  # fmt: skip
-            return self._producer
-
-    def send(self, decision: IdentityReviewDecision) -> None:
-        value = encode_model(decision)
-        try:
-            future = self._connect().send(self.topic, key=decision.review_id.encode(), value=value)
-            future.get(timeout=_ACK_SECONDS)
-        except KafkaError as exc:
-            log.error("identity decision not written to %s: %s", self.topic, exc)
-            raise DecisionUnavailable(f"the decision could not be recorded: {exc}") from exc
-
-    def close(self) -> None:
-        if self._producer is not None:
-            self._producer.close(timeout=10)

@@ -12,45 +12,37 @@ the API (channel "page").
 """
 
 import sqlite3
-from typing import Annotated, Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from hub.auth import Caller
 from hub.errors import HubError
-from hub.web import reviewing
-from hub.web.decisions import NotAllowed, ReviewConflict, ReviewNotFound
-from hub.web.review_views import DecisionRequest
-from hub.web.state import WebState, database, page_caller, web_state
-from hub.web.templating import TEMPLATES
+from hub.web.context import Db, PageCaller, State, WebState
+from hub.web.review import actions
+from hub.web.review.rules import NotAllowed, ReviewConflict, ReviewNotFound
+from hub.web.review.views import DecisionRequest
+from hub.web.templating import render
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
-Db = Annotated[sqlite3.Connection, Depends(database)]
-Who = Annotated[Caller, Depends(page_caller)]
-State = Annotated[WebState, Depends(web_state)]
 _PAGE_SIZE = 20
 _SENT = {"link": "Link", "not_a_match": "Not a match"}
 
 
-def _render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    return TEMPLATES.TemplateResponse(request, name, context, status_code=status)
-
-
 def _problem(request: Request, caller: Caller, status: int, title: str, message: str) -> Response:
-    return _render(request, "error.html", status, caller=caller, title=title, message=message)
+    return render(request, "error.html", status, caller=caller, title=title, message=message)
 
 
 @router.get("/review")
-def review_page(request: Request, db: Db, caller: Who, state: State) -> Response:
+def review_page(request: Request, db: Db, caller: PageCaller, state: State) -> Response:
     cursor = request.query_params.get("cursor") or None
     try:
-        page = reviewing.queue(db, state, caller, limit=_PAGE_SIZE, cursor=cursor,
+        page = actions.queue(db, state, caller, limit=_PAGE_SIZE, cursor=cursor,
                                channel="page")  # fmt: skip
     except NotAllowed as exc:
         return _problem(request, caller, 403, "Not available to your role", str(exc))
@@ -58,7 +50,7 @@ def review_page(request: Request, db: Db, caller: Who, state: State) -> Response
         return _problem(request, caller, 400, "Cannot show that", str(exc))
     sent = _SENT.get(request.query_params.get("sent", ""))
     next_url = f"?{urlencode({'cursor': page.next_cursor})}" if page.next_cursor else None
-    return _render(request, "review.html", caller=caller, page=page, sent=sent,
+    return render(request, "review.html", caller=caller, page=page, sent=sent,
                    next_url=next_url, error=request.query_params.get("error"))  # fmt: skip
 
 
@@ -73,7 +65,7 @@ def _same_origin(request: Request) -> bool:
 
 @router.post("/review/{review_id}")
 async def decide_form(
-    review_id: str, request: Request, db: Db, caller: Who, state: State
+    review_id: str, request: Request, db: Db, caller: PageCaller, state: State
 ) -> Response:
     if not _same_origin(request):
         return _problem(request, caller, 403, "Refused", "that form came from another site")
@@ -92,7 +84,7 @@ def _decide(
     caller: Caller, state: WebState,
 ) -> Response:  # fmt: skip
     try:
-        reviewing.decide(db, state, caller, review_id, body, channel="page")
+        actions.decide(db, state, caller, review_id, body, channel="page")
     except NotAllowed as exc:
         return _problem(request, caller, 403, "Not available to your role", str(exc))
     except ReviewNotFound as exc:

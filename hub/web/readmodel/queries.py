@@ -1,7 +1,7 @@
 """Read-model queries: merge redirects, child search, and the ordered, filtered timeline.
 
-Plain SQL over a connection from `hub.web.store`; the caller-aware read path
-(`hub.web.readpath`) builds on these. A child id that was merged away resolves to its
+Plain SQL over a connection from `hub.web.readmodel.store`; the caller-aware read path
+(`hub.web.children.reads`) builds on these. A child id that was merged away resolves to its
 survivor; a survivor's timeline includes every entry of every child merged into it.
 """
 
@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from hub.errors import HubError
 
@@ -45,6 +46,10 @@ WITH RECURSIVE m(id) AS (
 )
 SELECT id FROM m
 """
+
+
+_INT64 = range(-(2**63), 2**63)
+_NOT_OURS = "cursor is not one this service issued"
 
 
 class QueryError(HubError):
@@ -181,19 +186,30 @@ def timeline_rows(
     return list(conn.execute(sql, [*members, *args, limit]))
 
 
-def encode_cursor(key: CursorKey) -> str:
-    """An opaque, URL-safe cursor for the position after ``key``."""
+def encode_cursor(key: tuple[int | str, ...]) -> str:
+    """An opaque, URL-safe cursor for the position after ``key`` (a query's sort key)."""
     raw = json.dumps(list(key), separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> CursorKey:
-    """The position a cursor from `encode_cursor` stands for; anything else is a QueryError."""
+def _fits(value: object, kind: type) -> bool:
+    if kind is int:  # a bool is an int to Python, never to a cursor; SQLite ints are 64-bit
+        return type(value) is int and value in _INT64
+    return isinstance(value, kind)
+
+
+def decode_cursor(cursor: str, shape: tuple[type, ...] = (int, int, str)) -> tuple[Any, ...]:
+    """The position a cursor from `encode_cursor` stands for, its items of types ``shape``.
+
+    The wrong shape or type, or an integer outside SQLite's signed 64-bit range, is a
+    `QueryError` (answered 400), never a server error.
+    """
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        occurred, recorded, entry_id = json.loads(raw)
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (binascii.Error, ValueError, TypeError) as exc:
-        raise QueryError("cursor is not one this service issued") from exc
-    if not (isinstance(occurred, int) and isinstance(recorded, int) and isinstance(entry_id, str)):
-        raise QueryError("cursor is not one this service issued")
-    return occurred, recorded, entry_id
+        raise QueryError(_NOT_OURS) from exc
+    if not isinstance(values, list) or len(values) != len(shape):
+        raise QueryError(_NOT_OURS)
+    if not all(_fits(v, kind) for v, kind in zip(values, shape, strict=True)):
+        raise QueryError(_NOT_OURS)
+    return tuple(values)

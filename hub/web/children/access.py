@@ -9,7 +9,7 @@ organisation and role), without changing any caller of this function.
 from datetime import datetime
 
 from hub.auth import Caller
-from hub.timeline.entry import TimelineEntry
+from hub.models import TimelineEntry
 
 __all__ = ["visible"]
 

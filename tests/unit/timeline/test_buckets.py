@@ -2,7 +2,7 @@
 
 import random
 
-from hub.timeline.state import TimelineItem, TimelineState, bucket_key, insert
+from hub.timeline.buckets import TimelineItem, TimelineState, bucket_key, insert
 
 DAY = 86_400_000
 T0 = 1_735_689_600_000  # 2025-01-01T00:00Z

@@ -5,21 +5,19 @@ by side, score, probability, explanation); ``POST /api/review/{review_id}`` send
 not-a-match decision; ``POST /api/children/{child_id}/unmerge`` asks for source records to be
 split off a child. Both POSTs answer 202 with the decision once the broker has it: the worker
 applies it, and the read model shows the outcome when the worker publishes it. Reviewer roles
-only (`hub.web.decisions.REVIEWER_ROLES`); every read and decision is audited.
+only (`hub.web.review.rules.REVIEWER_ROLES`); every read and decision is audited.
 """
 
-import sqlite3
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi import APIRouter, Body, Path, Query
 
-from hub.auth import Caller
 from hub.models import IdentityReviewDecision
-from hub.web import reviewing
-from hub.web.filters import MAX_LIMIT
-from hub.web.review_views import DecisionRequest, ReviewPage, ReviewView, UnmergeRequest
-from hub.web.state import WebState, api_caller, database, web_state
-from hub.web.views import ErrorBody
+from hub.web.children.filters import MAX_LIMIT
+from hub.web.children.views import ErrorBody
+from hub.web.context import ApiCaller, Db, State
+from hub.web.review import actions
+from hub.web.review.views import DecisionRequest, ReviewPage, ReviewView, UnmergeRequest
 
 __all__ = ["router"]
 
@@ -40,40 +38,41 @@ _DECIDE = {
 }
 router = APIRouter(prefix="/api", tags=["identity review"], responses=_ERRORS)  # type: ignore[arg-type]
 
-Db = Annotated[sqlite3.Connection, Depends(database)]
-Who = Annotated[Caller, Depends(api_caller)]
-State = Annotated[WebState, Depends(web_state)]
 ReviewId = Annotated[str, Path(description="R + 16 hex digits.", max_length=64)]
 
 
 @router.get("/review", response_model=ReviewPage, summary="The identity review queue")
 def list_reviews(
-    db: Db, caller: Who, state: State,
+    db: Db, caller: ApiCaller, state: State,
     status: Annotated[str, Query(description="open (default), decided or all.")] = "open",
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = 50,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
 ) -> ReviewPage:  # fmt: skip
     """Review items oldest first, each with the incoming record and the candidate child's
     record side by side, the score (bits), probability and the explanation of the score."""
-    return reviewing.queue(db, state, caller, status=status, limit=limit, cursor=cursor)
+    return actions.queue(db, state, caller, status=status, limit=limit, cursor=cursor)
 
 
 @router.get("/review/{review_id}", response_model=ReviewView, summary="One review item",
             responses={404: _error("No such review item.")})  # fmt: skip
-def get_review(review_id: ReviewId, db: Db, caller: Who, state: State) -> ReviewView:
+def get_review(review_id: ReviewId, db: Db, caller: ApiCaller, state: State) -> ReviewView:
     """One review item, decided or not."""
-    return reviewing.one(db, state, caller, review_id)
+    return actions.one(db, state, caller, review_id)
 
 
 @router.post("/review/{review_id}", status_code=202, response_model=IdentityReviewDecision,
              summary="Decide a review item", responses=_DECIDE)  # type: ignore[arg-type]  # fmt: skip
 def decide(
-    review_id: ReviewId, db: Db, caller: Who, state: State, body: Annotated[DecisionRequest, Body()]
+    review_id: ReviewId,
+    db: Db,
+    caller: ApiCaller,
+    state: State,
+    body: Annotated[DecisionRequest, Body()],
 ) -> IdentityReviewDecision:
     """Link the two records, or record that they are not the same child. The decision goes to
     ``send.identity.decisions`` (decided_by = the caller); a not-a-match pair is never asked
     again nor linked automatically."""
-    return reviewing.decide(db, state, caller, review_id, body)
+    return actions.decide(db, state, caller, review_id, body)
 
 
 @router.post("/children/{child_id}/unmerge", status_code=202,
@@ -81,8 +80,8 @@ def decide(
              responses=_DECIDE)  # type: ignore[arg-type]  # fmt: skip
 def unmerge(
     child_id: Annotated[str, Path(description="Hub child id: C + 12 hex digits.")],
-    db: Db, caller: Who, state: State, body: Annotated[UnmergeRequest, Body()],
+    db: Db, caller: ApiCaller, state: State, body: Annotated[UnmergeRequest, Body()],
 ) -> IdentityReviewDecision:  # fmt: skip
     """Move the listed source records (and the identifiers only they hold) to a new child; the
     timeline entries follow them. Sent as an UNMERGE decision on ``send.identity.decisions``."""
-    return reviewing.unmerge(db, state, caller, child_id, body)
+    return actions.unmerge(db, state, caller, child_id, body)

@@ -1,19 +1,21 @@
-"""Match explanations and person snapshots: shared by timeline entries, links and reviews.
+"""Match explanations, person snapshots and match info: how an event was tied to a child.
 
 `MatchExplanation` is how the probabilistic matcher justifies a decision (prior + per
 comparison weights + term-frequency adjustment = total, in bits); `PersonSnapshot` is the
-compact demographics of one source record. They live here (not in ``hub.identity``) because
-`hub.timeline.entry` carries them and ``hub.identity`` imports ``hub.timeline``; the review
-contract re-exports them from `hub.identity.review`.
+compact demographics of one source record; `MatchInfo` says which rule tied an event to its
+child. Timeline entries, identity links and review items all carry them.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
-from hub.models import AvroModel
+from hub.models.base import AvroModel
 
-__all__ = ["ExplanationItem", "MatchExplanation", "PersonSnapshot"]
+__all__ = ["ExplanationItem", "MatchExplanation", "MatchInfo", "MatchOutcome", "PersonSnapshot"]
+
+MatchOutcome = Literal["LINK_IDENTIFIER", "LINK_SCORE", "REVIEW", "NEW_CHILD"]
 
 
 class ExplanationItem(AvroModel):
@@ -51,3 +53,13 @@ class PersonSnapshot(AvroModel):
     postcode: str | None = None
     nhs_number: str | None = None
     upn: str | None = None
+
+
+class MatchInfo(AvroModel):
+    """How the event's subject was tied to the child."""
+
+    outcome: MatchOutcome
+    rule: str  # e.g. "source_person", "nhs_number", "upn", "score", "new"
+    score: float | None = None
+    model_version: str | None = None
+    explanation: MatchExplanation | None = None  # on LINK_SCORE and REVIEW decisions

@@ -11,9 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
-from hub.identity.review import MatchExplanation, PersonSnapshot
-from hub.models import LinkDecision
-from hub.web.reviews import ReviewRow
+from hub.models import LinkDecision, MatchExplanation, PersonSnapshot
+from hub.web.readmodel.review_queue import ReviewRow
 
 __all__ = [
     "DecisionRequest",

@@ -10,8 +10,19 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from hub.models import AgencyKind, DataCategory, NhsNumberStatus, Purpose, Sensitivity, Sex
-from hub.timeline.entry import EntryFlag, LinkKind, MatchInfo, Provenance, TimelineEntry
+from hub.models import (
+    AgencyKind,
+    DataCategory,
+    LinkKind,
+    MatchInfo,
+    NhsNumberStatus,
+    Provenance,
+    Purpose,
+    Sensitivity,
+    Sex,
+    TimelineEntry,
+)
+from hub.models.timeline import EntryFlag
 
 __all__ = [
     "ChildRecord",

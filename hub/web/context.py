@@ -10,15 +10,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from hub.auth import AuthError, Caller, verify_token
-from hub.web import store
-from hub.web.audit import AuditSink, MemoryAuditSink
-from hub.web.decisions import DecisionSink
-from hub.web.feeder import Feeder
-from hub.web.review_views import PendingDecision
+from hub.web.readmodel import store
+from hub.web.readmodel.feeder import Feeder
+from hub.web.review.views import PendingDecision
+from hub.web.sinks.audit import AuditSink, MemoryAuditSink
+from hub.web.sinks.review_decisions import DecisionSink
 
 __all__ = [
     "COOKIE",
@@ -102,3 +103,10 @@ def page_caller(request: Request) -> Caller:
         return web_state(request).authenticate(token)
     except AuthError as exc:
         raise SignInRequired from exc
+
+
+Db = Annotated[sqlite3.Connection, Depends(database)]
+"""A read-only connection to the read model, per request."""
+State = Annotated[WebState, Depends(web_state)]
+ApiCaller = Annotated[Caller, Depends(api_caller)]
+PageCaller = Annotated[Caller, Depends(page_caller)]

@@ -1,6 +1,6 @@
 """Unmerge support in the timeline state: moving entries between children by entry id."""
 
-from hub.timeline.state import TimelineItem, TimelineState
+from hub.timeline.buckets import TimelineItem, TimelineState
 
 JAN, FEB = 1_704_067_200_000, 1_706_745_600_000  # 2024-01-01, 2024-02-01 (UTC)
 

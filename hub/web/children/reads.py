@@ -1,8 +1,9 @@
 """The caller-aware read path: search, a child's record, a timeline page.
 
-Each function takes the `Caller` and ``now`` and lets `hub.web.access.visible` decide on every
-entry it returns, so consent filtering needs no change here. Paging keeps pulling rows until
-a page of *visible* entries is full, so a filtered page is never short while more exist.
+Each function takes the `Caller` and ``now`` and lets `hub.web.children.access.visible`
+decide on every entry it returns, so consent filtering needs no change here. Paging keeps
+pulling rows until a page of *visible* entries is full, so a filtered page is never short
+while more exist.
 """
 
 import re
@@ -10,17 +11,15 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import cast
 
 from hub.auth import Caller
 from hub.errors import HubError
 from hub.identifiers import normalise_nhs_number, normalise_upn
-from hub.models import AgencyKind
-from hub.timeline.entry import IdentityLink, TimelineEntry
-from hub.web import queries as q
-from hub.web.access import visible
-from hub.web.projection import family_key, given_key
-from hub.web.sources import source_records
-from hub.web.views import (
+from hub.models import AgencyKind, IdentityLink, TimelineEntry
+from hub.web.children.access import visible
+from hub.web.children.sources import source_records
+from hub.web.children.views import (
     ChildRecord,
     ChildSummary,
     LinkView,
@@ -28,6 +27,8 @@ from hub.web.views import (
     TimelinePage,
     timeline_item,
 )
+from hub.web.readmodel import queries as q
+from hub.web.readmodel.projection import family_key, given_key
 
 __all__ = ["ChildNotFound", "SearchQuery", "child_record", "resolve_child", "search", "timeline"]
 
@@ -159,7 +160,7 @@ def timeline(
     cursor: str | None, caller: Caller, now: datetime,
 ) -> TimelinePage:  # fmt: skip
     """One page of the child's timeline after ``cursor``, in timeline order."""
-    after = q.decode_cursor(cursor) if cursor else None
+    after = cast(q.CursorKey, q.decode_cursor(cursor)) if cursor else None
     survivor, members = resolve_child(conn, child_id)
     page: list[tuple[q.CursorKey, TimelineEntry]] = []
     more = False

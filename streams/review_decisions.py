@@ -21,9 +21,9 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from hub.identity.review import Applied, ReviewItem, apply_decision
+from hub.identity.review import Applied, apply_decision
 from hub.intake.validate import source_key
-from hub.models import IdentityReviewDecision
+from hub.models import IdentityReviewDecision, ReviewItem
 from schemas.catalogue import TIMELINE_ENTRY
 from schemas.serde import Serde, default_serde, encode_model
 from streams.identity import ReviewMatcher

@@ -9,7 +9,7 @@ from datetime import date
 from enum import StrEnum
 
 from hub.models import AgencyKind, DataCategory
-from hub.web.queries import QueryError, TimelineFilter
+from hub.web.readmodel.queries import QueryError, TimelineFilter
 
 __all__ = ["MAX_LIMIT", "codes", "timeline_filter"]
 

@@ -24,14 +24,12 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 
 from hub.errors import HubError
-from hub.identity.review import ReviewItem
 from hub.metrics import CONSUMER_LAG
-from hub.models import IdentityReviewDecision
-from hub.timeline.entry import IdentityLink, TimelineEntry
-from hub.web import store
+from hub.models import IdentityLink, IdentityReviewDecision, ReviewItem, TimelineEntry
 from hub.web.metrics import READ_MODEL_READY, READ_MODEL_RECORDS
-from hub.web.projection import apply_entry, apply_link, apply_link_tombstone
-from hub.web.reviews import apply_review_decision, apply_review_item
+from hub.web.readmodel import store
+from hub.web.readmodel.projection import apply_entry, apply_link, apply_link_tombstone
+from hub.web.readmodel.review_queue import apply_review_decision, apply_review_item
 from schemas.serde import decode_model
 
 __all__ = ["Feeder", "FeederStatus", "apply_record"]

@@ -10,60 +10,27 @@ import queue
 import threading
 import uuid
 from datetime import datetime
-from enum import StrEnum
 from typing import Any, Protocol
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
-from pydantic import BaseModel
 
-from hub.auth import Caller, OrgKind, Role
-from hub.models import Purpose, UtcMillis
+from hub.auth import Caller
+from hub.models import AuditAction, AuditRecord
 from hub.web.metrics import AUDIT_RECORDS
+from schemas.catalogue import AUDIT
 from schemas.serde import encode
 
 __all__ = [
-    "AUDIT_SUBJECT",
-    "AuditAction",
-    "AuditRecord",
     "AuditSink",
     "KafkaAuditSink",
     "MemoryAuditSink",
     "audit_record",
 ]
 
-AUDIT_SUBJECT = "audit"
 _QUEUE_SIZE = 10_000
 _STOP = object()
 log = logging.getLogger(__name__)
-
-
-class AuditAction(StrEnum):
-    """What was read, or which reviewer action touched the child (symbols only ever appended)."""
-
-    SEARCH = "SEARCH"
-    RECORD = "RECORD"
-    TIMELINE = "TIMELINE"
-    REVIEW_READ = "REVIEW_READ"
-    REVIEW_DECISION = "REVIEW_DECISION"
-    UNMERGE = "UNMERGE"
-
-
-class AuditRecord(BaseModel):
-    """Mirror of ``schemas/avro/audit/v2.avsc`` (the current version, which producers write)."""
-
-    audit_id: str
-    at: UtcMillis
-    subject: str
-    org: str
-    org_kind: OrgKind
-    role: Role
-    purpose: Purpose
-    child_id: str
-    action: AuditAction
-    detail: str
-    entries: int
-    channel: str
 
 
 def audit_record(
@@ -158,7 +125,7 @@ class KafkaAuditSink:
         return items
 
     def _send(self, producer: KafkaProducer, rec: AuditRecord) -> None:
-        value = encode(AUDIT_SUBJECT, rec.model_dump(mode="python"))
+        value = encode(AUDIT, rec.model_dump(mode="python"))
         future = producer.send(self.topic, key=rec.child_id.encode(), value=value)
         future.add_callback(lambda _md: AUDIT_RECORDS.labels("sent").inc())
         future.add_errback(self._failed)

@@ -1,0 +1,58 @@
+"""The audit record: the contract of ``send.audit``, one per read of or action on a child.
+
+Every read of a child's data and every reviewer action is recorded with who (subject,
+organisation, its kind, role), why (purpose), which child and what was done. Records never
+carry names or identifiers beyond the child id.
+"""
+
+from enum import StrEnum
+
+from hub.models.base import AvroModel, UtcMillis
+from hub.models.enums import AgencyKind, Purpose
+
+__all__ = ["AuditAction", "AuditRecord", "CallerRole"]
+
+
+class CallerRole(StrEnum):
+    """A caller's role: the practitioner roles a sharing decision names, plus hub operators
+    (OPS) and administrators (ADMIN). `RecipientRole` is the practitioner subset."""
+
+    SENCO = "SENCO"
+    EHC_COORD = "EHC_COORD"
+    EP = "EP"
+    DCO = "DCO"
+    DSCO = "DSCO"
+    SW = "SW"
+    HV = "HV"
+    PAED = "PAED"
+    DSL = "DSL"
+    OPS = "OPS"
+    ADMIN = "ADMIN"
+
+
+class AuditAction(StrEnum):
+    """What was read, or which reviewer action touched the child (symbols only ever appended)."""
+
+    SEARCH = "SEARCH"
+    RECORD = "RECORD"
+    TIMELINE = "TIMELINE"
+    REVIEW_READ = "REVIEW_READ"
+    REVIEW_DECISION = "REVIEW_DECISION"
+    UNMERGE = "UNMERGE"
+
+
+class AuditRecord(AvroModel):
+    """Mirror of ``schemas/avro/audit/v2.avsc`` (the current version, which producers write)."""
+
+    audit_id: str
+    at: UtcMillis
+    subject: str
+    org: str
+    org_kind: AgencyKind
+    role: CallerRole
+    purpose: Purpose
+    child_id: str
+    action: AuditAction
+    detail: str
+    entries: int
+    channel: str

@@ -1,0 +1,95 @@
+"""Site-wide pages: home, sign in and out, the ops status page and the API docs page.
+
+Pages use a sign-in cookie (HttpOnly, SameSite=Strict) holding the caller's token: the
+sign-in form checks the token and sets it; every page verifies it again (`hub.web.context`).
+No external assets: the stylesheet is served from ``/static``.
+"""
+
+from typing import Annotated
+from urllib.parse import parse_qs, urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from hub.auth import AuthError
+from hub.web.context import (
+    COOKIE,
+    Db,
+    State,
+    WebState,
+)
+from hub.web.readmodel import store
+from hub.web.templating import render
+
+__all__ = ["redirect_to_sign_in", "router"]
+
+router = APIRouter(include_in_schema=False)
+_PAGE_SIZE = 50
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: never redirect a signed-in caseworker to another site.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/search"
+
+
+def redirect_to_sign_in(request: Request) -> RedirectResponse:
+    """Send the browser to the sign-in page, coming back here afterwards."""
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/signin?{urlencode({'next': here})}", status_code=303)
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    return RedirectResponse("/search", status_code=303)
+
+
+@router.get("/signin")
+def sign_in_form(request: Request, next: str = "/search") -> HTMLResponse:
+    return render(request, "signin.html", next=_safe_next(next), error=None)
+
+
+@router.post("/signin")
+async def sign_in(request: Request) -> Response:
+    form = parse_qs((await request.body()).decode("utf-8", "replace"))
+    token = (form.get("token") or [""])[0].strip()
+    target = _safe_next((form.get("next") or [""])[0])
+    state: WebState = request.app.state.web
+    try:
+        caller = state.authenticate(token)
+    except AuthError as exc:
+        return render(request, "signin.html", 401, next=target, error=str(exc))
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        COOKIE, token, httponly=True, samesite="strict", path="/",
+        secure=request.url.scheme == "https", max_age=8 * 3600,
+    )  # fmt: skip
+    del caller
+    return response
+
+
+@router.post("/signout")
+def sign_out() -> RedirectResponse:
+    response = RedirectResponse("/signin", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@router.get("/ops")
+def ops_page(request: Request, db: Db, state: State) -> HTMLResponse:
+    feeder = state.feeder.status if state.feeder else None
+    return render(request, "ops.html", caller=None, ready=state.ready(), feeder=feeder,
+                   counts=store.status(db))  # fmt: skip
+
+
+@router.get("/docs")
+def docs_page(request: Request, tag: Annotated[str | None, Query()] = None) -> HTMLResponse:
+    spec = request.app.openapi()
+    ops = [
+        (path, method.upper(), op)
+        for path, methods in spec["paths"].items()
+        for method, op in methods.items()
+        if tag is None or tag in op.get("tags", [])
+    ]
+    return render(request, "docs.html", caller=None, spec=spec, ops=ops)
