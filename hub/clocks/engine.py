@@ -49,6 +49,7 @@ class _Instance:
     due: date
     key: str | None
     org: str | None
+    la: str | None
     event_ids: list[str]
     ended: date | None = None
     ended_by: str | None = None
@@ -113,8 +114,9 @@ class _Run:
             return
         if action.trigger.rolls and (previous := self.open_latest(action.on)):
             self.end(previous, action)
-        org = action.fact.values.get(self.rule.binds.org_field)
-        inst = _Instance(action.on, due, key, None if org is None else str(org), [action.event_id])
+        values = action.fact.values
+        org, la = values.get(self.rule.binds.org_field), values.get("@org")
+        inst = _Instance(action.on, due, key, _text(org), _text(la), [action.event_id])
         self.instances.append(inst)
         if key and key in self.pending:
             self.end(inst, self.pending.pop(key))
@@ -141,6 +143,10 @@ class _Run:
         inst.exception = _exception(self.rule, action)
 
 
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
 def _exception(rule: ClockRule, action: _Action) -> str | None:
     for name in action.trigger.exception_fields:
         value = action.fact.values.get(name)
@@ -165,7 +171,9 @@ def evaluate_clock(
     return [
         status_of(
             rule, i.start, i.due, i.ended, i.ended_by, i.cancelled, i.exception, today, soon
-        ).model_copy(update={"key": i.key, "org_code": i.org, "event_ids": tuple(i.event_ids)})
+        ).model_copy(
+            update={"key": i.key, "org_code": i.org, "la": i.la, "event_ids": tuple(i.event_ids)}
+        )
         for i in run.instances
     ]
 

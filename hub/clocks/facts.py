@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from hub.models.enums import EventType
+from hub.models.enums import AgencyKind, EventType
 from hub.models.envelope import Event
 
 __all__ = ["Fact", "FactValue", "add_fact", "date_value", "extract_fact"]
@@ -36,6 +36,8 @@ class Fact(BaseModel):
 
     event_id: str
     event_type: EventType
+    agency: AgencyKind
+    org: str
     record: str  # "<org>/<system>/<source record id>": one source record, all its versions
     version: int
     source_person: str  # "<org>/<system>/<source person id>": what an unmerge splits off
@@ -82,6 +84,8 @@ def extract_fact(event: Event, needed: Mapping[EventType, Iterable[str]]) -> Fac
     return Fact(
         event_id=event.event_id,
         event_type=event.event_type,
+        agency=src.agency_kind,
+        org=src.org_code,
         record=f"{src.org_code}/{src.system}/{src.source_record_id}",
         version=src.record_version,
         source_person=f"{src.org_code}/{src.system}/{event.subject.source_person_id}",

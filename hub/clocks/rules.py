@@ -28,6 +28,7 @@ __all__ = [
     "FixedDate",
     "Limit",
     "Trigger",
+    "check_fields",
     "parse_clock_rules",
 ]
 
@@ -146,7 +147,7 @@ class ClockRule(_Strict):
             found.setdefault(trigger.event, set()).update(trigger.fields())
         for trigger in self.start:  # the duty's organisation is read from what starts it
             limit = trigger.limit or self.limit
-            found[trigger.event].update(limit.fields() | {self.binds.org_field})
+            found[trigger.event].update(limit.fields() | {self.binds.org_field, "@org"})
         return found
 
 
@@ -164,7 +165,7 @@ class ClockRules(_Strict):
             raise ValueError("clock ids must be unique")
         for clock in self.clocks:
             for event, names in clock.needed().items():
-                _check_fields(clock.id, event, names)
+                check_fields(clock.id, event, names)
         return self
 
     def fields_by_event(self) -> dict[EventType, set[str]]:
@@ -176,7 +177,8 @@ class ClockRules(_Strict):
         return needed
 
 
-def _check_fields(clock_id: str, event: EventType, names: set[str]) -> None:
+def check_fields(clock_id: str, event: EventType, names: set[str]) -> None:
+    """Refuse field names ``event``'s payload (or the envelope) does not have."""
     known = set(PAYLOAD_MODELS[event].model_fields) | ENVELOPE_FIELDS
     unknown = sorted(n for n in names if n not in known)
     if unknown:

@@ -14,10 +14,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hub.clocks.facts import Fact
-from hub.clocks.rules import Condition, Trigger
+from hub.clocks.rules import Condition, Trigger, check_fields
 from hub.errors import ConfigError
 from hub.models.alerts import Alert, AlertKind, AlertRecipient, make_alert_id
 from hub.models.enums import EventType
@@ -57,15 +57,17 @@ class Matcher(_Strict):
     """Facts of one event type whose date field and conditions match."""
 
     event: EventType
-    date: str
+    date_field: str = Field(alias="date")
     when: dict[str, Condition] = Field(default_factory=dict)
 
     def hits(self, facts: tuple[Fact, ...]) -> list[tuple[date, Fact]]:
-        probe = Trigger(event=self.event, date=self.date, when=self.when)
+        probe = Trigger(event=self.event, date=self.date_field, when=self.when)
         return [
             (d, f)
             for f in facts
-            if f.event_type is self.event and (d := f.day(self.date)) and probe.matches(f.values)
+            if f.event_type is self.event
+            and (d := f.day(self.date_field))
+            and probe.matches(f.values)
         ]
 
 
@@ -92,6 +94,13 @@ class SignalRules(_Strict):
     version: str
     signals: tuple[SignalRule, ...]
 
+    @model_validator(mode="after")
+    def _checked(self) -> SignalRules:
+        for rule in self.signals:
+            for m in rule.trigger + rule.alongside:
+                check_fields(rule.id, m.event, {m.date_field, *m.when})
+        return self
+
     def fields_by_event(self) -> dict[EventType, set[str]]:
         """Payload fields every signal (and the SEN-support and school look-ups) reads."""
         found: dict[EventType, set[str]] = {e: set(f) for e, f in _SEN_FIELDS.items()}
@@ -101,7 +110,7 @@ class SignalRules(_Strict):
         found.setdefault(EventType.EHCNARequested, set()).add("received_date")
         for rule in self.signals:
             for m in rule.trigger + rule.alongside:
-                found.setdefault(m.event, set()).update({m.date, "@org", *m.when})
+                found.setdefault(m.event, set()).update({m.date_field, "@org", *m.when})
         return found
 
 

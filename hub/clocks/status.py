@@ -51,7 +51,8 @@ class ClockState(BaseModel):
     days_late: int
     explanation: str
     key: str | None = None
-    org_code: str | None = None
+    org_code: str | None = None  # organisation the duty falls on (an LA, a health provider)
+    la: str | None = None  # the local authority whose case it is (KPIs are per LA)
     event_ids: tuple[str, ...] = ()
 
     @property

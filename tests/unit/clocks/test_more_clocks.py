@@ -233,7 +233,10 @@ def test_alert_ids_are_deterministic_and_name_the_rule_version() -> None:
 
 
 def test_rule_files_with_mistakes_are_refused_with_the_reason() -> None:
-    base = "version: x\ndue_soon_days: 1\nclocks:\n  - {id: c, title: t, citation: c, binds: {agency: LOCAL_AUTHORITY, role: R}, "
+    base = (
+        "version: x\ndue_soon_days: 1\nclocks:\n"
+        "  - {id: c, title: t, citation: c, binds: {agency: LOCAL_AUTHORITY, role: R}, "
+    )
     with pytest.raises(ConfigError, match="no field"):
         parse_clock_rules(
             base + "limit: {days: 1}, start: [{event: EHCNARequested, date: recieved_date}]}"
@@ -243,7 +246,7 @@ def test_rule_files_with_mistakes_are_refused_with_the_reason() -> None:
             base
             + "limit: {days: 1, weeks: 2}, start: [{event: EHCNARequested, date: received_date}]}"
         )
-    with pytest.raises(ConfigError, match="EventType|event"):
+    with pytest.raises(ConfigError, match="NoSuchEvent"):
         parse_clock_rules(
             base + "limit: {days: 1}, start: [{event: NoSuchEvent, date: received_date}]}"
         )

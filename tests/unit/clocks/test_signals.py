@@ -2,8 +2,11 @@
 
 from datetime import date, timedelta
 
+import pytest
+
 from hub import models as m
-from hub.clocks.signals import fired_signals, sen_support_on
+from hub.clocks.signals import fired_signals, parse_signal_rules, sen_support_on
+from hub.errors import ConfigError
 from tests.unit.clocks.helpers import BOOK, event, fold
 
 D = date(2025, 3, 3)
@@ -15,7 +18,12 @@ def _enrolled(on: date = date(2024, 9, 4)) -> m.Event:
 
 
 def _review(outcome: m.DevelopmentOutcome, on: date = D) -> m.Event:
-    return event(m.HealthReview2Year(review_date=on, outcome=outcome, asq3=m.Asq3Scores()), on, org="RXN", clock_id=None)
+    return event(
+        m.HealthReview2Year(review_date=on, outcome=outcome, asq3=m.Asq3Scores()),
+        on,
+        org="RXN",
+        clock_id=None,
+    )
 
 
 def _sen(provision: m.SENProvision, on: date) -> m.Event:
@@ -95,7 +103,7 @@ def _weeks(pattern: list[int], first: date = date(2025, 1, 6)) -> list[m.Event]:
 
 def _contact(on: date) -> m.Event:
     return event(
-        m.SocialCareContact(contact_id="C1", contact_date=on, source=list(m.ContactSource)[0]),
+        m.SocialCareContact(contact_id="C1", contact_date=on, source=next(iter(m.ContactSource))),
         on,
         org="888",
         clock_id=None,
@@ -123,7 +131,7 @@ def test_a_contact_long_before_the_drop_does_not_count() -> None:
 
 def _suspension(on: date) -> m.Event:
     return event(
-        m.Suspension(urn=URN, start_date=on, sessions=2, reason=list(m.ExclusionReason)[0]),
+        m.Suspension(urn=URN, start_date=on, sessions=2, reason=next(iter(m.ExclusionReason))),
         on,
         org=URN,
         clock_id=None,
@@ -132,10 +140,10 @@ def _suspension(on: date) -> m.Event:
 
 def test_three_suspensions_within_180_days_without_sen_support_fire_once() -> None:
     days = [date(2025, 1, 10), date(2025, 3, 1), date(2025, 5, 1)]
-    state, raised = fold([_suspension(d) for d in days], date(2025, 5, 2))
+    _state, raised = fold([_suspension(d) for d in days], date(2025, 5, 2))
     (alert,) = [a for a in raised if a.kind is m.AlertKind.SIGNAL]
     assert alert.rule_id == "repeated_suspensions_no_sen_support" and len(alert.event_ids) == 3
-    more, again = fold([_suspension(d) for d in [*days, date(2025, 5, 20)]], date(2025, 5, 21))
+    _more, again = fold([_suspension(d) for d in [*days, date(2025, 5, 20)]], date(2025, 5, 21))
     assert len([a for a in again if a.kind is m.AlertKind.SIGNAL]) == 1
 
 
@@ -153,3 +161,12 @@ def test_old_signals_count_for_kpis_but_are_not_alerted() -> None:
     assert [a for a in raised if a.kind is m.AlertKind.SIGNAL] == []
     (old,) = fired_signals(BOOK.signals, state.facts, date(2025, 1, 1), any_age=True)
     assert old.on == date(2023, 1, 1)
+
+
+def test_signal_rules_with_an_unknown_field_are_refused() -> None:
+    text = (
+        "version: x\nsignals:\n  - {id: s, title: t, why: w, recipients: [SENCO],\n"
+        "     trigger: [{event: Suspension, date: start_dte}]}\n"
+    )
+    with pytest.raises(ConfigError, match="start_dte"):
+        parse_signal_rules(text)
