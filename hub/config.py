@@ -4,6 +4,7 @@ Defaults run everything on loopback with data under ``./.send-hub`` so a fresh
 clone works with no set-up; secrets are ``SecretStr`` and never printed.
 """
 
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,6 +32,15 @@ class Settings(BaseSettings):
     auth_secret: SecretStr = SecretStr("dev-only-secret-change-me-in-production")
     auth_issuer: str = "send-hub"
     log_level: str = "INFO"
+    # Statutory clocks, signals and feed freshness (hub.clocks; docs/clocks.md).
+    clock_rules_dir: Path | None = None  # a folder with corrected clocks/signals/holidays YAML
+    clock_tick_seconds: float = Field(default=60.0, gt=0)  # how often the worker's timer ticks
+    clock_alert_max_age_days: int = Field(default=28, ge=0)  # older breaches: shown, not alerted
+    clocks_enabled: bool = True  # run the clock stage in this worker (one process only)
+    # Seconds after which a source system counts as quiet, by "AGENCY/org/system"; others learn.
+    feed_intervals: dict[str, float] = Field(default_factory=dict)
+    # Tests only: the time the worker's clock stage believes it is (ISO 8601 with offset).
+    clocks_now: datetime | None = None
 
     def topic(self, name: str) -> str:
         """Full topic name for a short name such as ``ingest.health``."""

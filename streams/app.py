@@ -27,8 +27,10 @@ from faust.types import TP, EventT
 
 from hub import metrics
 from hub.config import Settings
+from hub.files.clocks import load_rulebook
 from hub.models import IdentityLink
 from infra.probe import admin_client
+from streams.clocks import ClockStage
 from streams.config import WorkerSettings
 from streams.identity import ReviewMatcher
 from streams.links import LinksFollower
@@ -122,6 +124,7 @@ class HubWorker:
                 self.matcher, self.sender,
             )  # fmt: skip
         self.batches = 0
+        self.clock_stage: ClockStage | None = None
 
     async def publish_links(self, links: list[IdentityLink]) -> None:
         """Publish reconciliation MERGEs found by the follower (and wait for the acks)."""
@@ -255,6 +258,19 @@ def _identity_tasks(app: faust.App, worker: HubWorker) -> None:
         await decisions.run(worker.follower.ready, reviews.ready)
 
 
+def _clock_task(app: faust.App, worker: HubWorker) -> None:
+    """The clock stage (statutory clocks, signals, feed freshness), when enabled here."""
+    settings = worker.settings
+    if not settings.clocks_enabled:
+        return
+    book = load_rulebook(settings.clock_rules_dir, settings.clock_alert_max_age_days)
+    stage = worker.clock_stage = ClockStage(settings, book, worker.sender)
+
+    @app.task
+    async def run_clocks() -> None:
+        await stage.run()
+
+
 def create_app(settings: Settings, ws: WorkerSettings) -> tuple[faust.App, HubWorker]:
     """The Faust app with its tables, the intake agent and the links-follower task."""
     app = _faust_app(settings, ws)
@@ -279,6 +295,7 @@ def create_app(settings: Settings, ws: WorkerSettings) -> tuple[faust.App, HubWo
         await worker.follower.run()
 
     _identity_tasks(app, worker)
+    _clock_task(app, worker)
 
     @app.timer(1.0)
     async def commit_offsets() -> None:  # also when no new batch comes to commit them

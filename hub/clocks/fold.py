@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -22,14 +22,24 @@ from pydantic import BaseModel, ConfigDict
 from hub.clocks.calendar import BankHolidays
 from hub.clocks.engine import evaluate
 from hub.clocks.facts import Fact, add_fact, extract_fact
-from hub.clocks.rules import ClockRules
+from hub.clocks.rules import ClockRule, ClockRules
 from hub.clocks.signals import SignalRules, fired_signals
 from hub.clocks.status import ClockState, ClockStatus
 from hub.models.alerts import Alert, AlertKind, AlertRecipient, make_alert_id
 from hub.models.enums import EventType
 from hub.models.envelope import Event
 
-__all__ = ["ChildClocks", "Rulebook", "apply", "clocks_of", "local_day", "merge", "split", "tick"]
+__all__ = [
+    "ChildClocks",
+    "Rulebook",
+    "apply",
+    "clocks_of",
+    "local_day",
+    "merge",
+    "next_check",
+    "split",
+    "tick",
+]
 
 _LONDON = ZoneInfo("Europe/London")
 
@@ -56,6 +66,14 @@ class Rulebook:
             found.setdefault(event_type, set()).update(names)
         return found
 
+    @cached_property
+    def rules(self) -> dict[str, ClockRule]:
+        """Clock rules by id."""
+        return {rule.id: rule for rule in self.clocks.clocks}
+
+    def due_soon_days(self, rule: ClockRule) -> int:
+        return rule.due_soon_days if rule.due_soon_days is not None else self.clocks.due_soon_days
+
 
 class ChildClocks(BaseModel):
     """One child's facts and the alerts already raised for them."""
@@ -70,13 +88,16 @@ class ChildClocks(BaseModel):
 def apply(
     state: ChildClocks, event: Event, book: Rulebook, now: datetime
 ) -> tuple[ChildClocks, list[Alert]]:
-    """Add the event's fact (if any rule reads it) and raise whatever is now due."""
+    """Add the event's fact (if any rule reads it) and raise whatever is now due.
+
+    An event that adds nothing (no rule reads it, a duplicate, an older version) changes
+    nothing and raises nothing: what time alone makes due is the timer's job (``tick``).
+    """
     fact = extract_fact(event, book.needed)
-    if fact is not None:
-        facts = add_fact(state.facts, fact)
-        if facts is not None:
-            state = state.model_copy(update={"facts": facts})
-    return tick(state, book, now)
+    facts = add_fact(state.facts, fact) if fact is not None else None
+    if facts is None:
+        return state, []
+    return tick(state.model_copy(update={"facts": facts}), book, now)
 
 
 def clocks_of(state: ChildClocks, book: Rulebook, now: datetime) -> tuple[ClockState, ...]:
@@ -101,7 +122,7 @@ def tick(state: ChildClocks, book: Rulebook, now: datetime) -> tuple[ChildClocks
 def _clock_alerts(
     state: ChildClocks, clock: ClockState, book: Rulebook, today: date, now: datetime
 ) -> list[Alert]:
-    rule = next(r for r in book.clocks.clocks if r.id == clock.clock_id)
+    rule = book.rules[clock.clock_id]
     if not rule.alerts or clock.status not in (ClockStatus.DUE_SOON, ClockStatus.OVERDUE):
         return []
     if clock.status is ClockStatus.OVERDUE:
@@ -125,6 +146,27 @@ def _clock_alerts(
             explanation=f"{clock.title} {verb} ({clock.citation}). {clock.explanation}",
         )
     ]
+
+
+def next_check(state: ChildClocks, book: Rulebook, now: datetime) -> date | None:
+    """The first English day on which ``tick`` could raise a clock alert not yet raised.
+
+    None when no open clock can alert any more; a worker's timer only ticks children whose
+    day has come, instead of re-evaluating every child every time.
+    """
+    today, days = local_day(now), []
+    for clock in clocks_of(state, book, now):
+        rule = book.rules[clock.clock_id]
+        if not rule.alerts or not clock.is_open:
+            continue
+        breach = make_alert_id(AlertKind.CLOCK_BREACH, rule.id, state.child_id, clock.instance_id)
+        soon = make_alert_id(AlertKind.CLOCK_DUE_SOON, rule.id, state.child_id, clock.instance_id)
+        after_due = clock.due + timedelta(days=1)
+        if breach not in state.alerted and (today - clock.due).days <= book.max_alert_age_days:
+            days.append(after_due)
+        if soon not in state.alerted and clock.status is ClockStatus.ON_TRACK:
+            days.append(clock.due - timedelta(days=book.due_soon_days(rule)))
+    return max(today, min(days)) if days else None
 
 
 def merge(kept: ChildClocks, merged: ChildClocks) -> ChildClocks:

@@ -53,8 +53,21 @@ def load_signal_rules(path: Path = DATA_DIR / "signals.yaml") -> SignalRules:
     return parse_signal_rules(read_text(path))
 
 
-def load_rulebook(max_alert_age_days: int = 28) -> Rulebook:
-    """The shipped clocks, signals and bank holidays, ready for ``hub.clocks.fold``."""
+def load_rulebook(directory: Path | None = None, max_alert_age_days: int = 28) -> Rulebook:
+    """Clocks, signals and bank holidays (from ``directory`` if given, else the shipped ones).
+
+    A partnership corrects a rule by copying ``hub/clocks/data`` to a folder, editing it and
+    pointing ``SEND_HUB_CLOCK_RULES_DIR`` at the folder; files it lacks come from the shipped set.
+    """
+    folder = directory or DATA_DIR
+
+    def pick(name: str) -> Path:
+        path = folder / name
+        return path if path.exists() else DATA_DIR / name
+
     return Rulebook(
-        load_clock_rules(), load_signal_rules(), load_bank_holidays(), max_alert_age_days
+        load_clock_rules(pick("clocks.yaml")),
+        load_signal_rules(pick("signals.yaml")),
+        load_bank_holidays(pick("bank-holidays-england.yaml")),
+        max_alert_age_days,
     )

@@ -1,15 +1,17 @@
 """Advice, reviews, phase transfer, working days, merges and alerts raised exactly once."""
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
 from hub import models as m
 from hub.clocks.calendar import CalendarOutOfRange, add_working_days
-from hub.clocks.fold import ChildClocks, merge, split, tick
+from hub.clocks.fold import ChildClocks, merge, next_check, split, tick
 from hub.clocks.rules import parse_clock_rules
 from hub.clocks.status import ClockStatus
 from hub.errors import ConfigError
+from hub.files.clocks import DATA_DIR, load_rulebook
 from tests.unit.clocks.helpers import BOOK, at, clock, event, fold
 
 REQ = date(2025, 1, 6)
@@ -254,3 +256,22 @@ def test_rule_files_with_mistakes_are_refused_with_the_reason() -> None:
 
 def test_state_without_facts_raises_nothing() -> None:
     assert tick(ChildClocks(child_id="X"), BOOK, at(REQ)) == (ChildClocks(child_id="X"), [])
+
+
+def test_next_check_is_the_first_day_an_alert_could_be_raised() -> None:
+    state, _ = fold([event(m.EHCNARequested(received_date=REQ), REQ)], REQ)
+    # decision_to_assess is due soon from day 42 - 14 = day 28: the earliest of all
+    assert next_check(state, BOOK, at(REQ)) == REQ + timedelta(days=28)
+    for day in range(0, 170):
+        state, _ = tick(state, BOOK, at(REQ + timedelta(days=day)))
+    assert next_check(state, BOOK, at(REQ + timedelta(days=170))) is None  # all raised
+    done, _ = fold([event(m.EHCNARequested(received_date=REQ), REQ),
+                    event(m.EHCFinalIssued(final_date=REQ), REQ)], REQ)  # fmt: skip
+    assert next_check(done, BOOK, at(REQ)) is not None  # the 6-week decision is still open
+
+
+def test_rules_can_be_replaced_from_a_folder(tmp_path: Path) -> None:
+    text = (DATA_DIR / "clocks.yaml").read_text().replace('version: "2026.1"', 'version: "local-1"')
+    (tmp_path / "clocks.yaml").write_text(text)
+    book = load_rulebook(tmp_path)
+    assert book.clocks.version == "local-1" and book.signals.version == BOOK.signals.version
