@@ -90,13 +90,14 @@ class ClockStage:
 
     async def run(self) -> None:
         """Follow the topics and tick forever."""
+        # No group: aiokafka assigns every partition of both topics to this consumer.
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.settings.kafka_bootstrap, group_id=None,
-            enable_auto_commit=False, auto_offset_reset="earliest",
+            self.links, self.timeline, bootstrap_servers=self.settings.kafka_bootstrap,
+            group_id=None, enable_auto_commit=False, auto_offset_reset="earliest",
         )  # fmt: skip
         await consumer.start()
         try:
-            await self._assign(consumer)
+            await self._resume(consumer)
             last_tick = 0.0
             while True:
                 batch = await consumer.getmany(timeout_ms=500, max_records=500)
@@ -108,14 +109,14 @@ class ClockStage:
         finally:
             await consumer.stop()
 
-    async def _assign(self, consumer: AIOKafkaConsumer) -> None:
-        await consumer.topics()  # fetches the metadata partitions_for_topic reads
-        tps = [
-            TopicPartition(topic, p)
-            for topic in (self.links, self.timeline)
-            for p in sorted(consumer.partitions_for_topic(topic) or ())
-        ]
-        consumer.assign(tps)
+    async def _resume(self, consumer: AIOKafkaConsumer) -> None:
+        """Wait for the partitions, then seek each to the offset the state was saved with."""
+        while not consumer.assignment():
+            await asyncio.sleep(0.1)
+        tps = consumer.assignment()
+        log.info(
+            "clock stage follows %d partitions of %s and %s", len(tps), self.links, self.timeline
+        )
         stored = self.store.offsets()
         for tp in tps:
             if (tp.topic, tp.partition) in stored:
