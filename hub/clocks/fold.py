@@ -11,7 +11,7 @@ recomputes both children's clocks from their own events.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -34,6 +34,7 @@ __all__ = [
     "Rulebook",
     "apply",
     "clocks_of",
+    "from_events",
     "local_day",
     "merge",
     "next_check",
@@ -98,6 +99,16 @@ def apply(
     if facts is None:
         return state, []
     return tick(state.model_copy(update={"facts": facts}), book, now)
+
+
+def from_events(child_id: str, events: Iterable[Event], book: Rulebook) -> ChildClocks:
+    """A child's state built straight from their events (no alerts): for readers."""
+    facts: tuple[Fact, ...] = ()
+    for event in events:
+        fact = extract_fact(event, book.needed)
+        if fact is not None:
+            facts = add_fact(facts, fact) or facts
+    return ChildClocks(child_id=child_id, facts=facts)
 
 
 def clocks_of(state: ChildClocks, book: Rulebook, now: datetime) -> tuple[ClockState, ...]:

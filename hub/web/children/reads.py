@@ -27,6 +27,7 @@ from hub.web.children.views import (
     TimelinePage,
     timeline_item,
 )
+from hub.web.clocks.reads import child_clocks
 from hub.web.readmodel import queries as q
 from hub.web.readmodel.projection import family_key, given_key
 
@@ -137,6 +138,7 @@ def child_record(
         merged_from=[m for m in members if m != survivor],
         sources=source_records(entries),
         identifiers=[LinkView.model_validate(link, from_attributes=True) for link in links],
+        clocks=child_clocks(survivor, entries, now),
     )  # fmt: skip
 
 

@@ -23,6 +23,7 @@ from hub.models import (
     TimelineEntry,
 )
 from hub.models.timeline import EntryFlag
+from hub.web.clocks.views import ClockView
 
 __all__ = [
     "ChildRecord",
@@ -103,6 +104,7 @@ class ChildRecord(BaseModel):
     merged_from: list[str]
     sources: list[SourceRecord]
     identifiers: list[LinkView]
+    clocks: list[ClockView] = []  # statutory clocks from the entries the caller may see
 
 
 class TimelineItem(BaseModel):
