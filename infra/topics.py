@@ -46,9 +46,20 @@ HUB_TOPICS: tuple[str, ...] = (
 )
 # Compacted: the latest record per key is the state. Links are the shared crosswalk; a review
 # item's DECIDED version is how every worker remembers a not-a-match, so it must outlive retention.
+# Kept (retention.ms -1): the timeline is what every read model is rebuilt from, and the audit,
+# consent and decision topics are records the partnership must be able to produce later. Dead
+# letters hold an agency's original bytes: kept 30 days, long enough to fix and replay.
+# Ingest topics keep the broker's default: they need only cover the longest worker outage.
+_KEEP = {"retention.ms": "-1"}
 _TOPIC_CONFIGS: dict[str, dict[str, str]] = {
     "identity.links": {"cleanup.policy": "compact"},
     "identity.review": {"cleanup.policy": "compact"},
+    "timeline": _KEEP,
+    "audit": _KEEP,
+    "consent": _KEEP,
+    "identity.decisions": _KEEP,
+    "alerts": _KEEP,
+    "deadletter": {"retention.ms": str(30 * 24 * 3600 * 1000)},
 }
 _TOPIC_EXISTS = 36  # Kafka error code TOPIC_ALREADY_EXISTS
 _UNKNOWN_TOPIC = 3  # Kafka error code UNKNOWN_TOPIC_OR_PARTITION

@@ -97,6 +97,7 @@ __all__ = [
     "from_avro",
     "peek",
     "subject_of",
+    "timeline_entry_avro",
     "to_avro",
 ]
 
@@ -146,11 +147,20 @@ def subject_of(model: BaseModel) -> str:
 def to_avro(model: BaseModel) -> dict[str, Any]:
     """The Avro-shaped dict of a top-level contract model (Event, ConsentRecord, ...)."""
     if isinstance(model, TimelineEntry):
-        # On send.timeline the event travels as its own single-object bytes.
-        record = model.model_dump(exclude={"event"})
-        record["event"] = encode_model(model.event)
-        return record
+        return timeline_entry_avro(model, encode_model(model.event))
     return model.model_dump()
+
+
+def timeline_entry_avro(entry: TimelineEntry, event_bytes: bytes) -> dict[str, Any]:
+    """The Avro-shaped dict of ``entry`` carrying its event as ``event_bytes``.
+
+    On ``send.timeline`` the event travels as its own single-object bytes (any event version),
+    so the worker passes the bytes it consumed and never re-encodes the event; ``entry.event``
+    is not read (the worker builds the entry with ``model_construct`` and no event).
+    """
+    record = entry.model_dump(exclude={"event"})
+    record["event"] = event_bytes
+    return record
 
 
 def from_avro(record: dict[str, Any], subject: str = EVENT) -> BaseModel:

@@ -113,18 +113,21 @@ class HubWorker:
         self.sender = BatchSender(settings.kafka_bootstrap)
         self.offsets = BatchOffsets(app.consumer, app.producer.flush)  # type: ignore[arg-type]
         own_read_order(app.consumer, frozenset(self.topics.ingest))
-        self.reviews: ReviewFollower | None = None
-        self.decisions: DecisionApplier | None = None
-        if self.matcher is not None:
-            self.reviews = ReviewFollower(
-                settings.kafka_bootstrap, self.topics.review, self.matcher
-            )
-            self.decisions = DecisionApplier(
-                settings.kafka_bootstrap, self.topics, f"{app.conf.id}-decisions", self.pipeline,
-                self.matcher, self.sender,
-            )  # fmt: skip
+        self.reviews, self.decisions = self._review_parts(f"{app.conf.id}-decisions")
         self.batches = 0
         self.clock_stage: ClockStage | None = None
+
+    def _review_parts(self, group: str) -> tuple[ReviewFollower | None, DecisionApplier | None]:
+        """The review follower and decision applier (only when matching is on)."""
+        if self.matcher is None:
+            return None, None
+        bootstrap = self.settings.kafka_bootstrap
+        return (
+            ReviewFollower(bootstrap, self.topics.review, self.matcher),
+            DecisionApplier(
+                bootstrap, self.topics, group, self.pipeline, self.matcher, self.sender
+            ),
+        )
 
     async def publish_links(self, links: list[IdentityLink]) -> None:
         """Publish reconciliation MERGEs found by the follower (and wait for the acks)."""
@@ -271,10 +274,8 @@ def _clock_task(app: faust.App, worker: HubWorker) -> None:
         await stage.run()
 
 
-def create_app(settings: Settings, ws: WorkerSettings) -> tuple[faust.App, HubWorker]:
-    """The Faust app with its tables, the intake agent and the links-follower task."""
-    app = _faust_app(settings, ws)
-    worker = HubWorker(app, settings, ws)
+def _intake(app: faust.App, worker: HubWorker, ws: WorkerSettings) -> None:
+    """The intake agent: batches of ingest messages into `HubWorker.handle`."""
     source = app.topic(
         *worker.topics.ingest, key_type=bytes, value_type=bytes,
         key_serializer="raw", value_serializer="raw",
@@ -290,12 +291,9 @@ def create_app(settings: Settings, ws: WorkerSettings) -> tuple[faust.App, HubWo
         except Exception as exc:
             await _stop_on_failed_batch(app, exc)
 
-    @app.task
-    async def follow_links() -> None:
-        await worker.follower.run()
 
-    _identity_tasks(app, worker)
-    _clock_task(app, worker)
+def _offset_hooks(app: faust.App, worker: HubWorker) -> None:
+    """Commit finished batches every second, before shutdown and when partitions go."""
 
     @app.timer(1.0)
     async def commit_offsets() -> None:  # also when no new batch comes to commit them
@@ -315,4 +313,18 @@ def create_app(settings: Settings, ws: WorkerSettings) -> tuple[faust.App, HubWo
 
     app.on_partitions_revoked.connect(forget_revoked)  # type: ignore[arg-type]  # mode's stub
 
+
+def create_app(settings: Settings, ws: WorkerSettings) -> tuple[faust.App, HubWorker]:
+    """The Faust app with its tables, the intake agent and the links-follower task."""
+    app = _faust_app(settings, ws)
+    worker = HubWorker(app, settings, ws)
+    _intake(app, worker, ws)
+
+    @app.task
+    async def follow_links() -> None:
+        await worker.follower.run()
+
+    _identity_tasks(app, worker)
+    _clock_task(app, worker)
+    _offset_hooks(app, worker)
     return app, worker

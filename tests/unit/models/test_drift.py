@@ -155,3 +155,10 @@ def _payload_branches() -> list[Any]:
     event = read_schema_json(default_catalogue().current(EVENT).path)
     (payload,) = [f for f in event["fields"] if f["name"] == "payload"]
     return list(payload["type"])
+
+
+def test_recipient_roles_are_caller_roles() -> None:
+    # Two Avro enums, one set of role names: a practitioner a grant names is a caller role.
+    caller_roles = {role.value: role.name for role in models.CallerRole}
+    assert {r.value: r.name for r in models.RecipientRole}.items() <= caller_roles.items()
+    assert set(caller_roles) - {r.value for r in models.RecipientRole} == {"OPS", "ADMIN"}
