@@ -9,6 +9,7 @@ lets a merge join two half-journeys and an unmerge split them again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -18,6 +19,7 @@ from hub.clocks.facts import Fact
 from hub.clocks.limits import due_date
 from hub.clocks.rules import SEN2_20_WEEK, ClockRule, ClockRules, Trigger
 from hub.clocks.status import ClockState, status_of
+from hub.models.enums import EventType
 
 __all__ = ["evaluate", "evaluate_clock"]
 
@@ -57,29 +59,22 @@ class _Instance:
     exception: str | None = None
 
 
-def _actions(rule: ClockRule, facts: tuple[Fact, ...]) -> list[_Action]:
+def _actions(rule: ClockRule, facts: Sequence[Fact]) -> list[_Action]:
     found: list[_Action] = []
     groups: tuple[tuple[_Phase, tuple[Trigger, ...]], ...] = (
         ("start", rule.start),
         ("stop", rule.stop),
         ("cancel", rule.cancel),
     )
-    for fact in facts:
-        for phase, triggers in groups:
-            for trigger in triggers:
+    for phase, triggers in groups:
+        for trigger in triggers:
+            for fact in facts:
+                if fact.event_type is not trigger.event or not trigger.matches(fact.values):
+                    continue
                 when = fact.day(trigger.date)
-                if trigger.event is fact.event_type and when and trigger.matches(fact.values):
-                    found.append(
-                        _Action(
-                            when,
-                            _ORDER[phase],
-                            fact.recorded_ms,
-                            fact.event_id,
-                            phase,
-                            trigger,
-                            fact,
-                        )
-                    )
+                if when is not None:
+                    order = (when, _ORDER[phase], fact.recorded_ms, fact.event_id)
+                    found.append(_Action(*order, phase, trigger, fact))
     return sorted(found)
 
 
@@ -158,7 +153,7 @@ def _exception(rule: ClockRule, action: _Action) -> str | None:
 
 def evaluate_clock(
     rule: ClockRule,
-    facts: tuple[Fact, ...],
+    facts: Sequence[Fact],
     today: date,
     due_soon_days: int,
     holidays: BankHolidays,
@@ -182,7 +177,12 @@ def evaluate(
     rules: ClockRules, facts: tuple[Fact, ...], today: date, holidays: BankHolidays
 ) -> tuple[ClockState, ...]:
     """Every clock instance of one child on ``today``, clock by clock in rule-file order."""
+    by_type: dict[EventType, list[Fact]] = {}
+    for fact in facts:  # each clock looks only at the few event types its triggers name
+        by_type.setdefault(fact.event_type, []).append(fact)
     states: list[ClockState] = []
     for rule in rules.clocks:
-        states.extend(evaluate_clock(rule, facts, today, rules.due_soon_days, holidays))
+        mine = [f for t in {t.event for t in rule.triggers()} for f in by_type.get(t, ())]
+        if mine:
+            states.extend(evaluate_clock(rule, mine, today, rules.due_soon_days, holidays))
     return tuple(states)
