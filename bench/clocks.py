@@ -22,7 +22,7 @@ from pathlib import Path
 
 from connectors.simulator import simulate
 from connectors.simulator.replay import publish_simulation
-from hub.clocks.fold import ChildClocks, apply, clocks_of, tick
+from hub.clocks.fold import ChildClocks, Rulebook, apply, clocks_of, tick
 from hub.clocks.kpis import kpi_rows, observations
 from hub.clocks.signals import fired_signals
 from hub.files.clocks import load_rulebook
@@ -44,6 +44,18 @@ def _events(children: int, days: int, out: Path) -> list[tuple[str, Event]]:
             for e in events]  # fmt: skip
 
 
+def _fold(
+    pairs: list[tuple[str, Event]], book: Rulebook
+) -> tuple[dict[str, ChildClocks], int, float]:
+    states: dict[str, ChildClocks] = {}
+    alerts = 0
+    started = time.process_time()
+    for child, event in pairs:
+        state, raised = apply(states.get(child, ChildClocks(child_id=child)), event, book, NOW)
+        states[child], alerts = state, alerts + len(raised)
+    return states, alerts, time.process_time() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--children", type=int, default=2000)
@@ -53,13 +65,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         pairs = _events(args.children, args.days, Path(tmp))
     relevant = sum(1 for _, e in pairs if e.event_type in book.needed)
-    states: dict[str, ChildClocks] = {}
-    alerts = 0
-    started = time.process_time()
-    for child, event in pairs:
-        state, raised = apply(states.get(child, ChildClocks(child_id=child)), event, book, NOW)
-        states[child], alerts = state, alerts + len(raised)
-    fold_s = time.process_time() - started
+    states, alerts, fold_s = _fold(pairs, book)
     started = time.process_time()
     for child, state in states.items():
         states[child], _ = tick(state, book, NOW)

@@ -231,9 +231,14 @@ def _existing_plan(case: _Case) -> None:
             Due_Date=deadline,
             Transfer_Year=deadline.year,
         )
-    if case.extra.random() < 0.05:  # the plan came with the child from another LA
-        moved = world.start + timedelta(days=case.extra.randint(0, 120))
-        others = sorted(a for a in world.ref.authorities if a != child.la)
+    _maybe_transferred_in(case)
+
+
+def _maybe_transferred_in(case: _Case) -> None:
+    """Now and then the plan came with the child from another LA."""
+    if case.extra.random() < 0.05:
+        moved = case.world.start + timedelta(days=case.extra.randint(0, 120))
+        others = sorted(a for a in case.world.ref.authorities if a != case.child.la)
         case.add("RESPONSIBLE", moved, Plan_In_Place="Y", From_LA=case.extra.choice(others))
 
 

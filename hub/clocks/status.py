@@ -80,6 +80,19 @@ def _status(
     return ClockStatus.DUE_SOON if (due - today).days <= soon else ClockStatus.ON_TRACK
 
 
+def _explain(
+    rule: ClockRule, start: date, due: date, ended: date | None, ended_by: str | None,
+    cancelled: bool, status: ClockStatus, late: int, exception: str | None,
+) -> str:  # fmt: skip
+    words = [f"Started {start}; due {due} ({limit_text(rule.limit)})."]
+    if ended is not None:
+        words.append(f"{'Cancelled' if cancelled else 'Stopped'} {ended} by {ended_by}.")
+    words.append(f"Status {status.value}" + (f", {late} days late." if late else "."))
+    if exception:
+        words.append(f"Exception {exception} excuses the lateness (it does not pause the clock).")
+    return " ".join(words)
+
+
 def status_of(
     rule: ClockRule,
     start: date,
@@ -94,12 +107,7 @@ def status_of(
     """The state of one instance on ``today``, with its explanation."""
     status = _status(rule, due, ended, cancelled, today, soon)
     late = max(0, ((ended or today) - due).days) if rule.kind == "duty" and not cancelled else 0
-    words = [f"Started {start}; due {due} ({limit_text(rule.limit)})."]
-    if ended is not None:
-        words.append(f"{'Cancelled' if cancelled else 'Stopped'} {ended} by {ended_by}.")
-    words.append(f"Status {status.value}" + (f", {late} days late." if late else "."))
-    if exception:
-        words.append(f"Exception {exception} excuses the lateness (it does not pause the clock).")
+    text = _explain(rule, start, due, ended, ended_by, cancelled, status, late, exception)
     return ClockState(
         clock_id=rule.id,
         title=rule.title,
@@ -113,5 +121,5 @@ def status_of(
         status=status,
         exception=exception,
         days_late=late,
-        explanation=" ".join(words),
+        explanation=text,
     )
