@@ -128,3 +128,14 @@ def test_a_quiet_feed_raises_one_alert(tmp_path: Path) -> None:
     asyncio.run(stage.tick())
     quiet = [a for a in sender.alerts() if a.kind is m.AlertKind.FEED_QUIET]
     assert [a.subject_key for a in quiet] == ["EDUCATION/119000/TEST"]
+
+
+def test_unreadable_records_are_skipped_and_their_offsets_still_advance(tmp_path: Path) -> None:
+    sender = RecordingSender()
+    stage = _stage(tmp_path, _at(10), sender)
+    request = event(m.EHCNARequested(received_date=REQ), REQ)
+    _run(stage, {"t.timeline": [Msg(b"\xc3\x01garbage", 0), Msg(b"", 1),
+                                Msg(_entry("C1", request), 2)]})  # fmt: skip
+    _run(stage, {"t.identity.links": [Msg(b"not avro at all", 0)]})
+    assert stage.store.offsets() == {("t.timeline", 0): 3, ("t.identity.links", 0): 1}
+    assert stage.store.child("C1") is not None and sender.alerts() == []

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from connectors.simulator import simulate
 from connectors.simulator.replay import publish_simulation
 from hub.models import Event
+from hub.web.readmodel import store
 from hub.web.readmodel.projection import apply_entry
 from tests.unit.clocks.test_simulator_truth import _truth_children, _truth_counts
 from tests.unit.web.clockfactory import as_entry
@@ -22,9 +23,10 @@ from tests.unit.web.clockfactory import as_entry
 def _load(sim: Path, conn: sqlite3.Connection) -> None:
     truth, events = _truth_children(sim), list[Event]()
     assert publish_simulation(sim, events.append).rejected == 0
-    for e in events:
-        child = truth[(e.source.system, e.source.org_code, e.subject.source_person_id)]
-        apply_entry(conn, as_entry(child, e))
+    with store.transaction(conn):
+        for e in events:
+            child = truth[(e.source.system, e.source.org_code, e.subject.source_person_id)]
+            apply_entry(conn, as_entry(child, e))
 
 
 def test_api_kpis_after_a_simulator_run_equal_its_ground_truth(
