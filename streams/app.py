@@ -267,7 +267,8 @@ def _clock_task(app: faust.App, worker: HubWorker) -> None:
     if not settings.clocks_enabled:
         return
     book = load_rulebook(settings.clock_rules_dir, settings.clock_alert_max_age_days)
-    stage = worker.clock_stage = ClockStage(settings, book, worker.sender)
+    folder = Path(str(app.conf.datadir))
+    stage = worker.clock_stage = ClockStage(settings, book, worker.sender, state_dir=folder)
 
     @app.task
     async def run_clocks() -> None:

@@ -76,13 +76,15 @@ class ClockStage:
 
     def __init__(
         self, settings: Settings, book: Rulebook, sender: BatchSender,
-        serde: Serde | None = None,
+        serde: Serde | None = None, state_dir: Path | None = None,
     ) -> None:  # fmt: skip
         self.settings, self.book, self.sender = settings, book, sender
         self.serde = serde or default_serde()
         self.timeline, self.links = settings.topic("timeline"), settings.topic("identity.links")
         self.alerts_topic = settings.topic("alerts")
-        self.store = ClockStore(Path(settings.data_dir) / "worker" / "clocks.sqlite3")
+        # Beside the worker's tables (per Kafka cluster id: a fresh broker starts fresh state).
+        folder = state_dir or Path(settings.data_dir) / "worker"
+        self.store = ClockStore(folder / "clocks.sqlite3")
         self.policy = FeedPolicy(configured=dict(settings.feed_intervals))
         self.freshness = self.store.freshness()
         self.now = clock_now(settings)
