@@ -38,6 +38,7 @@ def build_state(settings: Settings, *, rebuild: bool = False) -> WebState:
     feeder = Feeder(
         settings.kafka_bootstrap, settings.topic("timeline"), settings.topic("identity.links"),
         path, settings.topic("identity.review"), settings.topic("identity.decisions"),
+        settings.topic("alerts"),
     )  # fmt: skip
     return WebState(
         db_path=path,

@@ -27,6 +27,7 @@ from hub.web.children.views import (
     TimelinePage,
     timeline_item,
 )
+from hub.web.clocks.alerts import child_alerts
 from hub.web.clocks.reads import child_clocks
 from hub.web.readmodel import queries as q
 from hub.web.readmodel.projection import family_key, given_key
@@ -139,6 +140,7 @@ def child_record(
         sources=source_records(entries),
         identifiers=[LinkView.model_validate(link, from_attributes=True) for link in links],
         clocks=child_clocks(survivor, entries, now),
+        alerts=child_alerts(conn, members, caller),
     )  # fmt: skip
 
 

@@ -23,6 +23,7 @@ from hub.models import (
     TimelineEntry,
 )
 from hub.models.timeline import EntryFlag
+from hub.web.clocks.alerts import AlertView
 from hub.web.clocks.views import ClockView
 
 __all__ = [
@@ -105,6 +106,7 @@ class ChildRecord(BaseModel):
     sources: list[SourceRecord]
     identifiers: list[LinkView]
     clocks: list[ClockView] = []  # statutory clocks from the entries the caller may see
+    alerts: list[AlertView] = []  # alerts raised for the child that the caller may see
 
 
 class TimelineItem(BaseModel):

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from hub import models as m
 from hub.auth import Caller, OrgKind, Role, issue_token
-from hub.web.readmodel.projection import apply_entry
+from hub.web.readmodel.projection import apply_alert, apply_entry
 from tests.unit.clocks.helpers import event
 from tests.unit.web.clockfactory import as_entry
 from tests.unit.web.conftest import ISSUER, NOW, SECRET
@@ -156,3 +156,52 @@ def test_metrics_carry_aggregate_kpi_gauges_only(client: TestClient, filled: Non
     labels = 'exceptions_excluded="false",la="888",measure="ehc_plans_within_20_weeks"'
     assert f"send_hub_kpi_value{{{labels}}} 100.0" in text
     assert A not in text and B not in text
+
+
+def _alert(child: str, role: str, org: str | None) -> m.Alert:
+    return m.Alert(
+        alert_id=f"al-{child}-{role}", kind=m.AlertKind.SIGNAL, raised_at=NOW, rule_id="r",
+        rules_version="1", child_id=child, recipients=(m.AlertRecipient(role=role, org_code=org),),
+        explanation=f"signal for {role}",
+    )  # fmt: skip
+
+
+def test_alerts_on_the_record_only_for_their_recipients(
+    client: TestClient, conn: sqlite3.Connection, filled: None
+) -> None:
+    apply_alert(conn, _alert(A, "SENCO", "119000"))
+    apply_alert(conn, _alert(A, "SENCO", "119000"))  # re-sent: the same alert
+    apply_alert(conn, _alert(A, "HV", None))
+
+    def seen(role: Role, kind: OrgKind, org: str) -> list[str]:
+        caller = Caller(subject="x", org=org, org_kind=kind, role=role)
+        token = issue_token(caller, secret=SECRET, issuer=ISSUER, now=NOW, ttl=timedelta(hours=1))
+        body = client.get(f"/api/children/{A}", headers={"Authorization": f"Bearer {token}"}).json()
+        return sorted(a["explanation"] for a in body["alerts"])
+
+    assert seen(Role.SENCO, OrgKind.EDUCATION, "119000") == ["signal for SENCO"]
+    assert seen(Role.SENCO, OrgKind.EDUCATION, "119999") == []  # another school's SENCo
+    assert seen(Role.HV, OrgKind.HEALTH, "RXN") == ["signal for HV"]
+    assert seen(Role.DCO, OrgKind.HEALTH, "RXN") == []
+    assert seen(Role.EHC_COORD, OrgKind.LOCAL_AUTHORITY, "888") == [
+        "signal for HV",
+        "signal for SENCO",
+    ]
+
+
+def test_the_feeder_keeps_alerts_from_the_alerts_topic_once(conn: sqlite3.Connection) -> None:
+    from types import SimpleNamespace
+
+    from hub.web.readmodel.feeder import apply_record
+    from schemas.serde import encode_model
+
+    value = encode_model(_alert(A, "SENCO", None))
+    kinds = {"t.alerts": "alerts", "t.timeline": "timeline"}
+    for offset in (0, 1):  # delivered twice
+        record = SimpleNamespace(
+            topic="t.alerts", partition=0, offset=offset, key=b"k", value=value
+        )
+        assert apply_record(conn, record, kinds)  # type: ignore[arg-type]
+    assert conn.execute("SELECT COUNT(*) FROM alerts").fetchone()[0] == 1
+    garbage = SimpleNamespace(topic="t.alerts", partition=0, offset=2, key=None, value=b"junk")
+    assert not apply_record(conn, garbage, kinds)  # type: ignore[arg-type]
