@@ -275,3 +275,50 @@ def test_rules_can_be_replaced_from_a_folder(tmp_path: Path) -> None:
     (tmp_path / "clocks.yaml").write_text(text)
     book = load_rulebook(tmp_path)
     assert book.clocks.version == "local-1" and book.signals.version == BOOK.signals.version
+
+
+def test_tribunal_order_to_make_a_plan_has_draft_and_final_deadlines() -> None:
+    order_day = date(2025, 3, 3)
+    order = m.EHCTribunalOrder(order_date=order_day, order_kind=m.TribunalOrderKind.MAKE_PLAN)
+    draft = order_day + timedelta(weeks=5)
+    final = order_day + timedelta(weeks=11, days=1)
+    events = [
+        event(order, order_day),
+        event(m.EHCDraftIssued(draft_date=draft), draft),
+        event(m.EHCFinalIssued(final_date=final), final),
+    ]
+    state, _ = fold(events, final)
+    assert clock(state, "tribunal_make_plan_draft", final)[0].status is ClockStatus.MET
+    assert clock(state, "tribunal_make_plan_final", final)[0].status is ClockStatus.MISSED
+    assert clock(state, "tribunal_assess_notify", final) == []  # another kind of order
+
+
+def test_cease_appeal_window_closes_without_a_breach_and_an_appeal_meets_it() -> None:
+    notice = date(2025, 1, 31)
+    ceased = event(
+        m.EHCCeaseNotice(notice_date=notice, cease_reason=m.CeaseReason.NEEDS_MET), notice
+    )
+    state, raised = fold([ceased], date(2025, 4, 1))
+    (window,) = clock(state, "cease_appeal_window", date(2025, 4, 1))
+    assert window.due == date(2025, 3, 31)  # 2 months, clamped to the month's end
+    assert window.status is ClockStatus.CLOSED
+    assert all(a.kind is not m.AlertKind.CLOCK_BREACH for a in raised)
+    appeal = event(
+        m.EHCAppealLodged(decision_date=notice, lodged_date=date(2025, 3, 20)), date(2025, 3, 20)
+    )
+    state, _ = fold([ceased, appeal], date(2025, 4, 1))
+    assert clock(state, "cease_appeal_window", date(2025, 4, 1))[0].status is ClockStatus.MET
+
+
+def test_amendment_notice_gives_eight_weeks_to_the_amended_plan() -> None:
+    notice = date(2025, 5, 1)
+    events = [
+        event(m.EHCAmendmentNotice(notice_date=notice), notice),
+        event(
+            m.EHCAmended(notice_date=notice, final_date=notice + timedelta(weeks=8)),
+            notice + timedelta(weeks=8),
+        ),
+    ]
+    state, _ = fold(events, date(2025, 8, 1))
+    (c,) = clock(state, "amendment", date(2025, 8, 1))
+    assert c.due == notice + timedelta(days=56) and c.status is ClockStatus.MET
