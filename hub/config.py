@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     feed_intervals: dict[str, float] = Field(default_factory=dict)
     # Tests only: the time the worker's clock stage believes it is (ISO 8601 with offset).
     clocks_now: datetime | None = None
+    consent_policy: Path | None = None  # a sharing policy file; None: the shipped v1
+    break_glass_hours: float = Field(default=4.0, gt=0, le=72)
+    audit_outbox: Path | None = None  # None: <data_dir>/web/<prefix>-audit-outbox.sqlite3
 
     def topic(self, name: str) -> str:
         """Full topic name for a short name such as ``ingest.health``."""

@@ -41,6 +41,7 @@ from pydantic import BaseModel, ValidationError
 
 from hub.errors import DecodeError, SchemaError, ValidationFailed
 from hub.models import (
+    AccessAlert,
     Alert,
     AuditRecord,
     ConsentRecord,
@@ -52,6 +53,7 @@ from hub.models import (
     TimelineEntry,
 )
 from schemas.catalogue import (
+    ACCESS_ALERT,
     ALERT,
     AUDIT,
     CONSENT_RECORD,
@@ -111,6 +113,7 @@ MODELS: dict[str, type[BaseModel]] = {
     DEADLETTER: DeadLetter,
     AUDIT: AuditRecord,
     ALERT: Alert,
+    ACCESS_ALERT: AccessAlert,
 }
 _SUBJECT_OF_MODEL = {model: subject for subject, model in MODELS.items()}
 

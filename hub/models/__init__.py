@@ -5,6 +5,7 @@ recorded_at=...)``; encode it with ``schemas.serde.encode_model``. Every model e
 record of the same name field for field (tests/unit/models checks they cannot drift).
 """
 
+from hub.models.access_alert import AccessAlert, AccessAlertKind
 from hub.models.alerts import (
     ALERT_ID_NAMESPACE,
     Alert,
@@ -191,6 +192,8 @@ __all__ = [
     "REQUEST_SOURCE_CODES",
     "AbsenceCount",
     "AbuseCategory",
+    "AccessAlert",
+    "AccessAlertKind",
     "AdviceType",
     "AgencyKind",
     "Alert",

@@ -19,6 +19,7 @@ READ_MODEL_READY = Gauge(
 )
 AUDIT_RECORDS = Counter(
     "send_hub_web_audit_records_total",
-    "Audit records of reads: queued, sent, failed (broker refused) or dropped (queue full).",
+    "Audit records of reads: queued (durable in the outbox), sent (acknowledged by the broker), "
+    "failed (a send to retry) or refused (outbox unwritable: the read answered 503).",
     ["result"],
 )

@@ -1,7 +1,8 @@
 """The caseworker pages of children: search, and a child's record with its timeline.
 
 Reads go through the same caller-aware read path as the API (`hub.web.children.reads`) and
-are audited the same way, with channel "page".
+are audited the same way, with channel "page". The child page shows each entry's basis, the
+withheld counts by reason class and, for the roles the policy names, the access log.
 """
 
 import sqlite3
@@ -15,6 +16,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from hub.auth import Caller
 from hub.models import AuditAction
 from hub.web.children import reads
+from hub.web.children.access import Tally
+from hub.web.children.access_api import AccessLog, access_log_for
+from hub.web.children.api import audit_search
 from hub.web.children.filters import timeline_filter
 from hub.web.context import Db, PageCaller, State, WebState
 from hub.web.readmodel import queries
@@ -29,10 +33,10 @@ _PAGE_SIZE = 50
 
 def _audit(
     state: WebState, caller: Caller, child_id: str, action: AuditAction, now: datetime,
-    detail: str, entries: int = 0,
+    detail: str, entries: int = 0, tally: Tally | None = None,
 ) -> None:  # fmt: skip
     rec = audit_record(caller, child_id, action, now=now, detail=detail, entries=entries,
-                       channel="page")  # fmt: skip
+                       channel="page", tally=tally)  # fmt: skip
     state.audit.record(rec)
 
 
@@ -57,13 +61,11 @@ def search_page(request: Request, db: Db, caller: PageCaller, state: State) -> H
         try:
             query = _search_query(params)
             now = state.clock()
-            result = reads.search(db, query, caller, now)
+            result, hidden = reads.search(db, query, caller, now, state.access)
         except queries.QueryError as exc:
             problem = str(exc)
         else:
-            detail = "by " + ",".join(query.kinds())
-            for hit in result.results:
-                _audit(state, caller, hit.child_id, AuditAction.SEARCH, now, detail)
+            audit_search(state, caller, now, query, result, hidden, "page")
     status = 400 if problem else 200
     return render(request, "search.html", status, caller=caller, params=params,
                    result=result, error=problem)  # fmt: skip
@@ -80,15 +82,28 @@ def _child_view(
         date.fromisoformat(date_to) if date_to else None,
     )  # fmt: skip
     now = state.clock()
-    record = reads.child_record(db, child_id, caller, now)
-    page = reads.timeline(db, child_id, flt, _PAGE_SIZE, qp.get("cursor") or None, caller, now)
-    _audit(state, caller, record.child_id, AuditAction.RECORD, now, "page", len(record.sources))
-    _audit(state, caller, record.child_id, AuditAction.TIMELINE, now, "page", len(page.items))
+    record, rtally = reads.child_record(db, child_id, caller, now, state.access)
+    cursor = qp.get("cursor") or None
+    page, tally = reads.timeline(db, child_id, flt, _PAGE_SIZE, cursor, caller, now, state.access)
+    _audit(state, caller, record.child_id, AuditAction.RECORD, now, "page", len(record.sources),
+           rtally)  # fmt: skip
+    _audit(state, caller, record.child_id, AuditAction.TIMELINE, now, "page", len(page.items),
+           tally)  # fmt: skip
+    log = _access_log(state, db, child_id, caller)
     base = [(k, v) for k, v in qp.multi_items() if k != "cursor" and v]
     next_url = f"?{urlencode([*base, ('cursor', page.next_cursor)])}" if page.next_cursor else None
     first_url = f"?{urlencode(base)}" if qp.get("cursor") else None
     return {"record": record, "page": page, "flt": flt, "next_url": next_url,
-            "first_url": first_url, "filters": dict(base)}  # fmt: skip
+            "first_url": first_url, "filters": dict(base), "access_log": log}  # fmt: skip
+
+
+def _access_log(
+    state: WebState, db: sqlite3.Connection, child_id: str, caller: Caller
+) -> AccessLog | None:
+    """The page's access-log section, for the roles the policy lets read it."""
+    if caller.role.value not in state.access.policy.access_log_roles:
+        return None
+    return access_log_for(state, db, child_id, caller, "page", limit=20)
 
 
 @router.get("/children/{child_id}")

@@ -2,8 +2,9 @@
 decides (the place it plugs in, like `hub.web.children.access.visible` for entries).
 
 An alert names its recipients (a role, and the organisation when it knows one): a caller in
-that role at that organisation sees it; so do the local authority's EHC coordinators and
-administrators, who hold the statutory duties. Everyone else sees none of the child's alerts.
+that role at that organisation sees it; so do the local authority's EHC coordinators, who hold
+the statutory duties. Everyone else sees none of the child's alerts. The record they sit on is
+itself decided by the sharing policy first (a caller who may not see the child sees nothing).
 """
 
 import sqlite3
@@ -12,9 +13,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
-from hub.auth import Caller
+from hub.auth import Caller, OrgKind, Role
 from hub.models import Alert
-from hub.web.clocks.access import can_read_kpis
 
 __all__ = ["AlertView", "alert_visible", "child_alerts"]
 
@@ -34,8 +34,8 @@ class AlertView(BaseModel):
 
 def alert_visible(alert: Alert, caller: Caller) -> bool:
     """Whether ``caller`` may see ``alert``."""
-    if can_read_kpis(caller):  # the LA roles that hold the statutory duties
-        return True
+    if caller.org_kind is OrgKind.LOCAL_AUTHORITY and caller.role is Role.EHC_COORD:
+        return True  # the statutory duties are the LA's
     return any(
         r.role == caller.role.value and r.org_code in (None, caller.org) for r in alert.recipients
     )

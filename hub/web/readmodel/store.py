@@ -5,9 +5,10 @@ searches and the timeline order need, plus the entry itself as JSON), ``links`` 
 identity link per key; a MERGE row ``child:<loser>`` is how a merged child redirects to its
 survivor), ``reviews`` (the latest `ReviewItem` per review id) and ``review_decisions`` (the
 first decision seen per review id, so an item the worker has not closed yet shows as decided),
-``alerts`` (each alert from ``send.alerts`` once, by ``alert_id``) and ``offsets`` (the next
-offset per topic partition, written in the same transaction as the rows it covers, so a
-restart resumes exactly where it stopped).
+``alerts`` (each clock-stage alert from ``send.alerts`` once, by ``alert_id``) and ``offsets``
+(the next offset per topic partition, written in the same transaction as the rows it covers,
+so a restart resumes exactly where it stopped); plus the consent tables of
+`hub.web.readmodel.consent` (consent records, relationship marks per entry, the access log).
 
 Connections are cheap: the feeder thread keeps one for writing, every request opens its own
 for reading (WAL mode lets readers run while the writer commits).
@@ -17,6 +18,8 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from hub.web.readmodel import consent
 
 __all__ = [
     "DB_FILE",
@@ -106,6 +109,7 @@ def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.executescript(_SCHEMA)
+    conn.executescript(consent.SCHEMA)
     return conn
 
 

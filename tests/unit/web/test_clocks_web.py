@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from hub import models as m
 from hub.auth import Caller, OrgKind, Role, issue_token
+from hub.web.clocks.alerts import alert_visible
 from hub.web.readmodel.projection import apply_alert, apply_entry
 from tests.unit.clocks.helpers import event
 from tests.unit.web.clockfactory import as_entry
@@ -46,7 +47,14 @@ def _auth(role: Role, kind: OrgKind = OrgKind.LOCAL_AUTHORITY) -> dict[str, str]
     return {"Authorization": f"Bearer {token}"}
 
 
-def test_kpis_as_json_rows(client: TestClient, auth: dict[str, str], filled: None) -> None:
+@pytest.fixture
+def coord() -> dict[str, str]:
+    """An LA EHC coordinator reading for a statutory return: may read KPIs."""
+    return _auth(Role.EHC_COORD)
+
+
+def test_kpis_as_json_rows(client: TestClient, coord: dict[str, str], filled: None) -> None:
+    auth = coord
     response = client.get(
         "/api/kpis", params={"measure": "ehc_plans_within_20_weeks"}, headers=auth
     )
@@ -59,8 +67,9 @@ def test_kpis_as_json_rows(client: TestClient, auth: dict[str, str], filled: Non
 
 
 def test_csv_has_the_same_rows_and_filters_apply(
-    client: TestClient, auth: dict[str, str], filled: None
+    client: TestClient, coord: dict[str, str], filled: None
 ) -> None:
+    auth = coord
     as_json = client.get("/api/kpis", headers=auth).json()
     text = client.get("/api/kpis", params={"format": "csv"}, headers=auth)
     assert text.headers["content-type"].startswith("text/csv")
@@ -81,9 +90,9 @@ def test_csv_has_the_same_rows_and_filters_apply(
      {"measure": "nope"}, {"format": "xml"}, {"from": "2025-1'; DROP TABLE entries;--"}],
 )  # fmt: skip
 def test_malformed_or_over_long_filters_are_400(
-    client: TestClient, auth: dict[str, str], params: dict[str, str]
+    client: TestClient, coord: dict[str, str], params: dict[str, str]
 ) -> None:
-    response = client.get("/api/kpis", params=params, headers=auth)
+    response = client.get("/api/kpis", params=params, headers=coord)
     assert response.status_code == 400, response.text
 
 
@@ -137,9 +146,9 @@ def test_child_page_shows_the_clocks_panel(
 
 
 def test_board_has_a_table_beside_each_chart(
-    client: TestClient, auth: dict[str, str], filled: None
+    client: TestClient, coord: dict[str, str], filled: None
 ) -> None:
-    page = _sign_in(client, auth).get("/board")
+    page = _sign_in(client, coord).get("/board")
     assert page.status_code == 200
     text = page.text
     assert text.count('role="img"') == text.count("<table") >= 1
@@ -149,6 +158,12 @@ def test_board_has_a_table_beside_each_chart(
 def test_board_is_refused_outside_la_roles(client: TestClient, filled: None) -> None:
     page = _sign_in(client, _auth(Role.DCO, OrgKind.HEALTH)).get("/board")
     assert page.status_code == 403 and "<svg" not in page.text
+
+
+def test_the_default_caller_a_social_worker_may_not_read_kpis(
+    client: TestClient, auth: dict[str, str], filled: None
+) -> None:
+    assert client.get("/api/kpis", headers=auth).status_code == 403
 
 
 def test_metrics_carry_aggregate_kpi_gauges_only(client: TestClient, filled: None) -> None:
@@ -166,27 +181,27 @@ def _alert(child: str, role: str, org: str | None) -> m.Alert:
     )  # fmt: skip
 
 
-def test_alerts_on_the_record_only_for_their_recipients(
-    client: TestClient, conn: sqlite3.Connection, filled: None
+def test_alert_visibility_follows_the_recipients() -> None:
+    def sees(role: Role, kind: OrgKind, org: str, alert: m.Alert) -> bool:
+        return alert_visible(alert, Caller(subject="x", org=org, org_kind=kind, role=role))
+
+    senco = _alert(A, "SENCO", "119000")
+    assert sees(Role.SENCO, OrgKind.EDUCATION, "119000", senco)
+    assert not sees(Role.SENCO, OrgKind.EDUCATION, "119999", senco)  # another school's SENCo
+    assert not sees(Role.DCO, OrgKind.HEALTH, "RXN", senco)
+    assert sees(Role.HV, OrgKind.HEALTH, "RXN", _alert(A, "HV", None))  # any HV organisation
+    assert sees(Role.EHC_COORD, OrgKind.LOCAL_AUTHORITY, "888", senco)  # holds the duty
+    assert not sees(Role.ADMIN, OrgKind.LOCAL_AUTHORITY, "888", senco)  # runs the hub only
+
+
+def test_the_record_carries_the_alerts_for_the_caller(
+    client: TestClient, conn: sqlite3.Connection, auth: dict[str, str], filled: None
 ) -> None:
+    apply_alert(conn, _alert(A, "SW", "888"))
+    apply_alert(conn, _alert(A, "SW", "888"))  # re-sent: the same alert
     apply_alert(conn, _alert(A, "SENCO", "119000"))
-    apply_alert(conn, _alert(A, "SENCO", "119000"))  # re-sent: the same alert
-    apply_alert(conn, _alert(A, "HV", None))
-
-    def seen(role: Role, kind: OrgKind, org: str) -> list[str]:
-        caller = Caller(subject="x", org=org, org_kind=kind, role=role)
-        token = issue_token(caller, secret=SECRET, issuer=ISSUER, now=NOW, ttl=timedelta(hours=1))
-        body = client.get(f"/api/children/{A}", headers={"Authorization": f"Bearer {token}"}).json()
-        return sorted(a["explanation"] for a in body["alerts"])
-
-    assert seen(Role.SENCO, OrgKind.EDUCATION, "119000") == ["signal for SENCO"]
-    assert seen(Role.SENCO, OrgKind.EDUCATION, "119999") == []  # another school's SENCo
-    assert seen(Role.HV, OrgKind.HEALTH, "RXN") == ["signal for HV"]
-    assert seen(Role.DCO, OrgKind.HEALTH, "RXN") == []
-    assert seen(Role.EHC_COORD, OrgKind.LOCAL_AUTHORITY, "888") == [
-        "signal for HV",
-        "signal for SENCO",
-    ]
+    body = client.get(f"/api/children/{A}", headers=auth).json()  # a social worker at 888
+    assert [a["explanation"] for a in body["alerts"]] == ["signal for SW"]
 
 
 def test_the_feeder_keeps_alerts_from_the_alerts_topic_once(conn: sqlite3.Connection) -> None:

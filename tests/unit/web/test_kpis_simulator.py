@@ -7,17 +7,20 @@ child's timeline (identity matching is measured elsewhere) in the web's read mod
 
 import csv
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from connectors.simulator import simulate
 from connectors.simulator.replay import publish_simulation
-from hub.models import Event
+from hub.auth import Caller, OrgKind, Role, issue_token
+from hub.models import Event, Purpose
 from hub.web.readmodel import store
 from hub.web.readmodel.projection import apply_entry
 from tests.unit.clocks.test_simulator_truth import _truth_children, _truth_counts
 from tests.unit.web.clockfactory import as_entry
+from tests.unit.web.conftest import ISSUER, NOW, SECRET
 
 
 def _load(sim: Path, conn: sqlite3.Connection) -> None:
@@ -30,8 +33,12 @@ def _load(sim: Path, conn: sqlite3.Connection) -> None:
 
 
 def test_api_kpis_after_a_simulator_run_equal_its_ground_truth(
-    client: TestClient, auth: dict[str, str], conn: sqlite3.Connection, tmp_path: Path
+    client: TestClient, conn: sqlite3.Connection, tmp_path: Path
 ) -> None:
+    coordinator = Caller(subject="c", org="888", org_kind=OrgKind.LOCAL_AUTHORITY,
+                         role=Role.EHC_COORD, purpose=Purpose.STATUTORY_RETURN)  # fmt: skip
+    token = issue_token(coordinator, secret=SECRET, issuer=ISSUER, now=NOW, ttl=timedelta(hours=1))
+    auth = {"Authorization": f"Bearer {token}"}
     sim = tmp_path / "sim"
     simulate(600, 365, 21, sim)
     _load(sim, conn)
