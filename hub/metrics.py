@@ -14,6 +14,7 @@ __all__ = [
     "CLOCK_CHILDREN",
     "CONSENT_DECISIONS",
     "CONSUMER_LAG",
+    "DECISIONS_REFUSED",
     "END_TO_END_SECONDS",
     "EVENTS_DEADLETTERED",
     "EVENTS_DUPLICATE",
@@ -81,6 +82,12 @@ WORKER_ERRORS = Counter(
 )
 CONSENT_DECISIONS = Counter(
     "send_hub_consent_decisions_total", "Consent decisions, permit or deny.", ["decision"]
+)
+DECISIONS_REFUSED = Counter(
+    "send_hub_identity_decisions_refused_total",
+    "Identity decisions the worker refused and did not apply, by reason "
+    "(unsigned, role, unknown_item, already_decided, wrong_pair, uninvolved, unapproved).",
+    ["reason"],
 )
 REVIEW_QUEUE_SIZE = Gauge("send_hub_review_queue_size", "Identity reviews waiting.")
 REVIEW_QUEUE_OLDEST_SECONDS = Gauge(

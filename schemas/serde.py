@@ -51,6 +51,7 @@ from hub.models import (
     IdentityReviewDecision,
     ReviewItem,
     TimelineEntry,
+    TokenRevocation,
 )
 from schemas.catalogue import (
     ACCESS_ALERT,
@@ -63,6 +64,7 @@ from schemas.catalogue import (
     IDENTITY_REVIEW,
     IDENTITY_REVIEW_DECISION,
     TIMELINE_ENTRY,
+    TOKEN_REVOCATION,
     SchemaVersion,
     default_catalogue,
 )
@@ -114,6 +116,7 @@ MODELS: dict[str, type[BaseModel]] = {
     AUDIT: AuditRecord,
     ALERT: Alert,
     ACCESS_ALERT: AccessAlert,
+    TOKEN_REVOCATION: TokenRevocation,
 }
 _SUBJECT_OF_MODEL = {model: subject for subject, model in MODELS.items()}
 

@@ -28,6 +28,7 @@ from faust.types import TP, EventT
 from hub import metrics
 from hub.config import Settings
 from hub.files.clocks import load_rulebook
+from hub.files.partnership import load_partnership
 from hub.models import IdentityLink
 from infra.probe import admin_client
 from streams.clocks import ClockStage
@@ -125,7 +126,13 @@ class HubWorker:
         return (
             ReviewFollower(bootstrap, self.topics.review, self.matcher),
             DecisionApplier(
-                bootstrap, self.topics, group, self.pipeline, self.matcher, self.sender
+                bootstrap,
+                self.topics,
+                group,
+                self.pipeline,
+                self.matcher,
+                self.sender,
+                load_partnership(self.settings.partnership_file),
             ),
         )
 

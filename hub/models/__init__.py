@@ -19,6 +19,7 @@ from hub.models.base import (
     PayloadModel,
     UtcMillis,
 )
+from hub.models.caller import Reviewer
 from hub.models.codes import (
     EHC_NEED_TYPES,
     ExceptionCode,
@@ -149,6 +150,7 @@ from hub.models.review import (
     ReviewItem,
     ReviewStatus,
 )
+from hub.models.revocation import TokenRevocation
 from hub.models.social_care import (
     PRIMARY_NEED_CODES,
     AbuseCategory,
@@ -304,6 +306,7 @@ __all__ = [
     "ReviewItem",
     "ReviewKind",
     "ReviewStatus",
+    "Reviewer",
     "S47Started",
     "SENNeedChanged",
     "SENProvision",
@@ -323,6 +326,7 @@ __all__ = [
     "Suspension",
     "TaggedPayload",
     "TimelineEntry",
+    "TokenRevocation",
     "TribunalOrderKind",
     "Urgency",
     "UtcMillis",

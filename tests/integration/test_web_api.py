@@ -15,6 +15,7 @@ from hub.auth import OrgKind, Role
 from hub.config import Settings
 from hub.models import EventType as T
 from hub.models import Purpose, TimelineEntry
+from hub.web.context import COOKIE
 from infra.topics import ensure_hub_topics
 from schemas.serde import decode
 from tests.unit.web.factory import BASE, Person, entry, link, merge
@@ -131,9 +132,11 @@ def test_a_restart_resumes_and_a_rebuild_rebuilds(topics: Settings) -> None:
     for rebuild, records in ((False, 4), (True, 8)):
         web = start_web(topics, rebuild=rebuild)
         try:
+            assert httpx.get(f"{web.url}/ops").status_code == 303  # sign in first
+            ops_cookie = {COOKIE: caseworker_token("it-ops", role=Role.OPS)}
             # Checked before reading: each read adds an audit record, which the read model
             # also takes (from send.audit, for the access log).
-            ops = httpx.get(f"{web.url}/ops").text
+            ops = httpx.get(f"{web.url}/ops", cookies=ops_cookie).text
             assert "Caught up" in ops
             applied = int(ops.split("Records applied since start</dt><dd>")[1].split("<")[0])
             audits = len(_audit_children(topics, expect=10**6, timeout_ms=3000)) if rebuild else 0

@@ -5,6 +5,7 @@ searches and the timeline order need, plus the entry itself as JSON), ``links`` 
 identity link per key; a MERGE row ``child:<loser>`` is how a merged child redirects to its
 survivor), ``reviews`` (the latest `ReviewItem` per review id) and ``review_decisions`` (the
 first decision seen per review id, so an item the worker has not closed yet shows as decided),
+``unmerge_requests`` (unmerges asked for, and whether a second reviewer approved them),
 ``alerts`` (each clock-stage alert from ``send.alerts`` once, by ``alert_id``) and ``offsets``
 (the next offset per topic partition, written in the same transaction as the rows it covers,
 so a restart resumes exactly where it stopped); plus the consent tables of
@@ -78,6 +79,13 @@ CREATE TABLE IF NOT EXISTS review_decisions (
     review_id   TEXT PRIMARY KEY,
     decided_ms  INTEGER NOT NULL,
     body        TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS unmerge_requests (
+    review_id    TEXT PRIMARY KEY,
+    child_id     TEXT NOT NULL,
+    requested_ms INTEGER NOT NULL,
+    approved     INTEGER NOT NULL,
+    body         TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS alerts (
     alert_id    TEXT PRIMARY KEY,
