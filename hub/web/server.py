@@ -74,7 +74,7 @@ def build_state(settings: Settings, *, rebuild: bool = False) -> WebState:
     feeder = Feeder(
         settings.kafka_bootstrap, settings.topic("timeline"), settings.topic("identity.links"),
         path, settings.topic("identity.review"), settings.topic("identity.decisions"),
-        settings.topic("consent"), settings.topic("audit"),
+        settings.topic("consent"), settings.topic("audit"), settings.topic("alerts"),
     )  # fmt: skip
     bootstrap = settings.kafka_bootstrap
     auth = authenticator_from(settings)
