@@ -7,6 +7,7 @@ directory, and a partnership's identity provider is configured with the ``SEND_H
 variables.
 """
 
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -68,6 +69,15 @@ class Settings(BaseSettings):
     oidc_scopes: str = "openid"
     partnership_file: Path | None = None  # which organisations are involved with which
     log_level: str = "INFO"
+    # Statutory clocks, signals and feed freshness (hub.clocks; docs/clocks.md).
+    clock_rules_dir: Path | None = None  # a folder with corrected clocks/signals/holidays YAML
+    clock_tick_seconds: float = Field(default=60.0, gt=0)  # how often the worker's timer ticks
+    clock_alert_max_age_days: int = Field(default=28, ge=0)  # older breaches: shown, not alerted
+    clocks_enabled: bool = True  # run the clock stage in this worker (one process only)
+    # Seconds after which a source system counts as quiet, by "AGENCY/org/system"; others learn.
+    feed_intervals: dict[str, float] = Field(default_factory=dict)
+    # Tests only: the time the worker's clock stage believes it is (ISO 8601 with offset).
+    clocks_now: datetime | None = None
     consent_policy: Path | None = None  # a sharing policy file; None: the shipped v1
     break_glass_hours: float = Field(default=4.0, gt=0, le=72)
     audit_outbox: Path | None = None  # None: <data_dir>/web/<prefix>-audit-outbox.sqlite3

@@ -9,7 +9,9 @@ means the worker's and the web's ``/metrics`` speak the same names.
 from prometheus_client import Counter, Gauge, Histogram
 
 __all__ = [
+    "ALERTS_RAISED",
     "BATCH_SECONDS",
+    "CLOCK_CHILDREN",
     "CONSENT_DECISIONS",
     "CONSUMER_LAG",
     "DECISIONS_REFUSED",
@@ -18,10 +20,13 @@ __all__ = [
     "EVENTS_DUPLICATE",
     "EVENTS_INGESTED",
     "EVENTS_VALIDATED",
+    "FEED_QUIET",
+    "FEED_SECONDS_SINCE_LAST",
     "HTTP_REQUESTS",
     "HTTP_REQUEST_SECONDS",
     "IDENTITY_MERGES",
     "INGEST_REREADS",
+    "KPI_VALUE",
     "MATCH_OUTCOMES",
     "REVIEW_QUEUE_OLDEST_SECONDS",
     "REVIEW_QUEUE_SIZE",
@@ -96,3 +101,25 @@ HTTP_REQUEST_SECONDS = Histogram(
     "send_hub_http_request_duration_seconds", "HTTP request duration by route template.",
     ["route"],
 )  # fmt: skip
+ALERTS_RAISED = Counter(
+    "send_hub_alerts_raised_total", "Alerts published to send.alerts, by kind.", ["kind"]
+)
+CLOCK_CHILDREN = Gauge(
+    "send_hub_clock_children", "Children whose statutory clocks the worker keeps."
+)
+# One series per source system ("AGENCY/org code/system"): organisations, never people.
+FEED_SECONDS_SINCE_LAST = Gauge(
+    "send_hub_feed_seconds_since_last_event",
+    "Seconds since a source system last published an event.",
+    ["source_system"],
+)
+FEED_QUIET = Gauge(
+    "send_hub_feed_quiet",
+    "1 while a source system is quieter than its expected interval, else 0.",
+    ["source_system"],
+)
+KPI_VALUE = Gauge(
+    "send_hub_kpi_value",
+    "Latest month's value of a partnership KPI (percent on time, or median weeks).",
+    ["measure", "la", "exceptions_excluded"],
+)

@@ -24,6 +24,7 @@ from hub.errors import SchemaError
 
 __all__ = [
     "ACCESS_ALERT",
+    "ALERT",
     "ALL_SUBJECTS",
     "AUDIT",
     "AVRO_ROOT",
@@ -53,7 +54,8 @@ AVRO_ROOT = Path(__file__).resolve().parent / "avro"
 EVENT = "event"
 CONSENT_RECORD = "consent_record"
 IDENTITY_REVIEW_DECISION = "identity_review_decision"
-SUBJECTS = (EVENT, CONSENT_RECORD, IDENTITY_REVIEW_DECISION)
+ALERT = "alert"
+SUBJECTS = (EVENT, CONSENT_RECORD, IDENTITY_REVIEW_DECISION, ALERT)
 # Records the stream pipeline writes.
 TIMELINE_ENTRY = "timeline_entry"
 IDENTITY_LINK = "identity_link"

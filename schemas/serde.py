@@ -42,6 +42,7 @@ from pydantic import BaseModel, ValidationError
 from hub.errors import DecodeError, SchemaError, ValidationFailed
 from hub.models import (
     AccessAlert,
+    Alert,
     AuditRecord,
     ConsentRecord,
     DeadLetter,
@@ -54,6 +55,7 @@ from hub.models import (
 )
 from schemas.catalogue import (
     ACCESS_ALERT,
+    ALERT,
     AUDIT,
     CONSENT_RECORD,
     DEADLETTER,
@@ -112,6 +114,7 @@ MODELS: dict[str, type[BaseModel]] = {
     IDENTITY_REVIEW: ReviewItem,
     DEADLETTER: DeadLetter,
     AUDIT: AuditRecord,
+    ALERT: Alert,
     ACCESS_ALERT: AccessAlert,
     TOKEN_REVOCATION: TokenRevocation,
 }

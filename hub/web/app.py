@@ -27,6 +27,7 @@ from hub.errors import HubError
 from hub.metrics import (
     HTTP_REQUEST_SECONDS,
     HTTP_REQUESTS,
+    KPI_VALUE,
     REVIEW_QUEUE_OLDEST_SECONDS,
     REVIEW_QUEUE_SIZE,
 )
@@ -35,6 +36,9 @@ from hub.web.children import access_api
 from hub.web.children import api as children_api
 from hub.web.children import pages as children_pages
 from hub.web.children.reads import ChildNotFound
+from hub.web.clocks import api as clocks_api
+from hub.web.clocks import pages as clocks_pages
+from hub.web.clocks.reads import partnership_kpis
 from hub.web.context import NotOperations, SignInRequired, WebState
 from hub.web.readmodel import review_queue, store
 from hub.web.readmodel.queries import QueryError
@@ -144,6 +148,25 @@ def _refresh_review_gauges(state: WebState) -> None:
     REVIEW_QUEUE_OLDEST_SECONDS.set(max(0.0, age))
 
 
+def _refresh_kpi_gauges(state: WebState) -> None:
+    """Each KPI's latest month per LA as a gauge (aggregates only: no child, no case)."""
+    try:
+        conn = store.connect(state.db_path, read_only=True)
+        try:
+            rows = partnership_kpis(conn, state.db_path, state.clock())
+        finally:
+            conn.close()
+    except (sqlite3.Error, HubError):
+        return
+    latest: dict[tuple[str, str, str], tuple[str, float]] = {}
+    for row in rows:
+        key = (row.measure, row.la, "true" if row.exceptions_excluded else "false")
+        if row.value is not None and (key not in latest or row.month > latest[key][0]):
+            latest[key] = (row.month, row.value)
+    for (measure, la, excluded), (_, value) in latest.items():
+        KPI_VALUE.labels(measure=measure, la=la, exceptions_excluded=excluded).set(value)
+
+
 def _install_ops(app: FastAPI) -> None:
     @app.get("/health", tags=["ops"], summary="Process is up")
     def health() -> dict[str, str]:
@@ -164,6 +187,7 @@ def _install_ops(app: FastAPI) -> None:
     def metrics(request: Request) -> Response:
         """Prometheus text exposition format."""
         _refresh_review_gauges(request.app.state.web)
+        _refresh_kpi_gauges(request.app.state.web)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -203,8 +227,8 @@ def create_app(state: WebState, *, max_body_bytes: int = 64 * 1024) -> FastAPI:
     _install_ops(app)
     for router in (
         children_api.router, access_api.router, review_api.router, approvals.router,
-        site.router, login.router,
-        children_pages.router, review_pages.router,
+        clocks_api.router, site.router, login.router,
+        children_pages.router, review_pages.router, clocks_pages.router,
     ):  # fmt: skip
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -77,7 +77,7 @@ def build_state(settings: Settings, *, rebuild: bool = False) -> WebState:
     feeder = Feeder(
         kafka, settings.topic("timeline"), settings.topic("identity.links"),
         path, settings.topic("identity.review"), settings.topic("identity.decisions"),
-        settings.topic("consent"), settings.topic("audit"),
+        settings.topic("consent"), settings.topic("audit"), settings.topic("alerts"),
     )  # fmt: skip
     bootstrap = kafka
     auth = authenticator_from(settings)

@@ -105,8 +105,8 @@ def test_a_review_is_listed_decided_and_closed(topics: Settings, partnership: Pa
         assert (link.child_id, link.decided_by) == (A, "it-reviewer")
         assert link.reviewer is not None and (link.reviewer.org, link.reviewer.role) == (
             "888",
-            "EHC_COORD",
-        )  # who decided, for the worker's checks
+            "SW",
+        )  # who decided (the social worker of social_worker_token), for the worker's checks
         assert undo.approver is None  # a request: a second reviewer must approve it
         assert [r.source_person_id for r in link.records] == ["NHS-7", "P-1"]
         assert undo.decision is LinkDecision.UNMERGE and ukey == undo.review_id.encode()
