@@ -4,14 +4,16 @@ Deny by default (the local broker runs KRaft's StandardAuthorizer with
 ``allow.everyone.if.no.acl.found=false``); these grants are all a service gets:
 
 - each agency publisher writes only its own agency's ingest topic;
-- only the worker writes ``timeline``, ``identity.links``, ``identity.review``,
-  ``deadletter`` and ``alerts``; it reads the ingest topics, ``consent`` and
-  ``identity.decisions``, and owns its consumer groups, changelog topics and transactional
-  ids, all named after its app id (``<prefix>-hub`` unless ``SEND_HUB_WORKER_APP_ID`` is set);
-- only the web writes ``identity.decisions`` and ``audit``; it reads ``timeline``, the
-  identity topics, ``alerts`` and ``consent``; its consumer groups start ``<prefix>-web``;
-- nobody but the super users (``admin``, the broker itself) reads ``audit`` or
-  ``deadletter``.
+- only the worker writes ``timeline``, ``identity.links``, ``identity.review`` and
+  ``deadletter``; it and the web (access alerts) write ``alerts``; the worker reads the
+  ingest topics, ``consent`` and ``identity.decisions``, and owns its consumer groups,
+  changelog topics and transactional ids, all named after its app id (``<prefix>-hub``
+  unless ``SEND_HUB_WORKER_APP_ID`` is set);
+- only the web writes ``identity.decisions``, ``audit`` and ``auth.revocations``; it reads
+  ``timeline``, the identity topics, ``alerts``, ``consent``, ``audit`` (each child's access
+  log) and ``auth.revocations``; its consumer groups start ``<prefix>-web``;
+- no other service reads ``audit``, and only the super users (``admin``, the broker itself)
+  read ``deadletter`` or write ``consent`` (no service of the project publishes consent yet).
 
 `hub_acls` is pure (the table below, per topic prefix); `ensure_hub_acls` creates them
 (idempotent: the broker ignores an ACL it already holds) and returns once the broker enforces
@@ -59,8 +61,10 @@ _TOPIC_GRANTS: dict[str, dict[Principal, tuple[str, ...]]] = {
     "identity.review": {Principal.WORKER: (_R, _W), Principal.WEB: (_R,)},
     "identity.decisions": {Principal.WORKER: (_R,), Principal.WEB: (_R, _W)},
     "timeline": {Principal.WORKER: (_R, _W), Principal.WEB: (_R,)},
-    "alerts": {Principal.WORKER: (_W,), Principal.WEB: (_R,)},
-    "audit": {Principal.WEB: (_W,)},
+    "alerts": {Principal.WORKER: (_W,), Principal.WEB: (_R, _W)},
+    "audit": {Principal.WEB: (_R, _W)},
+    # Signed-out tokens: every web instance writes its sign-outs and reads everyone's.
+    "auth.revocations": {Principal.WEB: (_R, _W)},
     "deadletter": {Principal.WORKER: (_W,)},
 }
 

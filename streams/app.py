@@ -7,7 +7,8 @@
   in one Kafka transaction; local state (`streams.state`) restored from the changelogs;
 - the links follower (`streams.links`): the crosswalk and the matcher's index, from
   ``send.identity.links``; the review follower and the decision applier
-  (`streams.review_decisions`) when probabilistic matching is on.
+  (`streams.review_decisions`) when probabilistic matching is on;
+- the clock stage (`streams.clocks`) when ``SEND_HUB_CLOCKS_ENABLED`` (one process only).
 
 Ingest batches start only after the followers caught up, so no event is matched against a
 half-loaded crosswalk. `run` returns when `stop` is called (SIGTERM) after the batch in flight
@@ -26,11 +27,14 @@ from aiokafka import TopicPartition
 
 from hub import metrics
 from hub.config import Settings
+from hub.files.clocks import load_rulebook
+from hub.files.partnership import load_partnership
 from hub.models import IdentityLink
 from infra.acls import worker_app_id
 from infra.credentials import Principal
 from infra.probe import admin_client
 from infra.security import connection_for
+from streams.clocks import ClockStage
 from streams.config import WorkerSettings
 from streams.identity import ReviewMatcher
 from streams.intake import IntakeLoop, IntakeOptions
@@ -56,17 +60,18 @@ def changelog_topics(settings: Settings, ws: WorkerSettings) -> dict[str, str]:
     return {store: changelog_topic(app_id(settings, ws), store) for store in STORES}
 
 
-def _state_dir(settings: Settings, ws: WorkerSettings) -> Path | None:
-    """Where the local state copy lives (None: in memory): one folder per Kafka cluster id.
+def _state_dir(settings: Settings, ws: WorkerSettings) -> Path:
+    """Where the worker's local state lives: one folder per Kafka cluster id.
 
-    The copy only makes sense with the changelogs it came from; keying the folder by cluster
+    Local state only makes sense with the topics it came from; keying the folder by cluster
     id makes a fresh or wiped cluster start from fresh local state.
     """
+    base = Path(settings.data_dir) / "worker"
     if ws.store == "memory":
-        return None
+        return base
     with admin_client(connection_for(settings, Principal.WORKER)) as admin:
         cluster_id = str(admin.describe_cluster()["cluster_id"])
-    return Path(settings.data_dir) / "worker" / f"cluster-{cluster_id}" / app_id(settings, ws)
+    return base / f"cluster-{cluster_id}"
 
 
 class HubWorker:
@@ -76,7 +81,9 @@ class HubWorker:
         self.settings, self.ws = settings, ws
         self.topics: HubTopics = hub_topics(settings)
         self.kafka = connection_for(settings, Principal.WORKER)
-        self.state = LocalState(_state_dir(settings, ws), ws.dedupe_buckets)
+        folder = _state_dir(settings, ws)
+        copy = None if ws.store == "memory" else folder / app_id(settings, ws)
+        self.state = LocalState(copy, ws.dedupe_buckets)
         self.pipeline = Pipeline(
             self.topics, self.state, dedupe_bucket_size=ws.dedupe_bucket_size,
             dedupe_buckets=ws.dedupe_buckets,
@@ -92,6 +99,15 @@ class HubWorker:
             self.kafka, self.topics, self.pipeline, self.state, self._options(), self._observe
         )
         self.reviews, self.decisions = self._review_parts(f"{app_id(settings, ws)}-decisions")
+        self.clock_stage = self._clock_stage(folder)
+
+    def _clock_stage(self, folder: Path) -> ClockStage | None:
+        """The clock stage (statutory clocks, signals, feed freshness), when enabled here."""
+        settings = self.settings
+        if not settings.clocks_enabled:
+            return None
+        book = load_rulebook(settings.clock_rules_dir, settings.clock_alert_max_age_days)
+        return ClockStage(settings, book, self.sender, state_dir=folder)
 
     def _options(self) -> IntakeOptions:
         ws = self.ws
@@ -108,7 +124,13 @@ class HubWorker:
         return (
             ReviewFollower(self.kafka, self.topics.review, self.matcher),
             DecisionApplier(
-                self.kafka, self.topics, group, self.pipeline, self.matcher, self.sender
+                self.kafka,
+                self.topics,
+                group,
+                self.pipeline,
+                self.matcher,
+                self.sender,
+                load_partnership(self.settings.partnership_file),
             ),
         )
 
@@ -130,6 +152,8 @@ class HubWorker:
             side.append(asyncio.create_task(
                 self.decisions.run(self.follower.ready, self.reviews.ready), name="decisions"
             ))  # fmt: skip
+        if self.clock_stage is not None:
+            side.append(asyncio.create_task(self.clock_stage.run(), name="clocks"))
         try:
             await self._wait_followers(side)
             await self.intake.run()

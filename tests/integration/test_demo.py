@@ -17,6 +17,7 @@ from kafka import KafkaConsumer
 
 from infra.process import free_port, port_in_use
 from infra.security import KafkaConnection
+from schemas.serde import decode_model
 
 _BANNER_TIMEOUT_S = 240.0
 
@@ -43,10 +44,16 @@ def _first_child_id(kafka: KafkaConnection, topic: str) -> str:
     )
     try:
         for message in consumer:
-            return bytes(message.key).decode()
+            entry = decode_model(message.value)
+            # The demo token is LA 888's EHC coordinator reading on the statutory EHC duty: the
+            # consent policy shows them children with an EHC plan that LA maintains.
+            event = getattr(entry, "event", None)
+            if event is not None and event.event_type == "EHCFinalIssued" \
+                    and event.source.org_code == "888":  # fmt: skip
+                return bytes(message.key).decode()
     finally:
         consumer.close()
-    pytest.fail("no timeline entry was published within a minute")
+    pytest.fail("no EHC plan of LA 888 was published within a minute")
 
 
 def _get(url: str, token: str) -> dict[str, object]:
@@ -105,8 +112,15 @@ def test_demo_serves_timelines_and_stops_cleanly(
     try:
         token = _read_token(proc)
         child_id = _first_child_id(kafka_admin, f"{prefix}.timeline")
-        items = _timeline_items(f"http://127.0.0.1:{port}", child_id, token)
+        base = f"http://127.0.0.1:{port}"
+        items = _timeline_items(base, child_id, token)
         assert items, "the timeline API returned no entries for a child on send.timeline"
+        assert isinstance(_get(f"{base}/api/children/{child_id}", token)["clocks"], list)
+        request = urllib.request.Request(
+            f"{base}/api/kpis", headers={"Authorization": f"Bearer {token}"}
+        )
+        with urllib.request.urlopen(request, timeout=60) as resp:
+            assert isinstance(json.load(resp), list)  # the dev token's LA role may read KPIs
     finally:
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=90)

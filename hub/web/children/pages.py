@@ -1,13 +1,14 @@
 """The caseworker pages of children: search, and a child's record with its timeline.
 
 Reads go through the same caller-aware read path as the API (`hub.web.children.reads`) and
-are audited the same way, with channel "page".
+are audited the same way, with channel "page". The child page shows each entry's basis, the
+withheld counts by reason class and, for the roles the policy names, the access log.
 """
 
 import sqlite3
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -15,9 +16,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from hub.auth import Caller
 from hub.models import AuditAction
 from hub.web.children import reads
+from hub.web.children.access import Tally
+from hub.web.children.access_api import AccessLog, access_log_for
+from hub.web.children.api import audit_search
 from hub.web.children.filters import timeline_filter
 from hub.web.context import Db, PageCaller, State, WebState
 from hub.web.readmodel import queries
+from hub.web.security.ratelimit import RateLimited
 from hub.web.sinks.audit import audit_record
 from hub.web.templating import render
 
@@ -25,14 +30,15 @@ __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 _PAGE_SIZE = 50
+_FIELDS = ("nhs_number", "upn", "given_name", "family_name", "date_of_birth")
 
 
 def _audit(
     state: WebState, caller: Caller, child_id: str, action: AuditAction, now: datetime,
-    detail: str, entries: int = 0,
+    detail: str, entries: int = 0, tally: Tally | None = None,
 ) -> None:  # fmt: skip
     rec = audit_record(caller, child_id, action, now=now, detail=detail, entries=entries,
-                       channel="page")  # fmt: skip
+                       channel="page", tally=tally)  # fmt: skip
     state.audit.record(rec)
 
 
@@ -51,20 +57,33 @@ def _search_query(params: dict[str, str]) -> reads.SearchQuery:
 
 @router.get("/search")
 def search_page(request: Request, db: Db, caller: PageCaller, state: State) -> HTMLResponse:
+    # Query parameters still work (old bookmarks) but the form posts: identifiers stay out of URLs.
     params = {k: v.strip() for k, v in request.query_params.items() if v.strip()}
-    result, problem = None, None
+    return _search_page(request, db, caller, state, params)
+
+
+@router.post("/search")
+async def search_form(request: Request, db: Db, caller: PageCaller, state: State) -> HTMLResponse:
+    form = parse_qs((await request.body()).decode("utf-8", "replace"))
+    params = {k: v[0].strip()[:100] for k, v in form.items() if k in _FIELDS and v[0].strip()}
+    return _search_page(request, db, caller, state, params)
+
+
+def _search_page(request: Request, db: sqlite3.Connection, caller: Caller, state: WebState,
+                 params: dict[str, str]) -> HTMLResponse:  # fmt: skip
+    result, problem, status = None, None, 200
     if params:
         try:
             query = _search_query(params)
             now = state.clock()
-            result = reads.search(db, query, caller, now)
+            state.search_limit.take(caller, now, "page")
+            result, hidden = reads.search(db, query, caller, now, state.access)
         except queries.QueryError as exc:
-            problem = str(exc)
+            problem, status = str(exc), 400
+        except RateLimited as exc:
+            problem, status = str(exc), 429
         else:
-            detail = "by " + ",".join(query.kinds())
-            for hit in result.results:
-                _audit(state, caller, hit.child_id, AuditAction.SEARCH, now, detail)
-    status = 400 if problem else 200
+            audit_search(state, caller, now, query, result, hidden, "page")
     return render(request, "search.html", status, caller=caller, params=params,
                    result=result, error=problem)  # fmt: skip
 
@@ -80,15 +99,28 @@ def _child_view(
         date.fromisoformat(date_to) if date_to else None,
     )  # fmt: skip
     now = state.clock()
-    record = reads.child_record(db, child_id, caller, now)
-    page = reads.timeline(db, child_id, flt, _PAGE_SIZE, qp.get("cursor") or None, caller, now)
-    _audit(state, caller, record.child_id, AuditAction.RECORD, now, "page", len(record.sources))
-    _audit(state, caller, record.child_id, AuditAction.TIMELINE, now, "page", len(page.items))
+    record, rtally = reads.child_record(db, child_id, caller, now, state.access)
+    cursor = qp.get("cursor") or None
+    page, tally = reads.timeline(db, child_id, flt, _PAGE_SIZE, cursor, caller, now, state.access)
+    _audit(state, caller, record.child_id, AuditAction.RECORD, now, "page", len(record.sources),
+           rtally)  # fmt: skip
+    _audit(state, caller, record.child_id, AuditAction.TIMELINE, now, "page", len(page.items),
+           tally)  # fmt: skip
+    log = _access_log(state, db, child_id, caller)
     base = [(k, v) for k, v in qp.multi_items() if k != "cursor" and v]
     next_url = f"?{urlencode([*base, ('cursor', page.next_cursor)])}" if page.next_cursor else None
     first_url = f"?{urlencode(base)}" if qp.get("cursor") else None
     return {"record": record, "page": page, "flt": flt, "next_url": next_url,
-            "first_url": first_url, "filters": dict(base)}  # fmt: skip
+            "first_url": first_url, "filters": dict(base), "access_log": log}  # fmt: skip
+
+
+def _access_log(
+    state: WebState, db: sqlite3.Connection, child_id: str, caller: Caller
+) -> AccessLog | None:
+    """The page's access-log section, for the roles the policy lets read it."""
+    if caller.role.value not in state.access.policy.access_log_roles:
+        return None
+    return access_log_for(state, db, child_id, caller, "page", limit=20)
 
 
 @router.get("/children/{child_id}")

@@ -20,8 +20,9 @@ from infra.security import KafkaConnection, as_connection, connection_for
 
 WRITERS_OF = {  # topic short name -> the only principals that may write it
     "timeline": {"worker"}, "identity.links": {"worker"}, "identity.review": {"worker"},
-    "deadletter": {"worker"}, "alerts": {"worker"},
-    "identity.decisions": {"web"}, "audit": {"web"}, "consent": set(),
+    "deadletter": {"worker"}, "alerts": {"worker", "web"},
+    "identity.decisions": {"web"}, "audit": {"web"}, "auth.revocations": {"web"},
+    "consent": set(),
     "ingest.education": {"publisher-education"}, "ingest.health": {"publisher-health"},
     "ingest.social_care": {"publisher-social_care"},
     "ingest.local_authority": {"publisher-local_authority"},
@@ -148,10 +149,11 @@ def test_only_the_owning_service_may_write_each_topic(short: str) -> None:
     assert writers == WRITERS_OF[short]
 
 
-def test_no_service_may_read_audit_or_dead_letters_and_publishers_read_nothing() -> None:
+def test_only_the_web_reads_audit_nobody_dead_letters_and_publishers_nothing() -> None:
     settings = Settings(topic_prefix="send")
     reads = [g for g in hub_acls(settings) if g.operation in ("READ", "ALL")]
-    assert not [g for g in reads if g.name in ("send.audit", "send.deadletter")]
+    assert {g.principal for g in reads if g.name == "send.audit"} == {"web"}  # access log
+    assert not [g for g in reads if g.name == "send.deadletter"]
     assert not [g for g in reads if g.principal.startswith("publisher-")]
 
 
