@@ -244,6 +244,12 @@ def test_poison_is_dead_lettered_once_and_good_events_all_land(
         poisoned_s = _replay_seconds(settings, tmp_path, expected, len(on_topics))
         letters = _wait_dead_letters(settings, len(on_topics))
     where = [(d["source_topic"], d["source_partition"], d["source_offset"]) for d in letters]
+    extra = Counter(
+        f"{d['reason']}|{d['error_class']}"
+        for d in letters
+        if (d["source_topic"], d["source_partition"], d["source_offset"]) not in on_topics
+    )
+    assert not extra, f"dead letters of records that were not poison: {extra}"
     assert len(where) == len(set(where)) == len(on_topics)
     assert set(where) == set(on_topics)
     cause_of = {value: cause for _, value, cause in bad}
