@@ -5,14 +5,19 @@ Each blocking rule of a model names key features (``dob_unordered``,
 are all present: a hash of the rule number and the values (a hash collision only adds
 a candidate, which scoring then rejects). Features are computed once per record and
 shared by the rules, which keeps key computation to a few microseconds.
+
+A block larger than the model's ``max_block`` is skipped (its records still meet in
+the other rules' blocks): one very common key would otherwise make every query
+compare thousands of records. `candidate_pairs` lists the deduplicated pairs of a
+bulk run and counts the blocks it skipped, so the caller can warn.
 """
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 
 from hub.identity.model import MatchModel
 from hub.identity.normalise import Prepared
 
-__all__ = ["BLOCK_KEYS", "Blocker", "KeyFn"]
+__all__ = ["BLOCK_KEYS", "Blocker", "KeyFn", "PairSet", "candidate_pairs"]
 
 KeyFn = Callable[[Prepared], Hashable | None]
 
@@ -43,15 +48,32 @@ BLOCK_KEYS: dict[str, KeyFn] = {
     "postcode": lambda p: p.postcode.full if p.postcode else None,
     "postcode_sector": lambda p: p.postcode.sector if p.postcode else None,
     "postcode_district": lambda p: p.postcode.district if p.postcode else None,
+    "house_number": lambda p: p.home.number if p.home else None,
+    "street_word": lambda p: _street_word(p),
+    "given_name": lambda p: p.given.key if p.given else None,
+    # Both names' sound codes in sorted order: given and family swapped meet here.
+    "names_unordered": lambda p: tuple(sorted((p.given.soundex, p.family.soundex)))
+    if p.given and p.family
+    else None,
+    "family_name": lambda p: p.family.key if p.family else None,
 }
+
+
+def _street_word(p: Prepared) -> Hashable | None:
+    # The longest word of the address: usually the street's own name, rarely a typo'd one.
+    if p.home is None or not p.home.tokens:
+        return None
+    words = [w for w in p.home.tokens if not w.isdigit()]
+    return max(words, key=lambda w: (len(w), w)) if words else None
 
 
 class Blocker:
     """A model's blocking rules, compiled: ``keys(record)`` lists its block keys."""
 
-    __slots__ = ("_features", "_rules")
+    __slots__ = ("_features", "_rules", "max_block")
 
     def __init__(self, model: MatchModel) -> None:
+        self.max_block = model.max_block
         names = sorted({key for rule in model.blocking for key in rule.keys})
         self._features = tuple(BLOCK_KEYS[name] for name in names)
         where = {name: i for i, name in enumerate(names)}
@@ -73,3 +95,38 @@ class Blocker:
             if None not in values:
                 out.append(hash((n, *values)))
         return out
+
+
+class PairSet:
+    """Candidate pairs of a bulk run (indexes into A and B) and the blocks skipped."""
+
+    def __init__(self) -> None:
+        self.pairs: set[tuple[int, int]] = set()
+        self.skipped_blocks = 0
+        self.skipped_records = 0
+
+
+def candidate_pairs(
+    model: MatchModel, a: Sequence[Prepared], b: Sequence[Prepared] | None = None
+) -> PairSet:
+    """Pairs sharing a block, each once; ``b=None`` deduplicates ``a`` (pairs i < j)."""
+    blocker = Blocker(model)
+    right = a if b is None else b
+    blocks: dict[int, list[int]] = {}
+    for j, p in enumerate(right):
+        for key in blocker.keys(p):
+            blocks.setdefault(key, []).append(j)
+    out = PairSet()
+    for key, held in blocks.items():
+        if len(held) > blocker.max_block:
+            out.skipped_blocks += 1
+            out.skipped_records += len(held)
+            held.clear()
+    for i, p in enumerate(a):
+        for key in blocker.keys(p):
+            for j in blocks.get(key, ()):
+                if b is not None:
+                    out.pairs.add((i, j))
+                elif i < j:
+                    out.pairs.add((i, j))
+    return out

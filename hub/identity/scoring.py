@@ -17,7 +17,7 @@ from hub.identity.compare import (
     level_of,
 )
 from hub.identity.model import MatchModel
-from hub.identity.normalise import Prepared
+from hub.identity.normalise import Prepared, swapped_names
 
 __all__ = ["CompiledModel", "ExplanationTerm", "compile_model", "explain", "probability", "score"]
 
@@ -85,8 +85,18 @@ def compile_model(model: MatchModel) -> CompiledModel:
     return hit[1]
 
 
+def names_swapped(a: Prepared, b: Prepared) -> bool:
+    """True when one record's given name is the other's family name and vice versa."""
+    ag, af, bg, bf = a.given, a.family, b.given, b.family
+    if ag is None or af is None or bg is None or bf is None or ag.full == af.full:
+        return False
+    return ag.full == bf.full and af.full == bg.full
+
+
 def score(cm: CompiledModel, a: Prepared, b: Prepared) -> tuple[float, bool]:
     """Total match weight in bits and whether any level caps the pair at review."""
+    if names_swapped(a, b):
+        b = swapped_names(b)  # names entered in the wrong fields: compare them crosswise
     total = cm.prior
     capped = False
     av, bv = a.vals, b.vals
@@ -97,6 +107,8 @@ def score(cm: CompiledModel, a: Prepared, b: Prepared) -> tuple[float, bool]:
             capped = capped or null_cap
             continue
         i = (0 if va == vb else last) if evaluate is None else evaluate(levels, va, vb)
+        if i < 0:
+            continue  # nothing comparable on this field (e.g. postcode vs address only)
         total += weights[i]
         if i == tf_level:
             total += tf.get(va.full, tf_default)  # type: ignore[union-attr]
@@ -139,8 +151,20 @@ def _term(cm: CompiledModel, k: int, a: Prepared, b: Prepared) -> ExplanationTer
 
 def explain(cm: CompiledModel, a: Prepared, b: Prepared) -> tuple[list[ExplanationTerm], float]:
     """Every comparison's term and the total (equal to ``score``'s)."""
+    swap = names_swapped(a, b)
+    b = swapped_names(b) if swap else b
     terms = [_term(cm, k, a, b) for k in range(len(cm.comparisons))]
+    if swap:
+        terms.append(_SWAP_TERM)
     return terms, cm.prior + sum(t.weight + t.tf_adjustment for t in terms)
+
+
+_SWAP_TERM = ExplanationTerm(
+    comparison="names",
+    level="swapped",
+    weight=0.0,
+    sentence="Given and family names are swapped between the records; compared crosswise (+0.0)",
+)
 
 
 def probability(weight: float) -> float:

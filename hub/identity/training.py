@@ -18,6 +18,7 @@ from hub.identity.em import run_em
 from hub.identity.model import Comparison, MatchModel, TermFrequencies, TrainingInfo, default_model
 from hub.identity.normalise import Prepared, prepare
 from hub.identity.records import PersonRecord
+from hub.identity.training_fit import fit_thresholds, relax_guards
 from hub.identity.training_pairs import blocked_vectors, exact_u, fixed_comparisons, sample_u
 
 __all__ = ["train"]
@@ -28,9 +29,22 @@ _TF_MAX_VALUES = 3000
 _U_FLOOR = 1e-9
 
 
+def _word_frequencies(preps: Sequence[Prepared], name: str) -> TermFrequencies:
+    """Share of records whose address holds each word (for rarity weights)."""
+    counts = Counter(w for p in preps if p.home is not None for w in p.home.tokens)
+    total = sum(1 for p in preps if p.home is not None and p.home.tokens) or 1
+    common = counts.most_common(_TF_MAX_VALUES)
+    freqs = {w: c / total for w, c in common if c >= 2}
+    floor = min(1.0, 1 / total)
+    return TermFrequencies(comparison=name, min_frequency=floor, frequencies=freqs)
+
+
 def _term_frequencies(preps: Sequence[Prepared], model: MatchModel) -> list[TermFrequencies]:
     out = []
     for comp in model.comparisons:
+        if comp.field == "home":
+            out.append(_word_frequencies(preps, comp.name))
+            continue
         if not any(level.tf_adjust for level in comp.levels):
             continue
         attr = "given" if comp.field == "given_name" else "family"
@@ -128,27 +142,38 @@ def train(
     rng = random.Random(seed)
     preps = [prepare(r) for r in records]
     tf = _term_frequencies(preps, base)
-    comps = compile_comparisons(base.model_copy(update={"term_frequencies": []}))
+    # Name tables are left out while estimating (tf adjusts weights only at scoring);
+    # the address word table is kept: it defines the home levels themselves.
+    homes = [t for t in tf if t.comparison in {c.name for c in base.comparisons if c.field == "home"}]
+    comps = compile_comparisons(base.model_copy(update={"term_frequencies": homes}))
     counts = sample_u(preps, comps, rng, u_pairs)
     u = [_u_row(preps, c, counts[k]) for k, c in enumerate(comps)]
     say(f"u from {u_pairs:,} random pairs of {len(preps):,} records")
     sessions = _sessions(preps, base, comps, u, rng, say)
     means = [_mean_m(sessions, k) for k in range(len(comps))]
     m = [row or [lv.m for lv in comps[k].spec.levels] for k, row in enumerate(means)]
+    trained = [_updated(c.spec, means[k], u[k]) for k, c in enumerate(comps)]
+    comparisons, guard_note = relax_guards(trained, preps)
+    say(guard_note)
     fields = {
         "version": version,
         "prior": _prior(sessions, m, preps, comps, base.prior),
         "term_frequencies": tf,
-        "training": _info(base, len(preps), u_pairs),
-        "comparisons": [_updated(c.spec, means[k], u[k]) for k, c in enumerate(comps)],
+        "training": _info(base, len(preps), u_pairs, guard_note),
+        "comparisons": comparisons,
     }
-    return MatchModel.model_validate(base.model_dump() | fields)
+    model = MatchModel.model_validate(base.model_dump() | fields)
+    thresholds = fit_thresholds(model, preps)
+    say(f"thresholds from the trained score distribution: link {thresholds.link:+.1f} bits, "
+        f"review {thresholds.review:+.1f} bits")  # fmt: skip
+    return model.model_copy(update={"thresholds": thresholds})
 
 
-def _info(base: MatchModel, records: int, u_pairs: int) -> TrainingInfo:
+def _info(base: MatchModel, records: int, u_pairs: int, guard_note: str) -> TrainingInfo:
     return TrainingInfo(
         records=records,
         u_pairs_sampled=u_pairs,
         em_sessions=[r.name for r in base.em_blocking],
-        notes="unsupervised: u from random pairs, m by EM on blocked pairs; no labels",
+        notes="unsupervised: u from random pairs, m by EM on blocked pairs, thresholds from "
+        f"the trained score distribution; no labels. {guard_note}",
     )

@@ -1,0 +1,87 @@
+"""The home comparison: postcode and free-text address judged together.
+
+Addresses are compared as sets of words weighted by rarity (inverse document
+frequency learned in training): sharing "12" and "TULLAROOP" says much more than
+sharing "STREET". Words one typo apart (four letters or more) count as shared, and two
+different house numbers stop the address levels, since neighbours share the rest.
+Postcode and address are one comparison because within a household they are not
+independent: siblings share both, and a model that added them up would count the
+same fact twice (the trained m/u of the ``same_home`` level shows how much it is worth).
+"""
+
+import math
+from collections.abc import Callable, Mapping
+
+from rapidfuzz.distance import DamerauLevenshtein
+
+from hub.identity.normalise import HomeParts, PostcodeParts
+
+__all__ = ["HomeLevels", "address_similarity", "token_weights"]
+
+_dl = DamerauLevenshtein.distance
+_FUZZY_MIN_LENGTH = 4
+Weights = tuple[dict[str, float], float]  # (weight per known word, weight of unseen words)
+PostcodeTest = Callable[[int, PostcodeParts, PostcodeParts], bool]
+
+
+def token_weights(frequencies: Mapping[str, float], min_frequency: float) -> Weights:
+    """Bits per word: -log2 of the share of records whose address holds it."""
+    table = {word: -math.log2(max(f, min_frequency)) for word, f in frequencies.items()}
+    return table, -math.log2(min_frequency)
+
+
+def _fuzzy_shared(only_a: set[str], only_b: set[str]) -> set[str]:
+    shared = set()
+    for word in only_a:
+        if len(word) < _FUZZY_MIN_LENGTH:
+            continue
+        for other in only_b:
+            if abs(len(word) - len(other)) <= 1 and _dl(word, other, score_cutoff=1) <= 1:
+                shared.add(word)
+                break
+    return shared
+
+
+def address_similarity(a: frozenset[str], b: frozenset[str], weights: Weights) -> float:
+    """Weighted Jaccard of two word sets (0..1); near-identical words count as shared."""
+    table, unseen = weights
+    if a == b:
+        return 1.0 if a else 0.0
+    only_a, only_b = set(a - b), set(b - a)
+    fuzzy = _fuzzy_shared(only_a, only_b)
+    shared = sum(table.get(w, unseen) for w in (a & b) | fuzzy)
+    differ = sum(table.get(w, unseen) for w in only_a - fuzzy)
+    differ += sum(table.get(w, unseen) for w in only_b) - sum(table.get(w, unseen) for w in fuzzy)
+    return shared / (shared + max(differ, 0.0)) if shared else 0.0
+
+
+class HomeLevels:
+    """Evaluator of a home comparison's levels (callable like the other evaluators)."""
+
+    __slots__ = ("postcode_agrees", "weights")
+
+    def __init__(self, weights: Weights, postcode_agrees: PostcodeTest) -> None:
+        self.weights = weights
+        self.postcode_agrees = postcode_agrees
+
+    def __call__(self, levels: tuple[tuple[int, float], ...], a: HomeParts, b: HomeParts) -> int:
+        sim = -1.0
+        pa, pb = a.postcode, b.postcode
+        if not ((pa and pb) or (a.tokens and b.tokens)):
+            return -1  # one has only a postcode, the other only an address: no evidence
+        same_number = a.number is None or b.number is None or a.number == b.number
+        for i, (code, param) in enumerate(levels):
+            if code in (16, 17):  # same_home / address: similar words, no number clash
+                if not (same_number and a.tokens and b.tokens):
+                    continue
+                if code == 16 and not (pa and pb and pa.full == pb.full):
+                    continue
+                if sim < 0:
+                    sim = address_similarity(a.tokens, b.tokens, self.weights)
+                if sim >= param:
+                    return i
+            elif code == 99:
+                return i
+            elif pa is not None and pb is not None and self.postcode_agrees(code, pa, pb):
+                return i
+        return len(levels) - 1
