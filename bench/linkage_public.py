@@ -217,11 +217,14 @@ LOADERS: dict[str, Callable[[], Dataset]] = {
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("datasets", nargs="*", default=list(LOADERS), choices=[*LOADERS, []])
+    p.add_argument("datasets", nargs="*", metavar="DATASET", help=f"any of {', '.join(LOADERS)}")
     p.add_argument("--no-splink", action="store_true", help="run only the project's matcher")
     p.add_argument("--shipped", action="store_true", help="also run the shipped model untrained")
     args = p.parse_args(argv)
-    for name in args.datasets:
+    unknown = [n for n in args.datasets if n not in LOADERS]
+    if unknown:
+        p.error(f"unknown data set(s): {', '.join(unknown)}")
+    for name in args.datasets or list(LOADERS):
         ds = LOADERS[name]()
         truth = ds.true_pairs()
         sizes = " x ".join(f"{len(f):,}" for f in ds.files)

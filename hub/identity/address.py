@@ -7,19 +7,25 @@ different house numbers stop the address levels, since neighbours share the rest
 Postcode and address are one comparison because within a household they are not
 independent: siblings share both, and a model that added them up would count the
 same fact twice (the trained m/u of the ``same_home`` level shows how much it is worth).
+A ``street`` level is the same address but another house number: a neighbour, or a
+typo in the number; training learns which it mostly is in the data at hand. When words
+were split or run together ("S TREET", "KIRKLANDC IRCUIT") the word sets miss it, so
+the address levels also accept the letters alone being nearly the same.
 """
 
 import math
 from collections.abc import Callable, Mapping
 
-from rapidfuzz.distance import DamerauLevenshtein
+from rapidfuzz.distance import DamerauLevenshtein, Indel
 
 from hub.identity.normalise import HomeParts, PostcodeParts
 
 __all__ = ["HomeLevels", "address_similarity", "token_weights"]
 
 _dl = DamerauLevenshtein.distance
+_indel = Indel.normalized_similarity
 _FUZZY_MIN_LENGTH = 4
+_EXTRA_LINE_FACTOR = 0.25
 Weights = tuple[dict[str, float], float]  # (weight per known word, weight of unseen words)
 PostcodeTest = Callable[[int, PostcodeParts, PostcodeParts], bool]
 
@@ -43,16 +49,22 @@ def _fuzzy_shared(only_a: set[str], only_b: set[str]) -> set[str]:
 
 
 def address_similarity(a: frozenset[str], b: frozenset[str], weights: Weights) -> float:
-    """Weighted Jaccard of two word sets (0..1); near-identical words count as shared."""
+    """Rarity-weighted overlap of two word sets (0..1); near-identical words count as shared."""
     table, unseen = weights
     if a == b:
         return 1.0 if a else 0.0
     only_a, only_b = set(a - b), set(b - a)
     fuzzy = _fuzzy_shared(only_a, only_b)
     shared = sum(table.get(w, unseen) for w in (a & b) | fuzzy)
-    differ = sum(table.get(w, unseen) for w in only_a - fuzzy)
-    differ += sum(table.get(w, unseen) for w in only_b) - sum(table.get(w, unseen) for w in fuzzy)
-    return shared / (shared + max(differ, 0.0)) if shared else 0.0
+    if not shared:
+        return 0.0
+    differ_a = sum(table.get(w, unseen) for w in only_a - fuzzy)
+    differ_b = sum(table.get(w, unseen) for w in only_b)
+    differ_b = max(0.0, differ_b - sum(table.get(w, unseen) for w in fuzzy))
+    # Words only one side has count less than words both sides replaced: one record
+    # often just lacks an address line ("1 Armstrong Cres" vs "1 Armstrong Cres, Cromdale").
+    low, high = sorted((differ_a, differ_b))
+    return shared / (shared + low + _EXTRA_LINE_FACTOR * (high - low))
 
 
 class HomeLevels:
@@ -64,20 +76,27 @@ class HomeLevels:
         self.weights = weights
         self.postcode_agrees = postcode_agrees
 
+    def similarity(self, a: HomeParts, b: HomeParts) -> float:
+        """Word similarity, or the letters' similarity when words were split differently."""
+        sim = address_similarity(a.tokens, b.tokens, self.weights)
+        if sim < 0.8 and a.letters and b.letters:
+            sim = max(sim, _indel(a.letters, b.letters) - 0.1)  # letters: a little less sure
+        return sim
+
     def __call__(self, levels: tuple[tuple[int, float], ...], a: HomeParts, b: HomeParts) -> int:
         sim = -1.0
         pa, pb = a.postcode, b.postcode
         if not ((pa and pb) or (a.tokens and b.tokens)):
             return -1  # one has only a postcode, the other only an address: no evidence
-        same_number = a.number is None or b.number is None or a.number == b.number
+        clash = a.number is not None and b.number is not None and a.number != b.number
         for i, (code, param) in enumerate(levels):
-            if code in (16, 17):  # same_home / address: similar words, no number clash
-                if not (same_number and a.tokens and b.tokens):
+            if code in (16, 17, 20):  # same_home / address / street: similar words
+                if not (a.tokens and b.tokens) or clash != (code == 20):
                     continue
                 if code == 16 and not (pa and pb and pa.full == pb.full):
                     continue
                 if sim < 0:
-                    sim = address_similarity(a.tokens, b.tokens, self.weights)
+                    sim = self.similarity(a, b)
                 if sim >= param:
                     return i
             elif code == 99:

@@ -10,6 +10,12 @@ in bits (probability = 2^score / (1 + 2^score)).
 ``one_to_one=True`` is for two files that are each deduplicated (one record per
 person): the best-scoring pairs are kept first, and a record already matched takes
 part in no further pair (a weaker rival is dropped, not reviewed).
+
+Deduplication groups records into people the way the stream groups them into
+children: match pairs join groups, strongest first, unless some pair across the two
+groups scores below the review threshold (two people, not one); every pair inside a
+group is then a ``match`` row, even one whose own evidence is weak (A matched B and
+B matched C), which is what recovers records with several heavily corrupted copies.
 """
 
 from collections.abc import Callable, Sequence
@@ -111,9 +117,53 @@ def link_records(
 def dedupe_records(
     records: Sequence[PersonRecord], model: MatchModel | None = None, *, warn: Warn = _noop
 ) -> list[LinkRow]:
-    """Match and review pairs within one record set (each pair once)."""
+    """Match and review pairs within one record set (each pair once), grouped by person."""
     model = model or default_model()
+    cm = compile_model(model)
     preps = [prepare(r) for r in records]
     found = candidate_pairs(model, preps)
     _warn_skipped(found.skipped_blocks, found.skipped_records, model.max_block, warn)
-    return _rows(compile_model(model), preps, preps, found.pairs)
+    rows = _rows(cm, preps, preps, found.pairs)
+    groups = _Groups(cm, {p.record_id: p for p in preps})
+    for row in sorted(rows, key=lambda r: -r.score):
+        if row.decision == "match":
+            groups.join(row.record_id_a, row.record_id_b)
+    return groups.rows(rows)
+
+
+class _Groups:
+    """People found so far: record id -> group; joins vetoed by a clearly different pair."""
+
+    def __init__(self, cm: CompiledModel, preps: dict[str, Prepared]) -> None:
+        self.cm, self.preps = cm, preps
+        self.group: dict[str, list[str]] = {}
+
+    def members(self, rid: str) -> list[str]:
+        return self.group.get(rid) or [rid]
+
+    def join(self, a: str, b: str) -> None:
+        ga, gb = self.members(a), self.members(b)
+        if ga is gb:
+            return
+        p = self.preps
+        if any(score(self.cm, p[x], p[y])[0] < self.cm.review for x in ga for y in gb):
+            return  # someone in one group is clearly not someone in the other
+        merged = ga + gb
+        for rid in merged:
+            self.group[rid] = merged
+
+    def rows(self, rows: list[LinkRow]) -> list[LinkRow]:
+        """Every pair inside a group as ``match``; review rows across groups kept."""
+        out = [r for r in rows if r.decision == "review" and
+               self.members(r.record_id_a) is not self.members(r.record_id_b)]  # fmt: skip
+        seen = set()
+        for members in self.group.values():
+            if id(members) in seen:
+                continue
+            seen.add(id(members))
+            ordered = sorted(members)
+            for i, x in enumerate(ordered):
+                for y in ordered[i + 1 :]:
+                    total = score(self.cm, self.preps[x], self.preps[y])[0]
+                    out.append(LinkRow(x, y, round(total, 2), "match"))
+        return sorted(out, key=lambda r: (r.record_id_a, r.record_id_b))

@@ -26,6 +26,7 @@ _CODES = {
     "soundex": 5, "initial": 6, "transposed": 7, "one_component": 8, "same_year": 9,
     "sector": 10, "district": 11, "area": 12, "damerau_levenshtein": 13, "typo": 14,
     "year_off_by_one": 15, "same_home": 16, "address": 17, "postcode": 18, "postcode_typo": 19,
+    "street": 20,
     "else": 99,
 }  # fmt: skip
 _ATTRS = {

@@ -43,7 +43,9 @@ _NAME_KINDS = frozenset(
 )  # fmt: skip
 _POSTCODE_KINDS = frozenset({"exact", "sector", "district", "area", "postcode_typo"})
 # Levels whose threshold is a similarity (JW, address) or a maximum edit distance (DL).
-_THRESHOLD_KINDS = frozenset({"jaro_winkler", "damerau_levenshtein", "same_home", "address"})
+_THRESHOLD_KINDS = frozenset(
+    {"jaro_winkler", "damerau_levenshtein", "same_home", "address", "street"}
+)
 _EXACT_ONLY = frozenset({"exact"})
 # Which level kinds each field supports (besides the final ``else``).
 FIELD_KINDS: dict[str, frozenset[str]] = {
@@ -53,7 +55,7 @@ FIELD_KINDS: dict[str, frozenset[str]] = {
         {"exact", "transposed", "typo", "year_off_by_one", "one_component", "same_year"}
     ),
     "postcode": _POSTCODE_KINDS,
-    "home": (_POSTCODE_KINDS - {"exact"}) | {"same_home", "address", "postcode"},
+    "home": (_POSTCODE_KINDS - {"exact"}) | {"same_home", "address", "street", "postcode"},
     "sex": _EXACT_ONLY,
     "nhs_number": _EXACT_ONLY,
     "upn": _EXACT_ONLY,

@@ -84,14 +84,14 @@ class PostcodeParts:
 
     def __init__(self, outward: str, inward: str | None) -> None:
         self.uk = inward is not None
-        if inward is None:
-            self.full = outward
-            self.sector = self.district = self.area = None
-            return
-        self.full = f"{outward} {inward}"
-        self.sector: str | None = f"{outward} {inward[0]}"
-        self.district: str | None = outward
-        self.area: str | None = outward[:2] if outward[1].isalpha() else outward[:1]
+        self.full = outward if inward is None else f"{outward} {inward}"
+        self.sector: str | None = None
+        self.district: str | None = None
+        self.area: str | None = None
+        if inward is not None:
+            self.sector = f"{outward} {inward[0]}"
+            self.district = outward
+            self.area = outward[:2] if outward[1].isalpha() else outward[:1]
 
 
 class HomeParts:
@@ -101,7 +101,7 @@ class HomeParts:
     independent evidence (siblings share both), so the model weighs them together.
     """
 
-    __slots__ = ("number", "postcode", "tokens")
+    __slots__ = ("letters", "number", "postcode", "tokens")
 
     def __init__(self, postcode: PostcodeParts | None, address: str | None) -> None:
         self.postcode = postcode
@@ -109,6 +109,8 @@ class HomeParts:
         self.tokens: frozenset[str] = frozenset(words.split())
         found = _NUMBER.search(words)
         self.number = found.group(0) if found else None
+        # The address's letters alone (no digits, no spaces): survives split or joined words.
+        self.letters = "".join(ch for ch in words if ch.isalpha())
 
 
 class Prepared:

@@ -3,8 +3,9 @@
 Thresholds: every blocked candidate pair of the training records is scored with the
 trained model and given its match probability. ``link`` is the lowest weight at which
 the pairs at or above it are, by the model's own estimate, at least 99.9 % true
-matches; ``review`` the lowest weight keeping 99.9 % of the expected matches at or
-above it. No labels: the probabilities are the model's.
+matches, and at most 0 bits (a pair more likely a match than not links: where the
+ambiguous pairs are many, the cumulative estimate alone is too cautious); ``review`` the lowest weight keeping 99.9 % of the expected matches at or
+above it, and at least 4 bits below ``link``. No labels: the probabilities are the model's.
 
 Household guards: the ``review_cap`` levels (given names that clearly differ or are
 missing, a clearly different date of birth...) keep twins and siblings apart in
@@ -26,6 +27,7 @@ __all__ = ["fit_thresholds", "relax_guards"]
 
 _TARGET_PRECISION = 0.999
 _TARGET_RECALL = 0.999
+_REVIEW_BELOW_LINK = 4.0
 _GUARD_SHARE_LIMIT = 0.2
 _LIFT_FROM_M = 0.01
 _MAX_PAIRS = 2_000_000
@@ -34,11 +36,8 @@ _MAX_PAIRS = 2_000_000
 def fit_thresholds(model: MatchModel, preps: Sequence[Prepared]) -> Thresholds:
     """Link and review thresholds from the scores of the training data's blocked pairs."""
     cm = compile_model(model)
-    found = candidate_pairs(model, preps)
-    scores = sorted(
-        (score(cm, preps[i], preps[j])[0] for i, j in list(found.pairs)[:_MAX_PAIRS]),
-        reverse=True,
-    )
+    pairs = list(candidate_pairs(model, preps).pairs)[:_MAX_PAIRS]
+    scores = sorted((score(cm, preps[i], preps[j])[0] for i, j in pairs), reverse=True)
     if not scores:
         return model.thresholds
     probs = [probability(s) for s in scores]
@@ -48,13 +47,18 @@ def fit_thresholds(model: MatchModel, preps: Sequence[Prepared]) -> Thresholds:
         seen += 1
         if false / seen <= 1.0 - _TARGET_PRECISION:
             link = s
+    # A pair more likely a match than not (above 0 bits) is linked even where the
+    # cumulative estimate is cautious: where the pairs are few and ambiguous.
+    link = min(link, 0.0)
     expected = sum(probs)
     review, kept = link, 0.0
     for s, p in zip(scores, probs, strict=True):
         kept += p
-        review = min(link, s)
+        review = s
         if kept >= _TARGET_RECALL * expected:
             break
+    # Review reaches at least 16 times (4 bits) less likely pairs than the link bar.
+    review = min(review, link - _REVIEW_BELOW_LINK)
     return model.thresholds.model_copy(update={"link": round(link, 2), "review": round(review, 2)})
 
 
