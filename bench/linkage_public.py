@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from itertools import combinations
 from pathlib import Path
 
@@ -41,10 +42,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hub.identity.blocking import candidate_pairs
 from hub.identity.bulk import dedupe_records, link_records
-from hub.identity.normalise import prepare
 from hub.identity.bulk_io import read_person_csv
-
 from hub.identity.model import MatchModel, default_model
+from hub.identity.normalise import prepare
 from hub.identity.records import PersonRecord
 from hub.identity.training import train
 
@@ -62,7 +62,7 @@ class Dataset:
     entity: dict[str, str]
     one_to_one: bool = False
 
-    @property
+    @cached_property
     def left(self) -> set[str]:
         return {r.record_id for r in self.files[0]}
 
@@ -78,9 +78,7 @@ class Dataset:
         if self.dedupe:
             return {_key(a, b) for g in groups.values() for a, b in combinations(g, 2)}
         left = {r.record_id for r in self.files[0]}
-        return {
-            (a, b) for g in groups.values() for a in g if a in left for b in g if b not in left
-        }
+        return {(a, b) for g in groups.values() for a in g if a in left for b in g if b not in left}
 
 
 def _key(a: str, b: str) -> Pair:
@@ -105,10 +103,13 @@ def _febrl_records(frame: object) -> tuple[list[PersonRecord], dict[str, str]]:
         address = " ".join(p for p in [*parts, cell["state"]] if p)
         records.append(
             PersonRecord(
-                record_id=str(rid), given_name=cell["given_name"], family_name=cell["surname"],
-                date_of_birth=_febrl_date(cell["date_of_birth"]), postcode=cell["postcode"],
+                record_id=str(rid),
+                given_name=cell["given_name"],
+                family_name=cell["surname"],
+                date_of_birth=_febrl_date(cell["date_of_birth"]),
+                postcode=cell["postcode"],
                 address=address or None,
-            )  # fmt: skip
+            )
         )
         entity[str(rid)] = str(rid).split("-")[1]
     return records, entity

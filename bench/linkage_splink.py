@@ -46,9 +46,7 @@ def _settings(frames: list[pd.DataFrame], dedupe: bool) -> object:
     comparisons = [
         cl.NameComparison("given_name").configure(term_frequency_adjustments=True),
         cl.NameComparison("family_name").configure(term_frequency_adjustments=True),
-        cl.DateOfBirthComparison(
-            "date_of_birth", input_is_string=True, datetime_format="%Y-%m-%d"
-        ),
+        cl.DateOfBirthComparison("date_of_birth", input_is_string=True, datetime_format="%Y-%m-%d"),
         cl.DamerauLevenshteinAtThresholds("postcode", [1]),
         cl.ArrayIntersectAtSizes("address_tokens", [4, 3, 2, 1]),
     ]

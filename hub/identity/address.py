@@ -41,8 +41,12 @@ def _fuzzy_shared(only_a: set[str], only_b: set[str]) -> set[str]:
     for word in only_a:
         if len(word) < _FUZZY_MIN_LENGTH:
             continue
+        first, last, size = word[0], word[-1], len(word)
         for other in only_b:
-            if abs(len(word) - len(other)) <= 1 and _dl(word, other, score_cutoff=1) <= 1:
+            # One edit never changes both the first and the last letter of a word of 3+.
+            if (other[0] != first and other[-1] != last) or abs(size - len(other)) > 1:
+                continue
+            if _dl(word, other, score_cutoff=1) <= 1:
                 shared.add(word)
                 break
     return shared
@@ -99,8 +103,6 @@ class HomeLevels:
                     sim = self.similarity(a, b)
                 if sim >= param:
                     return i
-            elif code == 99:
-                return i
-            elif pa is not None and pb is not None and self.postcode_agrees(code, pa, pb):
+            elif code == 99 or (pa and pb and self.postcode_agrees(code, pa, pb)):
                 return i
         return len(levels) - 1

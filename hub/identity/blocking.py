@@ -52,9 +52,9 @@ BLOCK_KEYS: dict[str, KeyFn] = {
     "street_word": lambda p: _street_word(p),
     "given_name": lambda p: p.given.key if p.given else None,
     # Both names' sound codes in sorted order: given and family swapped meet here.
-    "names_unordered": lambda p: tuple(sorted((p.given.soundex, p.family.soundex)))
-    if p.given and p.family
-    else None,
+    "names_unordered": lambda p: (
+        tuple(sorted((p.given.soundex, p.family.soundex))) if p.given and p.family else None
+    ),
     "family_name": lambda p: p.family.key if p.family else None,
 }
 
@@ -117,7 +117,7 @@ def candidate_pairs(
         for key in blocker.keys(p):
             blocks.setdefault(key, []).append(j)
     out = PairSet()
-    for key, held in blocks.items():
+    for held in blocks.values():
         if len(held) > blocker.max_block:
             out.skipped_blocks += 1
             out.skipped_records += len(held)
@@ -125,8 +125,6 @@ def candidate_pairs(
     for i, p in enumerate(a):
         for key in blocker.keys(p):
             for j in blocks.get(key, ()):
-                if b is not None:
-                    out.pairs.add((i, j))
-                elif i < j:
+                if b is not None or i < j:
                     out.pairs.add((i, j))
     return out

@@ -75,6 +75,13 @@ def _name_level(levels: Levels, a: NameParts, b: NameParts) -> int:  # noqa: C90
     return len(levels) - 1
 
 
+def _date_slip(code: int, a: tuple[int, int, int], b: tuple[int, int, int]) -> bool:
+    if code == 14:  # one digit of YYYYMMDD differs, or two neighbours are swapped
+        return _dl(f"{a[0]:04d}{a[1]:02d}{a[2]:02d}", f"{b[0]:04d}{b[1]:02d}{b[2]:02d}",
+                   score_cutoff=1) <= 1  # fmt: skip
+    return a[1:] == b[1:] and abs(a[0] - b[0]) == 1  # year off by one
+
+
 def _date_level(levels: Levels, a: tuple[int, int, int], b: tuple[int, int, int]) -> int:
     for i, (code, _) in enumerate(levels):
         if code == 0:
@@ -89,11 +96,8 @@ def _date_level(levels: Levels, a: tuple[int, int, int], b: tuple[int, int, int]
         elif code == 9:
             if a[0] == b[0]:
                 return i
-        elif code == 14:
-            if _dl("%04d%02d%02d" % a, "%04d%02d%02d" % b, score_cutoff=1) <= 1:
-                return i
-        elif code == 15:
-            if a[1:] == b[1:] and abs(a[0] - b[0]) == 1:
+        elif code in (14, 15):
+            if _date_slip(code, a, b):
                 return i
         else:
             return i

@@ -4,9 +4,10 @@ Names are folded (accents removed, upper case, punctuation to spaces) and get th
 phonetic codes and nickname groups; a UK postcode is split into sector, district and
 area, any other postcode is kept as a plain string (``PostcodeParts.uk`` is False);
 the home (postcode and free-text address together) becomes a `HomeParts` with the
-address's word tokens and house number; identifiers are validated with `hub.identifiers` (an invalid one is treated as
-missing: it is never evidence). Parts of names, postcodes and dates are cached and
-shared between records, which keeps a million-record index small and preparation fast.
+address's word tokens and house number; identifiers are validated with
+`hub.identifiers` (an invalid one is treated as missing: it is never evidence). Parts of
+names, postcodes, homes and dates are cached and shared between records, which keeps a
+million-record index small and preparation fast.
 """
 
 import re

@@ -4,8 +4,9 @@ Thresholds: every blocked candidate pair of the training records is scored with 
 trained model and given its match probability. ``link`` is the lowest weight at which
 the pairs at or above it are, by the model's own estimate, at least 99.9 % true
 matches, and at most 0 bits (a pair more likely a match than not links: where the
-ambiguous pairs are many, the cumulative estimate alone is too cautious); ``review`` the lowest weight keeping 99.9 % of the expected matches at or
-above it, and at least 4 bits below ``link``. No labels: the probabilities are the model's.
+ambiguous pairs are many, the cumulative estimate alone is too cautious); ``review``
+the lowest weight keeping 99.9 % of the expected matches at or above it, and at least
+4 bits below ``link``. No labels: the probabilities are the model's.
 
 Household guards: the ``review_cap`` levels (given names that clearly differ or are
 missing, a clearly different date of birth...) keep twins and siblings apart in
@@ -41,10 +42,9 @@ def fit_thresholds(model: MatchModel, preps: Sequence[Prepared]) -> Thresholds:
     if not scores:
         return model.thresholds
     probs = [probability(s) for s in scores]
-    link, false, seen = scores[0], 0.0, 0
-    for s, p in zip(scores, probs, strict=True):
+    link, false = scores[0], 0.0
+    for seen, (s, p) in enumerate(zip(scores, probs, strict=True), start=1):
         false += 1.0 - p
-        seen += 1
         if false / seen <= 1.0 - _TARGET_PRECISION:
             link = s
     # A pair more likely a match than not (above 0 bits) is linked even where the
