@@ -147,7 +147,12 @@ def link(files: tuple[Path, ...], out: Path, model_path: Path | None, rejects_pa
     match weight in bits. Rejected rows go to the rejects file (exit status 1).
     Training prints the trained parameters, level by level.
     """
-    if str(files[0]) == "train":
+    training = str(files[0]) == "train"
+    if training and one_to_one:
+        raise click.UsageError("--one-to-one is for bulk linkage, not for train")
+    if not training and keep_thresholds:
+        raise click.UsageError("--keep-thresholds is for train, not for bulk linkage")
+    if training:
         _train(list(files[1:]), out, model_path, rejects_path, version, seed, quiet,
                keep_thresholds)  # fmt: skip
     else:

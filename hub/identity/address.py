@@ -4,9 +4,11 @@ Addresses are compared as sets of words weighted by rarity (inverse document
 frequency learned in training): sharing "12" and "TULLAROOP" says much more than
 sharing "STREET". Words one typo apart (four letters or more) count as shared, and two
 different house numbers stop the address levels, since neighbours share the rest.
-Postcode and address are one comparison because within a household they are not
-independent: siblings share both, and a model that added them up would count the
-same fact twice (the trained m/u of the ``same_home`` level shows how much it is worth).
+The same postcode where one record has no address counts as the same home (a UK
+postcode is a handful of homes). Postcode and address are one comparison because
+within a household they are not independent: siblings share both, and a model that
+added them up would count the same fact twice (the trained m/u of the ``same_home``
+level shows how much it is worth).
 A ``street`` level is the same address but another house number: a neighbour, or a
 typo in the number; training learns which it mostly is in the data at hand. When words
 were split or run together ("S TREET", "KIRKLANDC IRCUIT") the word sets miss it, so
@@ -93,9 +95,12 @@ class HomeLevels:
         if not ((pa and pb) or (a.tokens and b.tokens)):
             return -1  # one has only a postcode, the other only an address: no evidence
         clash = a.number is not None and b.number is not None and a.number != b.number
+        both = bool(a.tokens and b.tokens)
         for i, (code, param) in enumerate(levels):
+            if code == 16 and pa and pb and pa.full == pb.full and not both:
+                return i  # same postcode, an address missing: the same home as far as known
             if code in (16, 17, 20):  # same_home / address / street: similar words
-                if not (a.tokens and b.tokens) or clash != (code == 20):
+                if not both or clash != (code == 20):
                     continue
                 if code == 16 and not (pa and pb and pa.full == pb.full):
                     continue

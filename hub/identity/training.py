@@ -190,7 +190,7 @@ def train(
         "version": version,
         "prior": prior,
         "term_frequencies": tf,
-        "training": _info(base, len(preps), u_pairs, guard_note),
+        "training": _info(base, len(preps), u_pairs, guard_note, keep_thresholds),
         "comparisons": comparisons,
     }
     model = MatchModel.model_validate(base.model_dump() | fields)
@@ -202,11 +202,14 @@ def train(
     return model.model_copy(update={"thresholds": thresholds})
 
 
-def _info(base: MatchModel, records: int, u_pairs: int, guard_note: str) -> TrainingInfo:
+def _info(
+    base: MatchModel, records: int, u_pairs: int, guard_note: str, kept: bool
+) -> TrainingInfo:
+    source = "kept from the base model" if kept else "from the trained score distribution"
     return TrainingInfo(
         records=records,
         u_pairs_sampled=u_pairs,
         em_sessions=[r.name for r in base.em_blocking],
-        notes="unsupervised: u from random pairs, m by EM on blocked pairs, thresholds from "
-        f"the trained score distribution; no labels. {guard_note}",
+        notes=f"unsupervised: u from random pairs, m by EM on blocked pairs, thresholds "
+        f"{source}; no labels. {guard_note}",
     )
