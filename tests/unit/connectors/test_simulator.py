@@ -88,3 +88,23 @@ def test_linkage_files_use_the_bulk_linkage_columns(sim: Path) -> None:
         "nhs_number,upn,local_id"
     )
     assert (sim / "linkage" / "truth.csv").read_text().startswith("record_id,child_id\n")
+
+
+def test_households_have_siblings_and_twins() -> None:
+    from datetime import date
+
+    from connectors.simulator.world import build_world
+
+    world = build_world(2000, 30, 7, date(2025, 9, 1))
+    homes: dict[tuple[str, str], list] = {}
+    for child in world.children:
+        key = (child.surnames[0][1], child.addresses[0][1].text)
+        homes.setdefault(key, []).append(child)
+    families = [kids for kids in homes.values() if len(kids) > 1]
+    twins = [
+        (a, b) for kids in families for a in kids for b in kids
+        if a.child_id < b.child_id and a.dob == b.dob
+    ]  # fmt: skip
+    assert len(families) > 200 and len(twins) > 20
+    assert all(a.given_name != b.given_name for a, b in twins)
+    assert all(a.nhs_number != b.nhs_number for a, b in twins if a.nhs_number and b.nhs_number)
