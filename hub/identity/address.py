@@ -59,6 +59,8 @@ def address_similarity(a: frozenset[str], b: frozenset[str], weights: Weights) -
     table, unseen = weights
     if a == b:
         return 1.0 if a else 0.0
+    if a.isdisjoint(b):
+        return 0.0  # not one word in common: typo'd words alone are not the same address
     only_a, only_b = set(a - b), set(b - a)
     fuzzy = _fuzzy_shared(only_a, only_b)
     shared = sum(table.get(w, unseen) for w in (a & b) | fuzzy)
@@ -82,10 +84,18 @@ class HomeLevels:
         self.weights = weights
         self.postcode_agrees = postcode_agrees
 
+    def _postcode_only(
+        self, levels: tuple[tuple[int, float], ...], pa: PostcodeParts, pb: PostcodeParts
+    ) -> int:
+        for i, (code, _param) in enumerate(levels):
+            if code == 99 or (code not in (16, 17, 20) and self.postcode_agrees(code, pa, pb)):
+                return i
+        return len(levels) - 1
+
     def similarity(self, a: HomeParts, b: HomeParts) -> float:
         """Word similarity, or the letters' similarity when words were split differently."""
         sim = address_similarity(a.tokens, b.tokens, self.weights)
-        if sim < 0.8 and a.letters and b.letters:
+        if 0.0 < sim < 0.8 and a.letters and b.letters:
             sim = max(sim, _indel(a.letters, b.letters) - 0.1)  # letters: a little less sure
         return sim
 
@@ -94,8 +104,10 @@ class HomeLevels:
         pa, pb = a.postcode, b.postcode
         if not ((pa and pb) or (a.tokens and b.tokens)):
             return -1  # one has only a postcode, the other only an address: no evidence
-        clash = a.number is not None and b.number is not None and a.number != b.number
         both = bool(a.tokens and b.tokens)
+        if pa and pb and pa.full != pb.full and (not both or a.tokens.isdisjoint(b.tokens)):
+            return self._postcode_only(levels, pa, pb)  # the usual non-match: be quick
+        clash = a.number is not None and b.number is not None and a.number != b.number
         for i, (code, param) in enumerate(levels):
             if code == 16 and pa and pb and pa.full == pb.full and not both:
                 return i  # same postcode, an address missing: the same home as far as known

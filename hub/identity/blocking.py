@@ -6,8 +6,8 @@ are all present: a hash of the rule number and the values (a hash collision only
 a candidate, which scoring then rejects). Features are computed once per record and
 shared by the rules, which keeps key computation to a few microseconds.
 
-A block larger than the model's ``max_block`` is skipped (its records still meet in
-the other rules' blocks): one very common key would otherwise make every query
+A block larger than its rule's ``max_block`` (else the model's) is skipped (its records
+still meet in the other rules' blocks): one very common key would otherwise make every query
 compare thousands of records. `candidate_pairs` lists the deduplicated pairs of a
 bulk run and counts the blocks it skipped, so the caller can warn.
 """
@@ -72,29 +72,35 @@ class Blocker:
 
     __slots__ = ("_features", "_rules", "max_block")
 
-    def __init__(self, model: MatchModel) -> None:
+    def __init__(self, model: MatchModel, *, bulk: bool = False) -> None:
         self.max_block = model.max_block
-        names = sorted({key for rule in model.blocking for key in rule.keys})
+        rules = model.blocking + model.bulk_blocking if bulk else model.blocking
+        names = sorted({key for rule in rules for key in rule.keys})
         self._features = tuple(BLOCK_KEYS[name] for name in names)
         where = {name: i for i, name in enumerate(names)}
         self._rules = tuple(
-            (n, tuple(where[key] for key in rule.keys)) for n, rule in enumerate(model.blocking)
+            (n, tuple(where[key] for key in rule.keys), rule.max_block or model.max_block)
+            for n, rule in enumerate(rules)
         )
 
-    def keys(self, p: Prepared) -> list[int]:
-        """One key per rule whose features are all present."""
+    def keyed(self, p: Prepared) -> list[tuple[int, int]]:
+        """(key, largest block worth comparing) for each rule whose features are present."""
         f = [fn(p) for fn in self._features]
         out = []
-        for n, idx in self._rules:
+        for n, idx, cap in self._rules:
             if len(idx) == 1:
                 a = f[idx[0]]
                 if a is not None:
-                    out.append(hash((n, a)))
+                    out.append((hash((n, a)), cap))
                 continue
             values = [f[i] for i in idx]
             if None not in values:
-                out.append(hash((n, *values)))
+                out.append((hash((n, *values)), cap))
         return out
+
+    def keys(self, p: Prepared) -> list[int]:
+        """One key per rule whose features are all present."""
+        return [key for key, _cap in self.keyed(p)]
 
 
 class PairSet:
@@ -109,21 +115,23 @@ class PairSet:
 def candidate_pairs(
     model: MatchModel, a: Sequence[Prepared], b: Sequence[Prepared] | None = None
 ) -> PairSet:
-    """Pairs sharing a block, each once; ``b=None`` deduplicates ``a`` (pairs i < j)."""
-    blocker = Blocker(model)
+    """Pairs sharing a block (bulk rules included), each once; ``b=None`` deduplicates ``a``."""
+    blocker = Blocker(model, bulk=True)
     right = a if b is None else b
     blocks: dict[int, list[int]] = {}
+    caps: dict[int, int] = {}
     for j, p in enumerate(right):
-        for key in blocker.keys(p):
+        for key, cap in blocker.keyed(p):
             blocks.setdefault(key, []).append(j)
+            caps[key] = cap
     out = PairSet()
-    for held in blocks.values():
-        if len(held) > blocker.max_block:
+    for key, held in blocks.items():
+        if len(held) > caps[key]:
             out.skipped_blocks += 1
             out.skipped_records += len(held)
             held.clear()
     for i, p in enumerate(a):
-        for key in blocker.keys(p):
+        for key, _cap in blocker.keyed(p):
             for j in blocks.get(key, ()):
                 if b is not None or i < j:
                     out.pairs.add((i, j))

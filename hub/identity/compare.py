@@ -38,9 +38,32 @@ _dl = DamerauLevenshtein.distance
 Levels = tuple[tuple[int, float], ...]
 
 
+class CachedNameLevels:
+    """A name comparison's evaluator that remembers the level of each pair of names.
+
+    Names repeat (a county has a few thousand), so most pairs were seen before. One per
+    compiled comparison: the cache belongs to that comparison's levels.
+    """
+
+    __slots__ = ("cache",)
+    LIMIT = 1_000_000
+
+    def __init__(self) -> None:
+        self.cache: dict[tuple[str, str], int] = {}
+
+    def __call__(self, levels: Levels, a: NameParts, b: NameParts) -> int:
+        if a is b and levels[0][0] == 0:
+            return 0  # prepared names are shared objects: same object, same name
+        key = (a.full, b.full)
+        level = self.cache.get(key)
+        if level is None:
+            if len(self.cache) >= self.LIMIT:
+                self.cache.clear()
+            level = self.cache[key] = _name_level(levels, a, b)
+        return level
+
+
 def _name_level(levels: Levels, a: NameParts, b: NameParts) -> int:  # noqa: C901
-    if a is b and levels[0][0] == 0:
-        return 0  # prepared names are shared objects: same object, same name
     sim = -1.0
     for i, (code, param) in enumerate(levels):
         if code == 0:
@@ -77,6 +100,8 @@ def _name_level(levels: Levels, a: NameParts, b: NameParts) -> int:  # noqa: C90
 
 def _date_slip(code: int, a: tuple[int, int, int], b: tuple[int, int, int]) -> bool:
     if code == 14:  # one digit of YYYYMMDD differs, or two neighbours are swapped
+        if a[0] != b[0] and a[1] != b[1] and a[2] != b[2]:
+            return False  # one edit changes at most two neighbouring parts
         return _dl(f"{a[0]:04d}{a[1]:02d}{a[2]:02d}", f"{b[0]:04d}{b[1]:02d}{b[2]:02d}",
                    score_cutoff=1) <= 1  # fmt: skip
     return a[1:] == b[1:] and abs(a[0] - b[0]) == 1  # year off by one
@@ -165,6 +190,8 @@ class CompiledComparison:
         # Splink-style: replace u of the exact level by the value's own frequency.
         self.tf = {value: math.log2(u / max(f, min_freq)) for value, f in frequencies.items()}
         self.tf_default = math.log2(u / min_freq) if self.tf_level != NULL else 0.0
+        if spec.field in ("given_name", "family_name"):
+            self.evaluate = CachedNameLevels()
         if spec.field == "home":
             # Address words are weighted by rarity; the table is the term frequencies.
             self.tf_level = NULL

@@ -125,6 +125,9 @@ class BlockingRule(_Frozen):
 
     name: str
     keys: list[BlockKey] = Field(min_length=1)
+    # A broad rule (names alone, house number and street) helps small files; in a large
+    # index its blocks are big, and a smaller cap skips them there (other rules cover).
+    max_block: int | None = Field(default=None, ge=2)
 
 
 class IdentifierRule(_Frozen):
@@ -176,6 +179,10 @@ class MatchModel(_Frozen):
     nicknames: str = "nicknames-en-GB"
     prior: float = Field(gt=0, lt=1)
     blocking: list[BlockingRule] = Field(min_length=1)
+    # Extra rules for bulk linkage of two files only: broad keys (names alone, house
+    # number and street...) that find more pairs in files of thousands but would make
+    # every streaming query against a million children compare many more records.
+    bulk_blocking: list[BlockingRule] = []
     # Blocks holding more records than this are skipped (see blocking.py).
     max_block: int = Field(default=500, ge=2)
     # Training: EM runs once per rule; the first also gives the prior (see training.py).

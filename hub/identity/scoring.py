@@ -99,6 +99,8 @@ def names_swapped(cm: CompiledModel, a: Prepared, b: Prepared) -> bool:
     names = cm.names
     if names is None or ag is None or af is None or bg is None or bf is None:
         return False
+    if ag.initial != bf.initial and af.initial != bg.initial:
+        return False  # crosswise the names do not even share an initial
     given, family = names
     last_g, last_f = len(given.levels) - 1, len(family.levels) - 1
     if given.evaluate(given.levels, ag, bg) != last_g:
