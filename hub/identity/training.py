@@ -184,7 +184,7 @@ def train(
     say = progress or (lambda _msg: None)
     preps = [prepare(r) for r in records]
     trained, prior, tf = _estimate(preps, base, random.Random(seed), u_pairs, say)
-    comparisons, guard_note = relax_guards(trained, preps)
+    comparisons, guard_note, households = relax_guards(trained, preps)
     say(guard_note)
     fields = {
         "version": version,
@@ -196,7 +196,7 @@ def train(
     model = MatchModel.model_validate(base.model_dump() | fields)
     if keep_thresholds:
         return model
-    thresholds = fit_thresholds(model, preps)
+    thresholds = fit_thresholds(model, preps, households=households)
     say(f"thresholds from the trained score distribution: link {thresholds.link:+.1f} bits, "
         f"review {thresholds.review:+.1f} bits")  # fmt: skip
     return model.model_copy(update={"thresholds": thresholds})

@@ -3,8 +3,9 @@
 Thresholds: every blocked candidate pair of the training records is scored with the
 trained model and given its match probability. ``link`` is the lowest weight at which
 the pairs at or above it are, by the model's own estimate, at least 99.9 % true
-matches, and at most 0 bits (a pair more likely a match than not links: where the
-ambiguous pairs are many, the cumulative estimate alone is too cautious); ``review``
+matches; where the household guards were lifted (the data's errors are not household
+ones), also at most 0 bits (a pair more likely a match than not links: where ambiguous
+pairs are many the cumulative estimate alone is too cautious). ``review``
 the lowest weight keeping 99.9 % of the expected matches at or above it, and at least
 4 bits below ``link``. No labels: the probabilities are the model's.
 
@@ -34,8 +35,14 @@ _LIFT_FROM_M = 0.01
 _MAX_PAIRS = 2_000_000
 
 
-def fit_thresholds(model: MatchModel, preps: Sequence[Prepared]) -> Thresholds:
-    """Link and review thresholds from the scores of the training data's blocked pairs."""
+def fit_thresholds(
+    model: MatchModel, preps: Sequence[Prepared], *, households: bool = True
+) -> Thresholds:
+    """Link and review thresholds from the scores of the training data's blocked pairs.
+
+    ``households``: the data has household structure (guards kept); a wrong merge there
+    joins two children, so pairs merely more likely than not are not linked.
+    """
     cm = compile_model(model)
     pairs = list(candidate_pairs(model, preps).pairs)[:_MAX_PAIRS]
     scores = sorted((score(cm, preps[i], preps[j])[0] for i, j in pairs), reverse=True)
@@ -49,7 +56,8 @@ def fit_thresholds(model: MatchModel, preps: Sequence[Prepared]) -> Thresholds:
             link = s
     # A pair more likely a match than not (above 0 bits) is linked even where the
     # cumulative estimate is cautious: where the pairs are few and ambiguous.
-    link = min(link, 0.0)
+    if not households:
+        link = min(link, 0.0)
     expected = sum(probs)
     review, kept = link, 0.0
     for s, p in zip(scores, probs, strict=True):
@@ -81,11 +89,13 @@ def _held_share(comparisons: Sequence[Comparison], preps: Sequence[Prepared]) ->
 
 def relax_guards(
     comparisons: list[Comparison], preps: Sequence[Prepared]
-) -> tuple[list[Comparison], str]:
-    """Comparisons with over-costly guards lifted, and a sentence for the report."""
+) -> tuple[list[Comparison], str, bool]:
+    """Comparisons with over-costly guards lifted, a sentence for the report, and whether
+    the guards were kept (the data looks like households of children)."""
     held = _held_share(comparisons, preps)
     if held <= _GUARD_SHARE_LIMIT:
-        return comparisons, f"household guards kept (they hold back {held:.1%} of matches)"
+        note = f"household guards kept (they hold back {held:.1%} of matches)"
+        return comparisons, note, True
     lifted: list[str] = []
     out = []
     for c in comparisons:
@@ -103,4 +113,4 @@ def relax_guards(
         f"household guards would hold back {held:.1%} of matches in this data; "
         f"lifted: {', '.join(lifted) or 'none'}"
     )
-    return out, note
+    return out, note, False

@@ -92,10 +92,18 @@ def test_em_recovers_known_m_of_several_levels() -> None:
 
 
 def test_thresholds_come_from_the_trained_distribution(trained: MatchModel) -> None:
+    from hub.identity.normalise import prepare
+    from hub.identity.training_fit import fit_thresholds
+
     t = trained.thresholds
     assert t.review <= t.link - 4
-    assert t.link <= 0.0  # a pair more likely a match than not links
     assert "thresholds from the trained score distribution" in trained.training.notes  # type: ignore[union-attr]
+    rng = random.Random(8)
+    kids = synthetic.make_children(800, rng, date(2026, 6, 1))
+    preps = [prepare(r) for _, _, r in synthetic.make_records(kids, rng)]
+    households = fit_thresholds(trained, preps)
+    other = fit_thresholds(trained, preps, households=False)
+    assert other.link <= min(0.0, households.link)  # no households: more likely than not
 
 
 def test_children_keep_their_household_guards(trained: MatchModel) -> None:
@@ -119,7 +127,8 @@ def test_guards_are_lifted_where_they_would_hold_back_many_matches(model: MatchM
                   for lv in c.levels]  # fmt: skip
         noisy.append(c.model_copy(update={"levels": levels}))
     preps = [prepare(person(f"r{i}")) for i in range(10)]
-    relaxed, note = relax_guards(noisy, preps)
+    relaxed, note, kept = relax_guards(noisy, preps)
+    assert not kept
     given = next(c for c in relaxed if c.field == "given_name")
     assert not any(lv.review_cap for lv in given.levels)
     nhs = next(c for c in relaxed if c.field == "nhs_number")
