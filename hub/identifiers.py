@@ -1,4 +1,4 @@
-"""National identifiers of a child: NHS number, UPN and ULN (DOMAIN.md §3).
+"""National identifiers of a child: NHS number, UPN and ULN (docs/domain.md, identifiers).
 
 Validation returns ok-or-error (`IdCheck`) so callers can record *why* an
 identifier was not trusted instead of silently dropping it. NHS numbers and

@@ -57,8 +57,10 @@ def check_ports_free(host: str, ports: dict[str, int]) -> None:
     """Raise ``InfraError`` naming the first of ``{role: port}`` that is already taken."""
     for role, port in ports.items():
         if port_in_use(host, port):
-            setting = "SEND_HUB_KAFKA_CONTROLLER_PORT" if "controller" in role else (
-                "SEND_HUB_KAFKA_BOOTSTRAP"
+            setting = (
+                "SEND_HUB_KAFKA_CONTROLLER_PORT"
+                if "controller" in role
+                else ("SEND_HUB_KAFKA_BOOTSTRAP")
             )
             raise InfraError(
                 f"{host}:{port} ({role}) is already in use by another process: stop it, or "

@@ -40,11 +40,23 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from hub.errors import DecodeError, SchemaError, ValidationFailed
-from hub.identity.review import ReviewItem
-from hub.intake.deadletter import DeadLetter
-from hub.models import ConsentRecord, Event, IdentityReviewDecision
-from hub.timeline.entry import AVRO_CONTEXT, IdentityLink, TimelineEntry
+from hub.models import (
+    AccessAlert,
+    Alert,
+    AuditRecord,
+    ConsentRecord,
+    DeadLetter,
+    Event,
+    IdentityLink,
+    IdentityReviewDecision,
+    ReviewItem,
+    TimelineEntry,
+    TokenRevocation,
+)
 from schemas.catalogue import (
+    ACCESS_ALERT,
+    ALERT,
+    AUDIT,
     CONSENT_RECORD,
     DEADLETTER,
     EVENT,
@@ -52,6 +64,7 @@ from schemas.catalogue import (
     IDENTITY_REVIEW,
     IDENTITY_REVIEW_DECISION,
     TIMELINE_ENTRY,
+    TOKEN_REVOCATION,
     SchemaVersion,
     default_catalogue,
 )
@@ -88,6 +101,7 @@ __all__ = [
     "from_avro",
     "peek",
     "subject_of",
+    "timeline_entry_avro",
     "to_avro",
 ]
 
@@ -99,6 +113,10 @@ MODELS: dict[str, type[BaseModel]] = {
     IDENTITY_LINK: IdentityLink,
     IDENTITY_REVIEW: ReviewItem,
     DEADLETTER: DeadLetter,
+    AUDIT: AuditRecord,
+    ALERT: Alert,
+    ACCESS_ALERT: AccessAlert,
+    TOKEN_REVOCATION: TokenRevocation,
 }
 _SUBJECT_OF_MODEL = {model: subject for subject, model in MODELS.items()}
 
@@ -134,7 +152,21 @@ def subject_of(model: BaseModel) -> str:
 
 def to_avro(model: BaseModel) -> dict[str, Any]:
     """The Avro-shaped dict of a top-level contract model (Event, ConsentRecord, ...)."""
-    return model.model_dump(context=AVRO_CONTEXT)  # lets a model pick its Avro form
+    if isinstance(model, TimelineEntry):
+        return timeline_entry_avro(model, encode_model(model.event))
+    return model.model_dump()
+
+
+def timeline_entry_avro(entry: TimelineEntry, event_bytes: bytes) -> dict[str, Any]:
+    """The Avro-shaped dict of ``entry`` carrying its event as ``event_bytes``.
+
+    On ``send.timeline`` the event travels as its own single-object bytes (any event version),
+    so the worker passes the bytes it consumed and never re-encodes the event; ``entry.event``
+    is not read (the worker builds the entry with ``model_construct`` and no event).
+    """
+    record = entry.model_dump(exclude={"event"})
+    record["event"] = event_bytes
+    return record
 
 
 def from_avro(record: dict[str, Any], subject: str = EVENT) -> BaseModel:
@@ -142,6 +174,8 @@ def from_avro(record: dict[str, Any], subject: str = EVENT) -> BaseModel:
     model = MODELS.get(subject)
     if model is None:
         raise SchemaError(f"no model for schema subject {subject!r}")
+    if subject == TIMELINE_ENTRY and isinstance(record.get("event"), bytes):
+        record = {**record, "event": decode_event(record["event"])}  # any event version
     try:
         return model.model_validate(record)
     except ValidationError as exc:

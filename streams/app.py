@@ -24,22 +24,29 @@ from typing import Any
 
 import faust
 from faust.types import TP, EventT
+from faust.types.auth import CredentialsT
 
 from hub import metrics
 from hub.config import Settings
-from hub.timeline.entry import IdentityLink
+from hub.files.clocks import load_rulebook
+from hub.files.partnership import load_partnership
+from hub.models import IdentityLink
+from infra.acls import worker_app_id
+from infra.credentials import Principal
 from infra.probe import admin_client
+from infra.security import KafkaConnection, connection_for
+from streams.clocks import ClockStage
 from streams.config import WorkerSettings
-from streams.decisions import DecisionApplier, ReviewFollower
 from streams.identity import ReviewMatcher
 from streams.links import LinksFollower
 from streams.offsets import BatchOffsets, own_read_order
 from streams.output import BatchSender
 from streams.pipeline import BatchResult, Pipeline, Raw, link_message
-from streams.state import TableState
+from streams.review_decisions import DecisionApplier, ReviewFollower
+from streams.tables import TableState
 from streams.topics import HubTopics, hub_topics
 
-__all__ = ["HubWorker", "app_id", "create_app"]
+__all__ = ["HubWorker", "app_id", "create_app", "faust_credentials"]
 
 log = logging.getLogger(__name__)
 
@@ -54,21 +61,36 @@ def _state_dir(settings: Settings, ws: WorkerSettings) -> Path:
     base = Path(settings.data_dir) / "worker"
     if ws.store == "memory":
         return base
-    with admin_client(settings.kafka_bootstrap) as admin:
+    with admin_client(connection_for(settings, Principal.WORKER)) as admin:
         cluster_id = str(admin.describe_cluster()["cluster_id"])
     return base / f"cluster-{cluster_id}"
 
 
 def app_id(settings: Settings, ws: WorkerSettings) -> str:
     """The Faust app id: the consumer group and the prefix of the tables' changelog topics."""
-    return ws.app_id or f"{settings.topic_prefix}-hub"
+    return worker_app_id(settings, ws.app_id)
+
+
+def faust_credentials(connection: KafkaConnection) -> CredentialsT | None:
+    """Faust's form of the worker's connection security (None: PLAINTEXT)."""
+    identity = connection.sasl_identity()
+    if identity is not None:
+        mechanism, username, password = identity
+        return faust.SASLCredentials(
+            username=username, password=password, mechanism=mechanism,
+            ssl_context=connection.ssl_context(),
+        )  # fmt: skip
+    context = connection.ssl_context()
+    return faust.SSLCredentials(context) if context is not None else None
 
 
 def _faust_app(settings: Settings, ws: WorkerSettings) -> faust.App:
     store = "memory://" if ws.store == "memory" else "rocksdb://"
+    connection = connection_for(settings, Principal.WORKER)
     return faust.App(
         app_id(settings, ws),
-        broker=[f"kafka://{host}" for host in settings.kafka_bootstrap.split(",")],
+        broker=[f"kafka://{host}" for host in connection.servers],
+        broker_credentials=faust_credentials(connection),
         store=store,
         datadir=str(_state_dir(settings, ws)),
         topic_partitions=settings.topic_partitions,
@@ -93,6 +115,7 @@ class HubWorker:
     def __init__(self, app: faust.App, settings: Settings, ws: WorkerSettings) -> None:
         self.app, self.settings, self.ws = app, settings, ws
         self.topics: HubTopics = hub_topics(settings)
+        self.kafka = kafka = connection_for(settings, Principal.WORKER)
         table_opts: dict[str, Any] = {"partitions": settings.topic_partitions}
         self.state = TableState(
             app.Table("dedupe", **table_opts), app.Table("timeline", **table_opts),
@@ -105,23 +128,33 @@ class HubWorker:
         self.matcher = ReviewMatcher(self.pipeline.crosswalk) if ws.matching else None
         self.pipeline.matcher = self.matcher
         self.follower = LinksFollower(
-            settings.kafka_bootstrap, self.topics.links, self.pipeline.crosswalk,
+            kafka, self.topics.links, self.pipeline.crosswalk,
             self.publish_links, learn=self.matcher.learn if self.matcher else None,
         )  # fmt: skip
-        self.sender = BatchSender(settings.kafka_bootstrap)
+        self.sender = BatchSender(kafka)
         self.offsets = BatchOffsets(app.consumer, app.producer.flush)  # type: ignore[arg-type]
         own_read_order(app.consumer, frozenset(self.topics.ingest))
-        self.reviews: ReviewFollower | None = None
-        self.decisions: DecisionApplier | None = None
-        if self.matcher is not None:
-            self.reviews = ReviewFollower(
-                settings.kafka_bootstrap, self.topics.review, self.matcher
-            )
-            self.decisions = DecisionApplier(
-                settings.kafka_bootstrap, self.topics, f"{app.conf.id}-decisions", self.pipeline,
-                self.matcher, self.sender,
-            )  # fmt: skip
+        self.reviews, self.decisions = self._review_parts(f"{app.conf.id}-decisions")
         self.batches = 0
+        self.clock_stage: ClockStage | None = None
+
+    def _review_parts(self, group: str) -> tuple[ReviewFollower | None, DecisionApplier | None]:
+        """The review follower and decision applier (only when matching is on)."""
+        if self.matcher is None:
+            return None, None
+        bootstrap = self.kafka
+        return (
+            ReviewFollower(bootstrap, self.topics.review, self.matcher),
+            DecisionApplier(
+                bootstrap,
+                self.topics,
+                group,
+                self.pipeline,
+                self.matcher,
+                self.sender,
+                load_partnership(self.settings.partnership_file),
+            ),
+        )
 
     async def publish_links(self, links: list[IdentityLink]) -> None:
         """Publish reconciliation MERGEs found by the follower (and wait for the acks)."""
@@ -255,10 +288,22 @@ def _identity_tasks(app: faust.App, worker: HubWorker) -> None:
         await decisions.run(worker.follower.ready, reviews.ready)
 
 
-def create_app(settings: Settings, ws: WorkerSettings) -> tuple[faust.App, HubWorker]:
-    """The Faust app with its tables, the intake agent and the links-follower task."""
-    app = _faust_app(settings, ws)
-    worker = HubWorker(app, settings, ws)
+def _clock_task(app: faust.App, worker: HubWorker) -> None:
+    """The clock stage (statutory clocks, signals, feed freshness), when enabled here."""
+    settings = worker.settings
+    if not settings.clocks_enabled:
+        return
+    book = load_rulebook(settings.clock_rules_dir, settings.clock_alert_max_age_days)
+    folder = Path(str(app.conf.datadir))
+    stage = worker.clock_stage = ClockStage(settings, book, worker.sender, state_dir=folder)
+
+    @app.task
+    async def run_clocks() -> None:
+        await stage.run()
+
+
+def _intake(app: faust.App, worker: HubWorker, ws: WorkerSettings) -> None:
+    """The intake agent: batches of ingest messages into `HubWorker.handle`."""
     source = app.topic(
         *worker.topics.ingest, key_type=bytes, value_type=bytes,
         key_serializer="raw", value_serializer="raw",
@@ -274,11 +319,9 @@ def create_app(settings: Settings, ws: WorkerSettings) -> tuple[faust.App, HubWo
         except Exception as exc:
             await _stop_on_failed_batch(app, exc)
 
-    @app.task
-    async def follow_links() -> None:
-        await worker.follower.run()
 
-    _identity_tasks(app, worker)
+def _offset_hooks(app: faust.App, worker: HubWorker) -> None:
+    """Commit finished batches every second, before shutdown and when partitions go."""
 
     @app.timer(1.0)
     async def commit_offsets() -> None:  # also when no new batch comes to commit them
@@ -298,4 +341,18 @@ def create_app(settings: Settings, ws: WorkerSettings) -> tuple[faust.App, HubWo
 
     app.on_partitions_revoked.connect(forget_revoked)  # type: ignore[arg-type]  # mode's stub
 
+
+def create_app(settings: Settings, ws: WorkerSettings) -> tuple[faust.App, HubWorker]:
+    """The Faust app with its tables, the intake agent and the links-follower task."""
+    app = _faust_app(settings, ws)
+    worker = HubWorker(app, settings, ws)
+    _intake(app, worker, ws)
+
+    @app.task
+    async def follow_links() -> None:
+        await worker.follower.run()
+
+    _identity_tasks(app, worker)
+    _clock_task(app, worker)
+    _offset_hooks(app, worker)
     return app, worker

@@ -25,7 +25,7 @@ keyed by a deterministic ``review_id``, so two workers raising the same review p
 same item under the same key.
 
 Decisions on ``send.identity.decisions`` are consumed by one worker of a consumer group
-(`streams.decisions`), applied with `hub.identity.review.apply_decision` and committed
+(`streams.review_decisions`), applied with `hub.identity.review.apply_decision` and committed
 after their outputs are acknowledged: a redelivered decision finds nothing left to change.
 NOT_A_MATCH pairs are remembered through the review topic (the DECIDED item), which every
 worker follows, so no worker asks or auto-links them again.
@@ -40,19 +40,20 @@ from operator import itemgetter
 from typing import Any, Literal
 
 from hub.identity.crosswalk import Crosswalk, merge_link
-from hub.identity.decision import MatchDecision, Outcome
+from hub.identity.match_decision import MatchDecision, Outcome
 from hub.identity.matcher import IndexMatcher
 from hub.identity.records import PersonRecord
 from hub.identity.resolve import MatchProposal, Resolution
-from hub.identity.review import ReviewItem, review_id_for, snapshot_from_event
+from hub.identity.review import review_id_for, snapshot_from_event
 from hub.intake.validate import SubjectKeys, source_key
-from hub.timeline.entry import (
+from hub.models import (
     ExplanationItem,
     IdentityLink,
     MatchExplanation,
     MatchInfo,
     PersonSnapshot,
-)  # fmt: skip
+    ReviewItem,
+)
 
 __all__ = ["ReviewMatcher", "explanation_of"]
 

@@ -28,11 +28,12 @@ from hub.identity.resolve import Matcher, Resolution, resolve
 from hub.intake.deadletter import dead_letter_id
 from hub.intake.dedupe import DedupeWindow
 from hub.intake.validate import DEFAULT_POLICY, Accepted, IntakePolicy, Rejected, validate
-from hub.timeline.entry import AVRO_CONTEXT, IdentityLink, MatchInfo
-from hub.timeline.state import TimelineItem, TimelineState, bucket_key
+from hub.models import DeadLetter, IdentityLink, MatchInfo, Provenance, TimelineEntry
+from hub.models.timeline import EntryFlag
+from hub.timeline.buckets import TimelineItem, TimelineState, bucket_key
 from hub.timeline.summary import summarise
 from schemas.catalogue import DEADLETTER, EVENT, IDENTITY_LINK, TIMELINE_ENTRY
-from schemas.serde import Serde, default_serde, encode_model
+from schemas.serde import Serde, default_serde, encode_model, timeline_entry_avro, to_avro
 from streams.identity import ReviewMatcher
 from streams.topics import HubTopics
 
@@ -83,21 +84,12 @@ class BatchResult:
 
 def link_message(link: IdentityLink, serde: Serde | None = None) -> tuple[bytes, bytes]:
     """(key, value) of a link on ``send.identity.links``."""
-    record = link.model_dump(context=AVRO_CONTEXT)
+    record = to_avro(link)
     return link.key.encode(), (serde or default_serde()).encode(IDENTITY_LINK, record)
 
 
 def _ms(value: datetime) -> int:
     return int(value.timestamp() * 1000)
-
-
-def _match_record(match: MatchInfo) -> dict[str, Any]:
-    explanation = match.explanation
-    return {
-        "outcome": match.outcome, "rule": match.rule, "score": match.score,
-        "model_version": match.model_version,
-        "explanation": None if explanation is None else explanation.model_dump(),
-    }  # fmt: skip
 
 
 Move = tuple[str, int, str, str]  # (old child, occurred ms, entry id, new child)
@@ -207,7 +199,7 @@ class Pipeline:
         if not self._add_to_timeline(raw.partition, res.child_id, item):
             out.counts[("duplicate", kind)] += 1  # beyond the dedupe window, same entry
             return
-        flags = [f.value for f in (*ok.flags, *res.flags)]
+        flags = (*ok.flags, *res.flags)
         out.timeline.append(self._entry(raw, event, res.child_id, res.match, flags, now))
         out.entry_timestamps_ms.append(raw.timestamp_ms or 0)
         out.counts[("entry", kind)] += 1
@@ -243,20 +235,24 @@ class Pipeline:
         return self.timeline(partition).add(child_id, item)
 
     def _entry(
-        self, raw: Raw, event: Any, child_id: str, match: MatchInfo, flags: list[str], now: datetime
+        self,
+        raw: Raw,
+        event: Any,
+        child_id: str,
+        match: MatchInfo,
+        flags: tuple[EntryFlag, ...],
+        now: datetime,
     ) -> tuple[bytes, bytes]:
-        record = {
-            "entry_id": event["event_id"],
-            "child_id": child_id,
-            "event": raw.value,  # the original bytes: no re-encode, any event version
-            "summary": summarise(event["event_type"], event.get("payload")),
-            "provenance": {
-                "event_id": event["event_id"], "topic": raw.topic, "partition": raw.partition,
-                "offset": raw.offset, "match": _match_record(match),
-            },
-            "flags": flags,
-            "published_at": now,
-        }  # fmt: skip
+        provenance = Provenance.model_construct(
+            event_id=event["event_id"], topic=raw.topic, partition=raw.partition,
+            offset=raw.offset, match=match,
+        )  # fmt: skip
+        entry = TimelineEntry.model_construct(
+            entry_id=event["event_id"], child_id=child_id, event=None,
+            summary=summarise(event["event_type"], event.get("payload")),
+            provenance=provenance, flags=flags, published_at=now,
+        )  # fmt: skip
+        record = timeline_entry_avro(entry, raw.value)  # the original bytes: no re-encode
         return child_id.encode(), self.serde.encode(TIMELINE_ENTRY, record)
 
     def _reject(
@@ -270,17 +266,17 @@ class Pipeline:
         kind = self.topics.agency_of(raw.topic)
         out.counts[("deadletter", f"{kind}|{why.reason}")] += 1
         dl_id = dead_letter_id(raw.topic, raw.partition, raw.offset)
-        dead = {
-            "dead_letter_id": dl_id, "reason": why.reason, "error_class": why.error_class,
-            "detail": why.detail, "source_topic": raw.topic, "source_partition": raw.partition,
-            "source_offset": raw.offset, "source_timestamp": None,
-            "original_key": raw.key, "original_value": raw.value,
-            "event_id": record.get("event_id") if record else None,
-            "agency_kind": kind, "dead_lettered_at": now,
-        }  # fmt: skip
-        if raw.timestamp_ms is not None:
-            dead["source_timestamp"] = datetime.fromtimestamp(raw.timestamp_ms / 1000, now.tzinfo)
-        out.deadletters.append((dl_id.encode(), self.serde.encode(DEADLETTER, dead)))
+        when = None if raw.timestamp_ms is None else raw.timestamp_ms / 1000
+        dead = DeadLetter.model_construct(
+            dead_letter_id=dl_id, reason=why.reason, error_class=why.error_class,
+            detail=why.detail, source_topic=raw.topic, source_partition=raw.partition,
+            source_offset=raw.offset,
+            source_timestamp=None if when is None else datetime.fromtimestamp(when, now.tzinfo),
+            original_key=raw.key, original_value=raw.value,
+            event_id=record.get("event_id") if record else None,
+            agency_kind=kind, dead_lettered_at=now,
+        )  # fmt: skip
+        out.deadletters.append((dl_id.encode(), self.serde.encode(DEADLETTER, to_avro(dead))))
 
     def _collect_changes(self, out: BatchResult) -> None:
         for partition, window in self.windows.items():

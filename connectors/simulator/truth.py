@@ -10,7 +10,7 @@ source_person_id)`` equals an event's ``source.system``, ``source.org_code`` and
 ``subject.source_person_id``, so every published event maps to its true ``child_id``.
 Two records of one child share a child_id (also two records in one system: duplicates).
 
-``linkage/<source>.csv`` (bulk-linkage format of DESIGN.md) has one row per distinct set
+``linkage/<source>.csv`` (bulk-linkage format of docs/contracts.md) has one row per distinct set
 of demographics a source record was sent with; ``linkage/truth.csv`` maps its
 ``record_id`` to ``child_id``.
 """
@@ -33,7 +33,7 @@ GROUND_TRUTH_COLUMNS = (
     "source_person_id",
     "child_id",
 )
-# The bulk-linkage CSV contract (DESIGN.md), owned by the matcher.
+# The bulk-linkage CSV contract (docs/contracts.md), owned by the matcher.
 LINKAGE_COLUMNS = CSV_COLUMNS
 _KIND = {
     "school": ("EDUCATION", "school"),

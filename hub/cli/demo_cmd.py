@@ -3,7 +3,10 @@
 Starts (or reuses) the local Kafka broker, then the stream worker, the web service
 and the synthetic-agency simulator as child processes of their own CLI
 subcommands, so each runs exactly as an operator would run it by hand. Prints the
-URL and a ready-to-use caseworker token once the web service answers ``/ready``.
+URL and a ready-to-use caseworker token once the web service answers ``/ready``. Unless
+``SEND_HUB_PARTNERSHIP_FILE`` is set, the demo writes a partnership file in which every
+organisation shares casework (the simulated agencies are all one partnership), so its
+reviewers may decide any review item; a real deployment lists its members.
 """
 
 import os
@@ -46,6 +49,7 @@ class Demo:
         self.procs.append((name, proc))
 
     def start(self) -> None:
+        _demo_partnership()
         self._run_once("kafka", "start")
         self._spawn("worker", "worker")
         self._spawn("web", "web")
@@ -53,9 +57,18 @@ class Demo:
         # History ends today, so no simulated event lies in the future.
         start = date.today() - timedelta(days=self.days)
         self._spawn(
-            "simulator", "simulate", "--children", str(self.children), "--days",
-            str(self.days), "--rate", str(self.rate), "--seed", "2026",
-            "--start", start.isoformat(),
+            "simulator",
+            "simulate",
+            "--children",
+            str(self.children),
+            "--days",
+            str(self.days),
+            "--rate",
+            str(self.rate),
+            "--seed",
+            "2026",
+            "--start",
+            start.isoformat(),
         )
 
     def _run_once(self, *args: str) -> None:
@@ -101,6 +114,26 @@ class Demo:
         self.procs.clear()
 
 
+_DEMO_PARTNERSHIP = """\
+# Written by `send-hub demo`: the simulated agencies form one partnership, so every
+# organisation is involved with every child. A real partnership lists its members.
+version: 1
+groups:
+  - name: synthetic demo partnership
+    organisations: ["*"]
+"""
+
+
+def _demo_partnership() -> None:
+    """Point the worker and web at the demo's partnership file, unless one is configured."""
+    if os.environ.get("SEND_HUB_PARTNERSHIP_FILE"):
+        return
+    path = get_settings().data_dir / "demo-partnership.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(_DEMO_PARTNERSHIP)
+    os.environ["SEND_HUB_PARTNERSHIP_FILE"] = str(path.resolve())  # the children inherit it
+
+
 def _banner(token: str) -> None:
     settings = get_settings()
     base = f"http://{settings.web_host}:{settings.web_port}"
@@ -117,9 +150,25 @@ def _banner(token: str) -> None:
 
 def _dev_token() -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "hub.cli.main", "token", "--sub", "demo-caseworker",
-         "--org", "888", "--org-kind", "LOCAL_AUTHORITY", "--role", "EHC_COORD"],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "hub.cli.main",
+            "token",
+            "--sub",
+            "demo-caseworker",
+            "--org",
+            "888",
+            "--org-kind",
+            "LOCAL_AUTHORITY",
+            "--role",
+            "EHC_COORD",
+            "--purpose",
+            "STATUTORY_EHC",  # sees children with an open EHC case of LA 888 (consent policy)
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode != 0:
         raise InfraError(f"could not issue a dev token: {done.stderr.strip()}")

@@ -1,7 +1,7 @@
 """``send-hub link``: bulk-link two record files, or ``link train`` a matching model.
 
 ``send-hub link A.csv B.csv --out links.csv [--model FILE]`` writes
-``record_id_a,record_id_b,score,decision`` (DESIGN.md); ``send-hub link train FILE...
+``record_id_a,record_id_b,score,decision`` (docs/contracts.md); ``send-hub link train FILE...
 --out MODEL`` estimates a model from unlabelled record files. The literal word
 ``train`` as the first argument selects training. Bad rows go to a rejects file and
 make the command exit non-zero after finishing; an unusable file is one error line.

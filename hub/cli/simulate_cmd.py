@@ -72,6 +72,7 @@ def simulate_command(
         f"{result.source_people:,} source person records) to {out}"
     )
     console.print(f"ground truth: {result.ground_truth}")
+    console.print(f"EHC journey ground truth: {result.ehc_truth}")
     if publish or dry_run:
         _publish(console, out, rate, dry_run, bootstrap, topic_prefix)
 

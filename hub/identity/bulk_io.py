@@ -1,4 +1,4 @@
-"""Reading and writing bulk-linkage CSV files (DESIGN.md "Bulk linkage files").
+"""Reading and writing bulk-linkage CSV files (docs/contracts.md, bulk linkage files).
 
 A file that cannot be a linkage file at all (not UTF-8 text, no header, header
 without the contract's columns) raises `InputError` with one clear line. A bad row

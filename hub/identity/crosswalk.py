@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from hub.timeline.entry import IdentityLink, MatchInfo
+from hub.models import IdentityLink, MatchInfo
 
 __all__ = ["CHILD_NAMESPACE", "MERGE_MATCH", "Crosswalk", "child_id_for", "merge_link"]
 

@@ -9,7 +9,7 @@ is what merge and unmerge need.
 """
 
 from hub.identity.blocking import Blocker
-from hub.identity.decision import Candidate, MatchDecision, decide
+from hub.identity.match_decision import Candidate, MatchDecision, decide
 from hub.identity.model import MatchModel, default_model
 from hub.identity.normalise import Prepared, prepare
 from hub.identity.records import PersonRecord

@@ -11,8 +11,8 @@ store it. Child ids in the index may be merged-away ids: resolve maps them to ro
 from collections.abc import Mapping
 from typing import Any
 
-from hub.identity.decision import MatchDecision, Outcome
 from hub.identity.index import CandidateIndex
+from hub.identity.match_decision import MatchDecision, Outcome
 from hub.identity.model import MatchModel
 from hub.identity.records import PersonRecord
 from hub.identity.resolve import MatchProposal

@@ -1,6 +1,6 @@
 """The person record the matcher compares: the bulk-linkage columns as a pydantic model.
 
-A record is what one source knows about a person (DESIGN.md "Bulk linkage files").
+A record is what one source knows about a person (docs/contracts.md, bulk linkage files).
 Everything but ``record_id`` may be missing; empty strings are read as missing so
 a CSV cell and an absent event field mean the same thing.
 """

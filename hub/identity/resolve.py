@@ -5,7 +5,7 @@ person), then a validated NHS number, then a permanent UPN. When these point at 
 children, the children are one child and are merged (survivor = smallest id) — unless they hold
 different NHS numbers, which is never auto-linked: the entry keeps the source person's child
 and is flagged ``IDENTIFIER_CONFLICT``. When nothing is known, an optional probabilistic
-`Matcher` (issue 5) is asked; otherwise a new child is created with a deterministic id
+`Matcher` is asked; otherwise a new child is created with a deterministic id
 (uuid5 of its first source key), so a replay recreates the same ids. A subject reached only
 through a shared NHS number or UPN (its source key is new) is also shown to the matcher: when
 it answers REVIEW (the same identifier with clearly different demographics) the subject gets
@@ -23,7 +23,8 @@ from typing import Any, Literal, Protocol
 
 from hub.identity.crosswalk import Crosswalk, child_id_for, merge_link
 from hub.intake.validate import SubjectKeys
-from hub.timeline.entry import EntryFlag, IdentityLink, MatchExplanation, MatchInfo
+from hub.models import IdentityLink, MatchExplanation, MatchInfo
+from hub.models.timeline import EntryFlag
 
 __all__ = ["MatchProposal", "Matcher", "Resolution", "resolve"]
 

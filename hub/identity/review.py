@@ -1,4 +1,4 @@
-"""The identity review contract: review items, their ids, and the snapshot of a record.
+"""Identity review logic: review ids, record snapshots, and applying a reviewer's decision.
 
 A subject the matcher scores between the review and link thresholds (or whose shared NHS
 number comes with clearly different demographics) stays on a provisional child of its own and
@@ -18,44 +18,27 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 
 from hub.identity.crosswalk import Crosswalk, child_id_for, merge_link
-from hub.models import IdentityReviewDecision, LinkDecision, RecordRef, UtcMillis
-from hub.models.base import AvroModel
-from hub.timeline.entry import IdentityLink, MatchInfo
-from hub.timeline.match import ExplanationItem, MatchExplanation, PersonSnapshot
+from hub.models import (
+    IdentityLink,
+    IdentityReviewDecision,
+    LinkDecision,
+    MatchInfo,
+    PersonSnapshot,
+    RecordRef,
+    ReviewItem,
+    source_person_key,
+)
 
 __all__ = [
     "Applied",
-    "ExplanationItem",
-    "MatchExplanation",
-    "PersonSnapshot",
-    "ReviewItem",
-    "ReviewStatus",
     "apply_decision",
     "record_key",
     "review_id_for",
     "snapshot_from_event",
 ]
-
-ReviewStatus = Literal["OPEN", "DECIDED"]
-
-
-class ReviewItem(AvroModel):
-    """An undecided pair: the incoming record and the best candidate child, side by side."""
-
-    review_id: str
-    status: ReviewStatus = "OPEN"
-    record: PersonSnapshot
-    provisional_child_id: str
-    candidate_child_id: str
-    candidate: PersonSnapshot
-    explanation: MatchExplanation
-    created_at: UtcMillis
-    decision: Literal["LINK", "NOT_A_MATCH"] | None = None
-    decided_by: str | None = None
-    decided_at: UtcMillis | None = None
 
 
 def review_id_for(source_key: str, candidate_child_id: str) -> str:
@@ -106,9 +89,9 @@ class Applied:
 
 def record_key(ref: RecordRef, people: Mapping[str, PersonSnapshot]) -> str | None:
     """The source person key of a record reference (agency kind looked up when absent)."""
-    tail = f":{ref.org_code}:{ref.system}:{ref.source_person_id}"
     if ref.agency_kind is not None:
-        return f"src:{ref.agency_kind.value}{tail}"
+        return source_person_key(ref.agency_kind, ref.org_code, ref.system, ref.source_person_id)
+    tail = source_person_key("", ref.org_code, ref.system, ref.source_person_id)[len("src:") :]
     return next((key for key in people if key.endswith(tail)), None)
 
 

@@ -17,7 +17,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from hub.identifiers import check_nhs_number, check_upn, is_temporary_upn
-from hub.timeline.entry import EntryFlag
+from hub.models.identity import source_person_key
+from hub.models.timeline import EntryFlag
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -75,10 +76,9 @@ class Rejected:
 
 
 def source_key(source: Mapping[str, Any], subject: Mapping[str, Any]) -> str:
-    """``src:<agency_kind>:<org_code>:<system>:<source_person_id>``."""
-    return (
-        f"src:{source['agency_kind']}:{source['org_code']}:{source['system']}"
-        f":{subject['source_person_id']}"
+    """The source person key of a decoded event's source and subject."""
+    return source_person_key(
+        source["agency_kind"], source["org_code"], source["system"], subject["source_person_id"]
     )
 
 

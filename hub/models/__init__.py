@@ -1,15 +1,25 @@
-"""Pydantic mirror of the Avro event contract (``schemas/avro``) and the SEND code lists.
+"""The contract models: a pydantic mirror of every topic's Avro records, and SEND code lists.
 
 Build an event with ``build_event(payload, source=..., subject=..., occurred_at=...,
 recorded_at=...)``; encode it with ``schemas.serde.encode_model``. Every model equals the Avro
 record of the same name field for field (tests/unit/models checks they cannot drift).
 """
 
+from hub.models.access_alert import AccessAlert, AccessAlertKind
+from hub.models.alerts import (
+    ALERT_ID_NAMESPACE,
+    Alert,
+    AlertKind,
+    AlertRecipient,
+    make_alert_id,
+)
+from hub.models.audit import AuditAction, AuditRecord, CallerRole
 from hub.models.base import (
     AvroModel,
     PayloadModel,
     UtcMillis,
 )
+from hub.models.caller import Reviewer
 from hub.models.codes import (
     EHC_NEED_TYPES,
     ExceptionCode,
@@ -29,6 +39,7 @@ from hub.models.consent import (
     Recipient,
     RecipientRole,
 )
+from hub.models.deadletter import DeadLetter
 from hub.models.education import (
     AbsenceCount,
     AttendanceSummary,
@@ -40,6 +51,21 @@ from hub.models.education import (
     SENSupportEnded,
     SENSupportStarted,
     Suspension,
+)
+from hub.models.ehc_statutory import (
+    EHCAmendedDraft,
+    EHCAmendmentNotice,
+    EHCAppealLodged,
+    EHCCeaseNotice,
+    EHCCeaseProposed,
+    EHCMediationAdvice,
+    EHCMediationCertificate,
+    EHCResponsibilityStarted,
+    EHCReviewAdviceCirculated,
+    EHCReviewInvited,
+    EHCReviewReport,
+    EHCTribunalOrder,
+    TribunalOrderKind,
 )
 from hub.models.enums import (
     NHS_NUMBER_STATUS_CODES,
@@ -82,6 +108,7 @@ from hub.models.health import (
     HealthService,
     Urgency,
 )
+from hub.models.identity import IdentityLink, LinkKind, source_person_key
 from hub.models.local_authority import (
     CEASE_REASON_CODES,
     REQUEST_SOURCE_CODES,
@@ -109,11 +136,21 @@ from hub.models.local_authority import (
     ReviewKind,
     SENSetting,
 )
+from hub.models.match import (
+    ExplanationItem,
+    MatchExplanation,
+    MatchInfo,
+    MatchOutcome,
+    PersonSnapshot,
+)
 from hub.models.review import (
     IdentityReviewDecision,
     LinkDecision,
     RecordRef,
+    ReviewItem,
+    ReviewStatus,
 )
+from hub.models.revocation import TokenRevocation
 from hub.models.social_care import (
     PRIMARY_NEED_CODES,
     AbuseCategory,
@@ -142,8 +179,10 @@ from hub.models.social_care import (
     SocialCareContact,
     SocialCareReferralAccepted,
 )
+from hub.models.timeline import Provenance, TimelineEntry
 
 __all__ = [
+    "ALERT_ID_NAMESPACE",
     "CEASE_REASON_CODES",
     "EHC_NEED_TYPES",
     "EVENT_ID_NAMESPACE",
@@ -155,8 +194,13 @@ __all__ = [
     "REQUEST_SOURCE_CODES",
     "AbsenceCount",
     "AbuseCategory",
+    "AccessAlert",
+    "AccessAlertKind",
     "AdviceType",
     "AgencyKind",
+    "Alert",
+    "AlertKind",
+    "AlertRecipient",
     "AnyPayload",
     "AppointmentAttended",
     "AppointmentOutcome",
@@ -165,6 +209,8 @@ __all__ = [
     "AssessDecision",
     "AssessmentOutcome",
     "AttendanceSummary",
+    "AuditAction",
+    "AuditRecord",
     "AvroModel",
     "BasisKind",
     "BoundKind",
@@ -174,27 +220,41 @@ __all__ = [
     "CINPlanStarted",
     "CPPlanEnded",
     "CPPlanStarted",
+    "CallerRole",
     "CeaseReason",
     "ConsentAction",
     "ConsentRecord",
     "ContactOutcome",
     "ContactSource",
     "DataCategory",
+    "DeadLetter",
     "DevelopmentOutcome",
     "Diagnosis",
     "EHCAdviceReceived",
     "EHCAdviceRequested",
     "EHCAmended",
+    "EHCAmendedDraft",
+    "EHCAmendmentNotice",
+    "EHCAppealLodged",
     "EHCAssessDecision",
+    "EHCCeaseNotice",
+    "EHCCeaseProposed",
     "EHCCeased",
     "EHCDraftIssued",
     "EHCFinalIssued",
     "EHCIssueDecision",
+    "EHCMediationAdvice",
+    "EHCMediationCertificate",
     "EHCNARequested",
     "EHCPhaseTransfer",
+    "EHCResponsibilityStarted",
+    "EHCReviewAdviceCirculated",
     "EHCReviewDecision",
     "EHCReviewHeld",
+    "EHCReviewInvited",
     "EHCReviewOutcome",
+    "EHCReviewReport",
+    "EHCTribunalOrder",
     "EarlyHelpClosed",
     "EarlyHelpOutcome",
     "EarlyHelpStarted",
@@ -204,29 +264,37 @@ __all__ = [
     "ExceptionCode",
     "Exclusion",
     "ExclusionReason",
+    "ExplanationItem",
     "GiverRole",
     "HealthAdviceForEHC",
     "HealthReferralAccepted",
     "HealthReferralMade",
     "HealthReview2Year",
     "HealthService",
+    "IdentityLink",
     "IdentityReviewDecision",
     "InitialCPConference",
     "IssueDecision",
     "LawfulBasis",
     "LegalStatus",
     "LinkDecision",
+    "LinkKind",
     "LookedAfterEnded",
     "LookedAfterStarted",
+    "MatchExplanation",
+    "MatchInfo",
+    "MatchOutcome",
     "NeedType",
     "NhsNumberStatus",
     "OrgCodeKind",
     "PayloadModel",
+    "PersonSnapshot",
     "PhaseTransferKind",
     "Placement",
     "PlacementType",
     "PlanSection",
     "PrimaryNeed",
+    "Provenance",
     "PupilEnrolled",
     "PupilLeft",
     "Purpose",
@@ -235,7 +303,10 @@ __all__ = [
     "RecipientRole",
     "RecordRef",
     "RequestSource",
+    "ReviewItem",
     "ReviewKind",
+    "ReviewStatus",
+    "Reviewer",
     "S47Started",
     "SENNeedChanged",
     "SENProvision",
@@ -254,9 +325,14 @@ __all__ = [
     "Subject",
     "Suspension",
     "TaggedPayload",
+    "TimelineEntry",
+    "TokenRevocation",
+    "TribunalOrderKind",
     "Urgency",
     "UtcMillis",
     "build_event",
+    "make_alert_id",
     "make_event_id",
     "payload_tag",
+    "source_person_key",
 ]

@@ -1,4 +1,4 @@
-"""SEND code lists shared by the education and local-authority payloads (DOMAIN.md §1, §2).
+"""SEND code lists shared by the education and local-authority payloads (docs/domain.md).
 
 Census SEN provision ``E/K/N``, type of need (with ``NSA`` for SEN support only and ``DS`` from
 January 2025), ranked needs and the standard exceptions that excuse a late statutory step.

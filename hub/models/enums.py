@@ -1,6 +1,6 @@
 """Envelope enums of the event contract: agency kinds, tiers, consent categories, purposes.
 
-Symbols equal the Avro enum symbols of the same name (DOMAIN.md §5, §6); ``EventType`` values
+Symbols equal the Avro enum symbols of the same name (docs/domain.md); ``EventType`` values
 name the payload record of each event.
 """
 
@@ -88,7 +88,7 @@ NHS_NUMBER_STATUS_CODES: dict[str, NhsNumberStatus] = {
 
 
 class EventType(StrEnum):
-    """Every event of DOMAIN.md §6; the value names the payload record."""
+    """Every event of docs/domain.md, event catalogue; the value names the payload record."""
 
     # education
     PupilEnrolled = "PupilEnrolled"
@@ -137,3 +137,16 @@ class EventType(StrEnum):
     ShortBreakStarted = "ShortBreakStarted"
     ShortBreakEnded = "ShortBreakEnded"
     SocialCareAdviceForEHC = "SocialCareAdviceForEHC"
+    # local authority EHC milestones added in event v3 (appended: Avro enum order is kept)
+    EHCResponsibilityStarted = "EHCResponsibilityStarted"
+    EHCReviewInvited = "EHCReviewInvited"
+    EHCReviewAdviceCirculated = "EHCReviewAdviceCirculated"
+    EHCReviewReport = "EHCReviewReport"
+    EHCAmendmentNotice = "EHCAmendmentNotice"
+    EHCAmendedDraft = "EHCAmendedDraft"
+    EHCCeaseProposed = "EHCCeaseProposed"
+    EHCCeaseNotice = "EHCCeaseNotice"
+    EHCMediationAdvice = "EHCMediationAdvice"
+    EHCMediationCertificate = "EHCMediationCertificate"
+    EHCAppealLodged = "EHCAppealLodged"
+    EHCTribunalOrder = "EHCTribunalOrder"

@@ -1,5 +1,5 @@
 """The event catalogue as data: payload model, agency kind and default tier, category and
-purpose of every ``EventType`` (DOMAIN.md §6), and the payload union of the envelope.
+purpose of every ``EventType`` (docs/domain.md), and the payload union of the envelope.
 
 Defaults are what ``build_event`` uses when a producer does not say otherwise; T3/T4 events
 default to the more restrictive tier where DOMAIN gives two (ShortBreak: T4).
@@ -20,6 +20,20 @@ from hub.models.education import (
     SENSupportEnded,
     SENSupportStarted,
     Suspension,
+)
+from hub.models.ehc_statutory import (
+    EHCAmendedDraft,
+    EHCAmendmentNotice,
+    EHCAppealLodged,
+    EHCCeaseNotice,
+    EHCCeaseProposed,
+    EHCMediationAdvice,
+    EHCMediationCertificate,
+    EHCResponsibilityStarted,
+    EHCReviewAdviceCirculated,
+    EHCReviewInvited,
+    EHCReviewReport,
+    EHCTribunalOrder,
 )
 from hub.models.enums import AgencyKind, DataCategory, EventType, Purpose, Sensitivity
 from hub.models.health import (
@@ -142,6 +156,18 @@ _TABLE: tuple[tuple[type[PayloadModel], AgencyKind, Sensitivity, DataCategory, P
     (ShortBreakStarted, _SC, _T4, _SOCIAL, _CARE),
     (ShortBreakEnded, _SC, _T4, _SOCIAL, _CARE),
     (SocialCareAdviceForEHC, _SC, _T4, _SOCIAL, _EHC),
+    (EHCResponsibilityStarted, _LA, _T3, _SEN, _EHC),
+    (EHCReviewInvited, _LA, _T3, _SEN, _EHC),
+    (EHCReviewAdviceCirculated, _LA, _T3, _SEN, _EHC),
+    (EHCReviewReport, _LA, _T3, _SEN, _EHC),
+    (EHCAmendmentNotice, _LA, _T3, _SEN, _EHC),
+    (EHCAmendedDraft, _LA, _T3, _SEN, _EHC),
+    (EHCCeaseProposed, _LA, _T3, _SEN, _EHC),
+    (EHCCeaseNotice, _LA, _T3, _SEN, _EHC),
+    (EHCMediationAdvice, _LA, _T3, _SEN, _EHC),
+    (EHCMediationCertificate, _LA, _T3, _SEN, _EHC),
+    (EHCAppealLodged, _LA, _T3, _SEN, _EHC),
+    (EHCTribunalOrder, _LA, _T3, _SEN, _EHC),
 )
 
 EVENT_TYPES: dict[EventType, EventTypeInfo] = {
@@ -220,7 +246,19 @@ AnyPayload = Annotated[
     | Annotated[LookedAfterEnded, Tag("LookedAfterEnded")]
     | Annotated[ShortBreakStarted, Tag("ShortBreakStarted")]
     | Annotated[ShortBreakEnded, Tag("ShortBreakEnded")]
-    | Annotated[SocialCareAdviceForEHC, Tag("SocialCareAdviceForEHC")],
+    | Annotated[SocialCareAdviceForEHC, Tag("SocialCareAdviceForEHC")]
+    | Annotated[EHCResponsibilityStarted, Tag("EHCResponsibilityStarted")]
+    | Annotated[EHCReviewInvited, Tag("EHCReviewInvited")]
+    | Annotated[EHCReviewAdviceCirculated, Tag("EHCReviewAdviceCirculated")]
+    | Annotated[EHCReviewReport, Tag("EHCReviewReport")]
+    | Annotated[EHCAmendmentNotice, Tag("EHCAmendmentNotice")]
+    | Annotated[EHCAmendedDraft, Tag("EHCAmendedDraft")]
+    | Annotated[EHCCeaseProposed, Tag("EHCCeaseProposed")]
+    | Annotated[EHCCeaseNotice, Tag("EHCCeaseNotice")]
+    | Annotated[EHCMediationAdvice, Tag("EHCMediationAdvice")]
+    | Annotated[EHCMediationCertificate, Tag("EHCMediationCertificate")]
+    | Annotated[EHCAppealLodged, Tag("EHCAppealLodged")]
+    | Annotated[EHCTribunalOrder, Tag("EHCTribunalOrder")],
     Discriminator(payload_tag),
 ]
 """Payload union of the envelope, discriminated by the payload's event type."""

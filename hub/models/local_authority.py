@@ -1,4 +1,4 @@
-"""Local-authority EHC milestone payloads (SEN case system; SEN2 fields; DOMAIN.md §1, §4).
+"""Local-authority EHC milestone payloads (SEN case system; SEN2 fields; docs/domain.md).
 
 Each milestone starts, stops or excuses a statutory clock; the envelope's ``case_id`` and
 ``clock_id`` say which. Coded SEN2 items are named enums with their DfE codes alongside.
@@ -283,3 +283,4 @@ class EHCPhaseTransfer(PayloadModel):
     due_date: date
     final_date: date | None = None
     named_setting: Placement | None = None
+    transfer_year: int | None = None  # year the child moves (September); added in event v3

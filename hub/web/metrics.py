@@ -1,12 +1,19 @@
 """Metrics of the web process itself (the shared hub metrics live in `hub.metrics`).
 
-Same naming rules as DESIGN.md: ``send_hub_`` prefix, ``_total`` counters, small fixed label
+Same naming rules as docs/contracts.md: ``send_hub_`` prefix, ``_total`` counters, small fixed label
 sets (topic kind, result), never a child or person id.
 """
 
 from prometheus_client import Counter, Gauge
 
-__all__ = ["AUDIT_RECORDS", "READ_MODEL_READY", "READ_MODEL_RECORDS"]
+__all__ = [
+    "AUDIT_RECORDS",
+    "READ_MODEL_READY",
+    "READ_MODEL_RECORDS",
+    "REQUESTS_REFUSED",
+    "SEARCH_RATE_LIMITED",
+    "TOKEN_REVOCATIONS",
+]
 
 READ_MODEL_RECORDS = Counter(
     "send_hub_web_read_model_records_total",
@@ -19,6 +26,22 @@ READ_MODEL_READY = Gauge(
 )
 AUDIT_RECORDS = Counter(
     "send_hub_web_audit_records_total",
-    "Audit records of reads: queued, sent, failed (broker refused) or dropped (queue full).",
+    "Audit records of reads: queued (durable in the outbox), sent (acknowledged by the broker), "
+    "failed (a send to retry) or refused (outbox unwritable: the read answered 503).",
+    ["result"],
+)
+SEARCH_RATE_LIMITED = Counter(
+    "send_hub_search_rate_limited_total",
+    "Child searches refused because the caller exceeded the per-caller search rate.",
+    ["channel"],
+)
+REQUESTS_REFUSED = Counter(
+    "send_hub_web_requests_refused_total",
+    "Requests refused before routing: body_too_large, headers_too_large, bad_length.",
+    ["reason"],
+)
+TOKEN_REVOCATIONS = Counter(
+    "send_hub_token_revocations_total",
+    "Signed-out tokens: published (to the other instances), failed (not shared), applied.",
     ["result"],
 )

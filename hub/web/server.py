@@ -2,7 +2,8 @@
 
 `serve` blocks (``send-hub web`` calls it); `spawn` starts ``send-hub web`` as a child process
 and returns it, for the demo and the integration tests. SIGTERM or Ctrl-C stops the server,
-its feeder (after the current poll) and the audit producer (after sending what is queued).
+its feeder (after the current poll) and the audit outbox sender (after sending what it holds
+while the broker answers; anything left is sent at the next start).
 """
 
 import os
@@ -13,15 +14,26 @@ from pathlib import Path
 
 import uvicorn
 
+from hub.authn import authenticator_from, oidc_configured
 from hub.config import Settings
-from hub.web import store
+from hub.errors import ConfigError
+from hub.files.partnership import load_partnership
+from hub.files.policy import load_policy
 from hub.web.app import create_app
-from hub.web.audit import KafkaAuditSink
-from hub.web.decisions import KafkaDecisionSink
-from hub.web.feeder import Feeder
-from hub.web.state import WebState
+from hub.web.children.access import AccessRules
+from hub.web.context import WebState
+from hub.web.readmodel import store
+from hub.web.readmodel.consent import backfill_marks
+from hub.web.readmodel.feeder import Feeder
+from hub.web.security.provider import OidcLogin
+from hub.web.security.revocations import KafkaRevocationSink, RevocationFollower
+from hub.web.sinks.alerts import KafkaAlertSink
+from hub.web.sinks.outbox import OutboxAuditSink
+from hub.web.sinks.review_decisions import KafkaDecisionSink
+from infra.credentials import Principal
+from infra.security import connection_for
 
-__all__ = ["build_state", "db_path", "serve", "spawn"]
+__all__ = ["browser_login", "build_state", "db_path", "outbox_path", "serve", "spawn"]
 
 
 def db_path(settings: Settings) -> Path:
@@ -29,32 +41,70 @@ def db_path(settings: Settings) -> Path:
     return settings.data_dir / "web" / f"{settings.topic_prefix}-{store.DB_FILE}"
 
 
+def outbox_path(settings: Settings) -> Path:
+    """The audit outbox: ``SEND_HUB_AUDIT_OUTBOX``, else beside the read model."""
+    default = settings.data_dir / "web" / f"{settings.topic_prefix}-audit-outbox.sqlite3"
+    return settings.audit_outbox or default
+
+
+def browser_login(settings: Settings) -> OidcLogin | None:
+    """The provider's browser sign-in, if configured (client id and the three URLs)."""
+    parts = (settings.oidc_client_id, settings.oidc_authorize_url, settings.oidc_token_url,
+             settings.oidc_redirect_url)  # fmt: skip
+    if not any(parts):
+        return None
+    if not all(parts) or not oidc_configured(settings):
+        raise ConfigError("browser sign-in needs SEND_HUB_OIDC_CLIENT_ID, _AUTHORIZE_URL, "
+                          "_TOKEN_URL, _REDIRECT_URL and the provider (_ISSUER, _AUDIENCE, "
+                          "_JWKS_URL)")  # fmt: skip
+    client, authorize, token, redirect = (str(p) for p in parts)
+    return OidcLogin(authorize_url=authorize, token_url=token, client_id=client,
+                     redirect_url=redirect, scopes=settings.oidc_scopes,
+                     client_secret=settings.oidc_client_secret.get_secret_value())  # fmt: skip
+
+
 def build_state(settings: Settings, *, rebuild: bool = False) -> WebState:
-    """A web service fed from the hub's topics, auditing to ``send.audit``, deciding reviews."""
+    """A web service fed from the hub's topics, auditing to ``send.audit``, deciding reviews,
+    verifying tokens as the settings say and sharing sign-outs on ``send.auth.revocations``."""
     path = db_path(settings)
     if rebuild:
         store.wipe(path)
-    store.connect(path).close()  # create the file and tables before any reader opens it
+    conn = store.connect(path)  # create the file and tables before any reader opens it
+    with store.transaction(conn):
+        backfill_marks(conn)  # a read model projected before relationship marks were stored
+    conn.close()
+    kafka = connection_for(settings, Principal.WEB)  # the web principal's sign-in
     feeder = Feeder(
-        settings.kafka_bootstrap, settings.topic("timeline"), settings.topic("identity.links"),
+        kafka, settings.topic("timeline"), settings.topic("identity.links"),
         path, settings.topic("identity.review"), settings.topic("identity.decisions"),
+        settings.topic("consent"), settings.topic("audit"), settings.topic("alerts"),
     )  # fmt: skip
+    bootstrap = kafka
+    auth = authenticator_from(settings)
+    revocations = settings.topic("auth.revocations")
     return WebState(
         db_path=path,
-        secret=settings.auth_secret.get_secret_value(),
-        issuer=settings.auth_issuer,
-        audit=KafkaAuditSink(settings.kafka_bootstrap, settings.topic("audit")),
+        auth=auth,
+        revocations=KafkaRevocationSink(bootstrap, revocations),
+        revocation_follower=RevocationFollower(bootstrap, revocations, auth.revoked),
+        partnership=load_partnership(settings.partnership_file),
+        login=browser_login(settings),
+        audit=OutboxAuditSink(bootstrap, settings.topic("audit"), outbox_path(settings)),
         feeder=feeder,
-        decisions=KafkaDecisionSink(settings.kafka_bootstrap, settings.topic("identity.decisions")),
+        decisions=KafkaDecisionSink(bootstrap, settings.topic("identity.decisions")),
+        access=AccessRules(load_policy(settings.consent_policy), settings.break_glass_hours),
+        alerts=KafkaAlertSink(bootstrap, settings.topic("alerts")),
     )
 
 
 def serve(settings: Settings, *, rebuild: bool = False) -> None:
     """Serve on ``SEND_HUB_WEB_HOST:SEND_HUB_WEB_PORT`` until stopped."""
-    app = create_app(build_state(settings, rebuild=rebuild))
+    app = create_app(build_state(settings, rebuild=rebuild),
+                     max_body_bytes=settings.web_max_body_bytes)  # fmt: skip
     uvicorn.run(
         app, host=settings.web_host, port=settings.web_port,
         log_level=settings.log_level.lower(), access_log=False,  # paths can carry child ids
+        h11_max_incomplete_event_size=settings.web_max_header_bytes,  # header block limit
     )  # fmt: skip
 
 

@@ -7,10 +7,13 @@ words things the same way. Autoescaping is on for every template.
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
+from fastapi import Request
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from hub.timeline.entry import MatchExplanation
+from hub.models import MatchExplanation
 
 __all__ = [
     "AGENCY_LABELS",
@@ -120,3 +123,8 @@ TEMPLATES.env.globals.update(
     AGENCY_LABELS=AGENCY_LABELS,
     CATEGORY_LABELS=CATEGORY_LABELS,
 )
+
+
+def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """The page ``name`` rendered with ``context``, answered with ``status``."""
+    return TEMPLATES.TemplateResponse(request, name, context, status_code=status)

@@ -16,6 +16,8 @@ import pytest
 from kafka import KafkaConsumer
 
 from infra.process import free_port, port_in_use
+from infra.security import KafkaConnection
+from schemas.serde import decode_model
 
 _BANNER_TIMEOUT_S = 240.0
 
@@ -32,17 +34,26 @@ def _read_token(proc: subprocess.Popen[str]) -> str:
     pytest.fail("demo printed no token in time")
 
 
-def _first_child_id(bootstrap: str, topic: str) -> str:
+def _first_child_id(kafka: KafkaConnection, topic: str) -> str:
     consumer = KafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-        consumer_timeout_ms=60_000, group_id=None,
+        topic,
+        **kafka.kafka_python(),
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=60_000,
+        group_id=None,
     )
     try:
         for message in consumer:
-            return bytes(message.key).decode()
+            entry = decode_model(message.value)
+            # The demo token is LA 888's EHC coordinator reading on the statutory EHC duty: the
+            # consent policy shows them children with an EHC plan that LA maintains.
+            event = getattr(entry, "event", None)
+            if event is not None and event.event_type == "EHCFinalIssued" \
+                    and event.source.org_code == "888":  # fmt: skip
+                return bytes(message.key).decode()
     finally:
         consumer.close()
-    pytest.fail("no timeline entry was published within a minute")
+    pytest.fail("no EHC plan of LA 888 was published within a minute")
 
 
 def _get(url: str, token: str) -> dict[str, object]:
@@ -67,7 +78,9 @@ def _timeline_items(base: str, child_id: str, token: str) -> list[object]:
     return []
 
 
-def test_demo_serves_timelines_and_stops_cleanly(kafka_bootstrap: str, tmp_path: Path) -> None:
+def test_demo_serves_timelines_and_stops_cleanly(
+    kafka_bootstrap: str, kafka_admin: KafkaConnection, tmp_path: Path
+) -> None:
     prefix = f"demo{uuid.uuid4().hex[:8]}"
     port = free_port()
     env = {
@@ -77,8 +90,19 @@ def test_demo_serves_timelines_and_stops_cleanly(kafka_bootstrap: str, tmp_path:
         "SEND_HUB_WEB_PORT": str(port),
         "SEND_HUB_DATA_DIR": str(tmp_path),
     }
-    cmd = [sys.executable, "-m", "hub.cli.main", "demo", "--children", "60", "--days", "120",
-           "--rate", "200", "--keep-kafka"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "hub.cli.main",
+        "demo",
+        "--children",
+        "60",
+        "--days",
+        "120",
+        "--rate",
+        "200",
+        "--keep-kafka",
+    ]
     # As from a terminal: a shell that runs this suite in the background ignores SIGINT, and
     # Python keeps an inherited SIG_IGN, so the demo would never see the test's "Ctrl-C".
     proc = subprocess.Popen(
@@ -87,9 +111,16 @@ def test_demo_serves_timelines_and_stops_cleanly(kafka_bootstrap: str, tmp_path:
     )  # fmt: skip
     try:
         token = _read_token(proc)
-        child_id = _first_child_id(kafka_bootstrap, f"{prefix}.timeline")
-        items = _timeline_items(f"http://127.0.0.1:{port}", child_id, token)
+        child_id = _first_child_id(kafka_admin, f"{prefix}.timeline")
+        base = f"http://127.0.0.1:{port}"
+        items = _timeline_items(base, child_id, token)
         assert items, "the timeline API returned no entries for a child on send.timeline"
+        assert isinstance(_get(f"{base}/api/children/{child_id}", token)["clocks"], list)
+        request = urllib.request.Request(
+            f"{base}/api/kpis", headers={"Authorization": f"Bearer {token}"}
+        )
+        with urllib.request.urlopen(request, timeout=60) as resp:
+            assert isinstance(json.load(resp), list)  # the dev token's LA role may read KPIs
     finally:
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=90)

@@ -1,4 +1,4 @@
-"""Identifier checks against DOMAIN.md §3 examples and generated cases."""
+"""Identifier checks against docs/domain.md, identifiers examples and generated cases."""
 
 import random
 

@@ -9,7 +9,7 @@ from hub.identity.model import MatchModel, default_model
 from hub.identity.normalise import Prepared, prepare
 from hub.identity.records import PersonRecord
 
-# Valid test identifiers (DOMAIN.md §3 worked examples and hub.identifiers.make_*).
+# Valid test identifiers (docs/domain.md, identifiers worked examples and hub.identifiers.make_*).
 NHS_A = "9434765919"
 NHS_B = "9434765870"
 UPN_A = "B801200005001"

@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from hub.identity.decision import Outcome
 from hub.identity.index import CandidateIndex
+from hub.identity.match_decision import Outcome
 from hub.identity.model import MatchModel
 from tests.unit.identity.conftest import NHS_A, NHS_B, UPN_A, person
 

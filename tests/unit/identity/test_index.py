@@ -1,7 +1,7 @@
 """The candidate index: children with several records, remove, reassign (merge/unmerge)."""
 
-from hub.identity.decision import Outcome
 from hub.identity.index import CandidateIndex, match
+from hub.identity.match_decision import Outcome
 from tests.unit.identity.conftest import NHS_A, person
 
 

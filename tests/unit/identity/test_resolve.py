@@ -7,7 +7,8 @@ from typing import Any
 from hub.identity.crosswalk import Crosswalk, child_id_for
 from hub.identity.resolve import MatchProposal, Resolution, resolve
 from hub.intake.validate import Accepted, SubjectKeys, validate
-from hub.timeline.entry import EntryFlag, IdentityLink
+from hub.models import IdentityLink
+from hub.models.timeline import EntryFlag
 from tests.unit.intake.events import NOW, VALID_NHS, VALID_NHS_2, VALID_UPN, event_dict
 
 

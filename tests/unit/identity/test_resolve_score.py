@@ -6,7 +6,7 @@ from typing import Any
 from hub.identity.crosswalk import Crosswalk
 from hub.identity.resolve import MatchProposal, resolve
 from hub.intake.validate import SubjectKeys
-from hub.timeline.entry import MatchExplanation
+from hub.models import MatchExplanation
 from tests.unit.intake.events import NOW, VALID_NHS, VALID_NHS_2
 
 WHY = MatchExplanation(prior=-12.0, total=20.0, probability=0.99, model_version="m1")

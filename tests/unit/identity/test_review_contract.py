@@ -3,8 +3,8 @@
 from datetime import UTC, date, datetime
 
 from hub.identity.crosswalk import Crosswalk
-from hub.identity.review import PersonSnapshot, review_id_for
-from hub.timeline.entry import IdentityLink, MatchInfo
+from hub.identity.review import review_id_for
+from hub.models import IdentityLink, MatchInfo, PersonSnapshot
 from schemas.serde import decode_model, encode_model
 from streams.identity import ReviewMatcher
 

@@ -3,7 +3,7 @@
 from datetime import date, datetime, timedelta
 
 from hub.intake.validate import Accepted, Rejected, validate
-from hub.timeline.entry import EntryFlag
+from hub.models.timeline import EntryFlag
 from tests.unit.intake.events import NOW, VALID_NHS, VALID_UPN, event_dict
 
 

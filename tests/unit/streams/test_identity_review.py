@@ -5,20 +5,22 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from hub.config import Settings
-from hub.identity.review import ReviewItem, apply_decision
+from hub.identity.review import apply_decision
 from hub.models import (
     AgencyKind,
+    IdentityLink,
     IdentityReviewDecision,
     LinkDecision,
     PupilEnrolled,
     RecordRef,
+    ReviewItem,
     Sex,
     Source,
     Subject,
+    TimelineEntry,
     build_event,
 )  # fmt: skip
-from hub.timeline.entry import IdentityLink, TimelineEntry
-from hub.timeline.state import TimelineItem
+from hub.timeline.buckets import TimelineItem
 from schemas.serde import decode_model, encode_model
 from streams.identity import ReviewMatcher
 from streams.pipeline import BatchResult, Pipeline, Raw

@@ -4,10 +4,16 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
 from hub.config import Settings
-from hub.intake.deadletter import DeadLetter
-from hub.models import AgencyKind, PupilEnrolled, Source, Subject, build_event
-from hub.timeline.entry import TimelineEntry
-from hub.timeline.state import TimelineItem
+from hub.models import (
+    AgencyKind,
+    DeadLetter,
+    PupilEnrolled,
+    Source,
+    Subject,
+    TimelineEntry,
+    build_event,
+)
+from hub.timeline.buckets import TimelineItem
 from schemas.serde import decode_model, encode_model
 from streams.pipeline import BatchResult, Pipeline, Raw
 from streams.topics import hub_topics

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from hub import models as m
-from hub.models import EventType as T
-from hub.timeline.entry import (
+from hub.models import (
+    EventType as T,
+)
+from hub.models import (
     IdentityLink,
     MatchExplanation,
     MatchInfo,

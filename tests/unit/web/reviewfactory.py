@@ -2,8 +2,13 @@
 
 from datetime import date, timedelta
 
-from hub.identity.review import ExplanationItem, MatchExplanation, PersonSnapshot, ReviewItem
-from hub.models import IdentityReviewDecision
+from hub.models import (
+    ExplanationItem,
+    IdentityReviewDecision,
+    MatchExplanation,
+    PersonSnapshot,
+    ReviewItem,
+)
 from tests.unit.web.factory import BASE
 
 __all__ = ["FakeDecisions", "explanation", "review_item", "snapshot"]

@@ -7,10 +7,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hub.auth import Caller, issue_token
+from hub.models import AuditAction
 from hub.models import EventType as T
-from hub.web.audit import AuditAction, MemoryAuditSink
-from hub.web.projection import apply_entry, apply_link
-from hub.web.state import WebState
+from hub.web.context import WebState
+from hub.web.readmodel.projection import apply_entry, apply_link
+from hub.web.sinks.audit import MemoryAuditSink
 from tests.unit.web.conftest import ISSUER, NOW, SECRET
 from tests.unit.web.factory import Person, entry, merge
 

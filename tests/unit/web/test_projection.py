@@ -4,9 +4,9 @@ import sqlite3
 from datetime import timedelta
 
 from hub.models import EventType as T
-from hub.web import queries as q
-from hub.web import store
-from hub.web.projection import apply_entry, apply_link, apply_link_tombstone, family_key
+from hub.web.readmodel import queries as q
+from hub.web.readmodel import store
+from hub.web.readmodel.projection import apply_entry, apply_link, apply_link_tombstone, family_key
 from tests.unit.web.factory import BASE, Person, entry, link, merge
 
 A, B, C = "C00000000000a", "C00000000000b", "C00000000000c"

@@ -8,9 +8,9 @@ import pytest
 from kafka.consumer.fetcher import ConsumerRecord
 
 from hub.models import IdentityReviewDecision, LinkDecision, RecordRef
-from hub.web import reviews
-from hub.web.feeder import apply_record
-from hub.web.queries import QueryError
+from hub.web.readmodel import review_queue as reviews
+from hub.web.readmodel.feeder import apply_record
+from hub.web.readmodel.queries import QueryError
 from schemas.serde import encode_model
 from tests.unit.web.factory import BASE
 from tests.unit.web.reviewfactory import review_item
