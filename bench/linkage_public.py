@@ -35,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from importlib.util import find_spec
 from itertools import combinations
 from pathlib import Path
 
@@ -225,6 +226,11 @@ def main(argv: list[str] | None = None) -> None:
     unknown = [n for n in args.datasets if n not in LOADERS]
     if unknown:
         p.error(f"unknown data set(s): {', '.join(unknown)}")
+    missing = [m for m in ("recordlinkage", "splink", "duckdb") if find_spec(m) is None]
+    if missing:
+        print(f"skipped: the bench extra is not installed ({', '.join(missing)} missing); "
+              "pip install -e '.[bench]'")  # fmt: skip
+        return
     for name in args.datasets or list(LOADERS):
         ds = LOADERS[name]()
         truth = ds.true_pairs()

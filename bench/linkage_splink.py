@@ -9,8 +9,11 @@ match than not), ``review`` from 0.01.
 
 import logging
 import re
+import sys
+from pathlib import Path
+from typing import Any
 
-import pandas as pd
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hub.identity.records import PersonRecord
 
@@ -22,7 +25,9 @@ _COLUMNS = ("given_name", "family_name", "date_of_birth", "sex", "postcode", "nh
 Pair = tuple[str, str]
 
 
-def _frame(records: list[PersonRecord]) -> pd.DataFrame:
+def _frame(records: list[PersonRecord]) -> Any:
+    import pandas as pd  # the bench extra: only when Splink runs
+
     rows = []
     for r in records:
         row: dict[str, object] = {"unique_id": r.record_id}
@@ -35,11 +40,11 @@ def _frame(records: list[PersonRecord]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _present(frames: list[pd.DataFrame], column: str) -> bool:
+def _present(frames: list[Any], column: str) -> bool:
     return any(f[column].notna().sum() > 10 for f in frames)
 
 
-def _settings(frames: list[pd.DataFrame], dedupe: bool) -> object:
+def _settings(frames: list[Any], dedupe: bool) -> object:
     import splink.comparison_library as cl
     from splink import SettingsCreator, block_on
 
@@ -94,3 +99,7 @@ def splink_link(
         if REVIEW_PROBABILITY <= prob < MATCH_PROBABILITY
     ]  # fmt: skip
     return matches, reviews, pairs
+
+
+if __name__ == "__main__":
+    print("used by bench/linkage_public.py (Splink beside the project's matcher)")
