@@ -134,7 +134,7 @@ def simulator(children: int = 6000, seed: int = 7) -> Dataset:
 
     with tempfile.TemporaryDirectory(prefix="linkage-public-") as scratch:
         folder = Path(scratch)
-        simulate(children=children, days=365, seed=seed, out=folder, linkage=True)
+        simulate(children=children, days=365, seed=seed, out=folder, linkage=True, families=True)
         truth_text = (folder / "linkage" / "truth.csv").read_text().split()[1:]
         entity = dict(line.split(",") for line in truth_text)
         school = read_person_csv(folder / "linkage" / "school.csv")[0]

@@ -138,14 +138,19 @@ def _life_changes(world: World, child: Child) -> None:
         child.surnames.append((world.day_in_window(), world.fake.last_name()))
 
 
-def build_world(count: int, days: int, seed: int, start: date) -> World:
-    """A deterministic world of ``count`` children over ``days`` days from ``start``."""
+def build_world(count: int, days: int, seed: int, start: date, families: bool = False) -> World:
+    """A deterministic world of ``count`` children over ``days`` days from ``start``.
+
+    ``families``: siblings and twins share surname and home (`families`); off by default
+    because it changes which journeys a seed produces, and other measurements use seeds.
+    """
     rng = random.Random(seed)
     fake = Faker("en_GB")
     fake.seed_instance(seed)
     ref = load_reference()
     children = make_population(count, rng, fake, ref, start)
-    make_families(children, ref, start)
+    if families:
+        make_families(children, ref, start)
     world = World(start, start + timedelta(days=days), rng, fake, ref, children)
     _make_schools(world)
     for child in children:

@@ -95,7 +95,7 @@ def test_households_have_siblings_and_twins() -> None:
 
     from connectors.simulator.world import build_world
 
-    world = build_world(2000, 30, 7, date(2025, 9, 1))
+    world = build_world(2000, 30, 7, date(2025, 9, 1), families=True)
     homes: dict[tuple[str, str], list] = {}
     for child in world.children:
         key = (child.surnames[0][1], child.addresses[0][1].text)
