@@ -30,10 +30,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from hub.files.linkage_csv import read_person_csv
+from hub.files.matching_model import load_model
 from hub.identity.bulk import link_records
-from hub.identity.bulk_io import read_person_csv
 from hub.identity.index import CandidateIndex
-from hub.identity.model import MatchModel, default_model, load_model
+from hub.identity.model import MatchModel, default_model
 from hub.identity.records import PersonRecord
 from tests.unit.identity import synthetic
 

@@ -41,9 +41,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from hub.files.linkage_csv import read_person_csv
 from hub.identity.blocking import candidate_pairs
 from hub.identity.bulk import dedupe_records, link_records
-from hub.identity.bulk_io import read_person_csv
 from hub.identity.model import MatchModel, default_model
 from hub.identity.normalise import prepare
 from hub.identity.records import PersonRecord

@@ -18,9 +18,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from hub.errors import InputError
+from hub.files.linkage_csv import Reject, read_person_csv, write_links, write_rejects
+from hub.files.matching_model import load_model, save_model
 from hub.identity.bulk import LinkRow, link_records
-from hub.identity.bulk_io import Reject, read_person_csv, write_links, write_rejects
-from hub.identity.model import MatchModel, default_model, load_model, save_model
+from hub.identity.model import MatchModel, default_model
 from hub.identity.records import PersonRecord
 from hub.identity.report import model_report
 from hub.identity.training import train

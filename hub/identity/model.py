@@ -11,7 +11,6 @@ import json
 import math
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -30,8 +29,8 @@ __all__ = [
     "Thresholds",
     "TrainingInfo",
     "default_model",
-    "load_model",
-    "save_model",
+    "model_json",
+    "parse_model",
 ]
 
 FieldName = Literal[
@@ -217,28 +216,26 @@ class MatchModel(_Frozen):
         return self
 
 
-def load_model(path: str | Path) -> MatchModel:
-    """Read and validate a model file; any problem is one `InputError` line."""
+def parse_model(text: str, source: str) -> MatchModel:
+    """Validate a model file's text; any problem is one `InputError` line naming ``source``."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
         return MatchModel.model_validate(json.loads(text))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read model file {path}: {exc}") from exc
     except json.JSONDecodeError as exc:
-        raise InputError(f"{path} is not a valid matching model: bad JSON ({exc})") from exc
+        raise InputError(f"{source} is not a valid matching model: bad JSON ({exc})") from exc
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"]) or "model"
-        raise InputError(f"{path} is not a valid matching model: {where}: {err['msg']}") from exc
+        raise InputError(f"{source} is not a valid matching model: {where}: {err['msg']}") from exc
 
 
-def save_model(model: MatchModel, path: str | Path) -> None:
-    """Write a model as indented JSON (stable key order, diff-friendly)."""
-    Path(path).write_text(model.model_dump_json(indent=1) + "\n", encoding="utf-8")
+def model_json(model: MatchModel) -> str:
+    """A model as indented JSON (stable key order, diff-friendly), as its file holds it."""
+    return model.model_dump_json(indent=1) + "\n"
 
 
 @lru_cache(maxsize=1)
 def default_model() -> MatchModel:
     """The model shipped with send-hub (trained on synthetic data, see models/README.md)."""
+    # Shipped reference data read from the package (never a user's file: see hub.files).
     text = resources.files("hub.identity").joinpath("models", "default.json").read_text("utf-8")
-    return MatchModel.model_validate(json.loads(text))
+    return parse_model(text, "the shipped model")
