@@ -29,6 +29,7 @@ from hub.metrics import (
     REVIEW_QUEUE_SIZE,
 )
 from hub.web import site
+from hub.web.assets import mount_assets
 from hub.web.children import api as children_api
 from hub.web.children import pages as children_pages
 from hub.web.children.reads import ChildNotFound
@@ -184,4 +185,5 @@ def create_app(state: WebState) -> FastAPI:
     ):  # fmt: skip
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    mount_assets(app)
     return app

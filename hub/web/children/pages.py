@@ -7,7 +7,6 @@ are audited the same way, with channel "page".
 import sqlite3
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -15,8 +14,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from hub.auth import Caller
 from hub.models import AuditAction
 from hub.web.children import reads
-from hub.web.children.filters import timeline_filter
-from hub.web.context import Db, PageCaller, State, WebState
+from hub.web.children.filters import MAX_LIMIT, timeline_filter
+from hub.web.children.journey import summarise
+from hub.web.children.views import TimelineItem
+from hub.web.context import Db, PageCaller, State, WebState, dev_mode
+from hub.web.demo.suggestions import suggest_children
 from hub.web.readmodel import queries
 from hub.web.sinks.audit import audit_record
 from hub.web.templating import render
@@ -24,7 +26,7 @@ from hub.web.templating import render
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
-_PAGE_SIZE = 50
+_JOURNEY_LIMIT = 5000  # entries on one page; about 25 years of weekly attendance plus events
 
 
 def _audit(
@@ -65,8 +67,40 @@ def search_page(request: Request, db: Db, caller: PageCaller, state: State) -> H
             for hit in result.results:
                 _audit(state, caller, hit.child_id, AuditAction.SEARCH, now, detail)
     status = 400 if problem else 200
+    examples = _examples(db, caller, state) if not params and dev_mode(state) else []
     return render(request, "search.html", status, caller=caller, params=params,
-                   result=result, error=problem)  # fmt: skip
+                   result=result, error=problem, examples=examples)  # fmt: skip
+
+
+def _examples(db: sqlite3.Connection, caller: Caller, state: WebState) -> list[dict[str, Any]]:
+    """The demo's suggested children, named as the caller may see them (and audited)."""
+    now = state.clock()
+    out = []
+    for hint in suggest_children(db):
+        record = reads.child_record(db, hint.child_id, caller, now)
+        if not record.sources:
+            continue  # nothing of this child is visible to the caller
+        lead = record.sources[0]
+        _audit(state, caller, record.child_id, AuditAction.SEARCH, now, "demo suggestion")
+        name = f"{lead.given_name or ''} {lead.family_name or ''}".strip()
+        out.append({"child_id": record.child_id, "hint": hint, "name": name})
+    return out
+
+
+def _whole_timeline(
+    db: sqlite3.Connection, child_id: str, flt: queries.TimelineFilter, caller: Caller,
+    now: datetime,
+) -> tuple[list[TimelineItem], bool]:  # fmt: skip
+    """Every entry the caller may see (up to the page's limit), and whether more were left."""
+    items: list[TimelineItem] = []
+    cursor: str | None = None
+    while len(items) < _JOURNEY_LIMIT:
+        page = reads.timeline(db, child_id, flt, MAX_LIMIT, cursor, caller, now)
+        items += page.items
+        cursor = page.next_cursor
+        if cursor is None:
+            return items, False
+    return items[:_JOURNEY_LIMIT], True
 
 
 def _child_view(
@@ -81,14 +115,18 @@ def _child_view(
     )  # fmt: skip
     now = state.clock()
     record = reads.child_record(db, child_id, caller, now)
-    page = reads.timeline(db, child_id, flt, _PAGE_SIZE, qp.get("cursor") or None, caller, now)
+    items, truncated = _whole_timeline(db, child_id, flt, caller, now)
+    # The summary band describes the whole journey, whatever the filters show below it.
+    everything = items
+    if flt.agencies or flt.categories or flt.date_from or flt.date_to:
+        everything, _ = _whole_timeline(db, child_id, timeline_filter([], [], None, None),
+                                        caller, now)  # fmt: skip
     _audit(state, caller, record.child_id, AuditAction.RECORD, now, "page", len(record.sources))
-    _audit(state, caller, record.child_id, AuditAction.TIMELINE, now, "page", len(page.items))
-    base = [(k, v) for k, v in qp.multi_items() if k != "cursor" and v]
-    next_url = f"?{urlencode([*base, ('cursor', page.next_cursor)])}" if page.next_cursor else None
-    first_url = f"?{urlencode(base)}" if qp.get("cursor") else None
-    return {"record": record, "page": page, "flt": flt, "next_url": next_url,
-            "first_url": first_url, "filters": dict(base)}  # fmt: skip
+    _audit(state, caller, record.child_id, AuditAction.TIMELINE, now, "page", len(items))
+    filters = {k: v for k, v in qp.multi_items() if v}
+    return {"record": record, "journey": summarise(everything, items), "flt": flt,
+            "truncated": truncated, "filters": filters, "filtered": bool(filters),
+            "limit": _JOURNEY_LIMIT}  # fmt: skip
 
 
 @router.get("/children/{child_id}")

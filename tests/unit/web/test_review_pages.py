@@ -48,7 +48,7 @@ def test_the_review_page_shows_the_pair_the_waterfall_and_the_buttons(client: Te
     text = page.text
     assert "Incoming record" in text and "Candidate child's record" in text
     assert "Adaline" in text and "LA1 4XY" in text and "PR1 2AB" in text
-    assert 'class="differs"' in text  # the differing postcodes are highlighted
+    assert 'hub-differs' in text  # the differing postcodes are highlighted
     assert "Postcodes are in different districts." in text and "-4.6" in text
     assert "Total: -4.4 bits, probability 4.5%" in text
     assert f'action="/review/{RID}"' in text
