@@ -15,6 +15,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from hub.auth import AuthError, Caller, verify_token
+from hub.config import Settings
+from hub.web.demo.people import DemoPerson
 from hub.web.readmodel import store
 from hub.web.readmodel.feeder import Feeder
 from hub.web.review.views import PendingDecision
@@ -28,6 +30,7 @@ __all__ = [
     "api_caller",
     "bearer_token",
     "database",
+    "dev_mode",
     "page_caller",
     "web_state",
 ]
@@ -51,6 +54,7 @@ class WebState:
     decisions: DecisionSink | None = None  # None: identity decisions cannot be sent (503)
     clock: Callable[[], datetime] = _utc_now
     sent: dict[str, PendingDecision] = field(default_factory=dict)  # decided by this process
+    demo_people: list[DemoPerson] = field(default_factory=list)  # offered only in dev mode
 
     def ready(self) -> bool:
         """Caught up with the topics (an app without a feeder serves a prepared store)."""
@@ -59,6 +63,15 @@ class WebState:
     def authenticate(self, token: str) -> Caller:
         """The caller of a token, or AuthError."""
         return verify_token(token, secret=self.secret, issuer=self.issuer, now=self.clock())
+
+
+def dev_mode(state: WebState) -> bool:
+    """Tokens are signed with the development key, so this is a demo: one-click sign-in is on.
+
+    The one place that decides it; a real deployment sets its own ``SEND_HUB_AUTH_SECRET``.
+    """
+    default = Settings.model_fields["auth_secret"].default
+    return bool(state.secret) and state.secret == default.get_secret_value()
 
 
 class SignInRequired(Exception):  # a control-flow signal: redirect to sign in

@@ -16,6 +16,7 @@ import uvicorn
 from hub.config import Settings
 from hub.web.app import create_app
 from hub.web.context import WebState
+from hub.web.demo.people import load_people, people_path
 from hub.web.readmodel import store
 from hub.web.readmodel.feeder import Feeder
 from hub.web.sinks.audit import KafkaAuditSink
@@ -46,6 +47,7 @@ def build_state(settings: Settings, *, rebuild: bool = False) -> WebState:
         audit=KafkaAuditSink(settings.kafka_bootstrap, settings.topic("audit")),
         feeder=feeder,
         decisions=KafkaDecisionSink(settings.kafka_bootstrap, settings.topic("identity.decisions")),
+        demo_people=load_people(people_path(settings.data_dir)),
     )
 
 

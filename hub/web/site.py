@@ -5,7 +5,7 @@ sign-in form checks the token and sets it; every page verifies it again (`hub.we
 No external assets: the stylesheet is served from ``/static``.
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -17,7 +17,9 @@ from hub.web.context import (
     Db,
     State,
     WebState,
+    dev_mode,
 )
+from hub.web.demo.people import sign_in_as
 from hub.web.readmodel import store
 from hub.web.templating import render
 
@@ -45,28 +47,70 @@ def home() -> RedirectResponse:
     return RedirectResponse("/search", status_code=303)
 
 
-@router.get("/signin")
-def sign_in_form(request: Request, next: str = "/search") -> HTMLResponse:
-    return render(request, "signin.html", next=_safe_next(next), error=None)
+_FORM_LIMIT = 16 * 1024  # a token is well under 2 KB; refuse anything far larger unread
 
 
-@router.post("/signin")
-async def sign_in(request: Request) -> Response:
-    form = parse_qs((await request.body()).decode("utf-8", "replace"))
-    token = (form.get("token") or [""])[0].strip()
-    target = _safe_next((form.get("next") or [""])[0])
-    state: WebState = request.app.state.web
-    try:
-        caller = state.authenticate(token)
-    except AuthError as exc:
-        return render(request, "signin.html", 401, next=target, error=str(exc))
+def _people(state: WebState) -> list[Any]:
+    return state.demo_people if dev_mode(state) else []
+
+
+def _sign_in_page(request: Request, status: int, target: str, error: str | None) -> HTMLResponse:
+    people = _people(request.app.state.web)
+    return render(request, "signin.html", status, next=target, error=error, people=people)
+
+
+async def _form(request: Request) -> dict[str, list[str]] | None:
+    body = await request.body()
+    if len(body) > _FORM_LIMIT:
+        return None
+    return parse_qs(body.decode("utf-8", "replace"))
+
+
+def _signed_in(request: Request, token: str, target: str) -> RedirectResponse:
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         COOKIE, token, httponly=True, samesite="strict", path="/",
         secure=request.url.scheme == "https", max_age=8 * 3600,
     )  # fmt: skip
-    del caller
     return response
+
+
+@router.get("/signin")
+def sign_in_form(request: Request, next: str = "/search") -> HTMLResponse:
+    return _sign_in_page(request, 200, _safe_next(next), None)
+
+
+@router.post("/signin")
+async def sign_in(request: Request) -> Response:
+    form = await _form(request)
+    if form is None:
+        return _sign_in_page(request, 413, "/search", "that sign-in request is too large")
+    token = (form.get("token") or [""])[0].strip()
+    target = _safe_next((form.get("next") or [""])[0])
+    state: WebState = request.app.state.web
+    try:
+        state.authenticate(token)
+    except AuthError as exc:
+        return _sign_in_page(request, 401, target, str(exc))
+    return _signed_in(request, token, target)
+
+
+@router.post("/signin/demo")
+async def sign_in_demo(request: Request) -> Response:
+    """One click signs in as a demo person: the server mints their token (dev key only)."""
+    state: WebState = request.app.state.web
+    form = await _form(request)
+    if not dev_mode(state) or form is None:
+        # Not a demo: behave as if the route did not exist, so it reveals nothing.
+        return render(request, "error.html", 404, caller=None, title="Page not found",
+                       message="there is no such page")  # fmt: skip
+    key = (form.get("person") or [""])[0]
+    target = _safe_next((form.get("next") or [""])[0])
+    token = sign_in_as(state.demo_people, key, secret=state.secret, issuer=state.issuer,
+                       now=state.clock())  # fmt: skip
+    if token is None:
+        return _sign_in_page(request, 400, target, "choose one of the demo people listed")
+    return _signed_in(request, token, target)
 
 
 @router.post("/signout")
