@@ -31,6 +31,15 @@ class Settings(BaseSettings):
     auth_secret: SecretStr = SecretStr("dev-only-secret-change-me-in-production")
     auth_issuer: str = "send-hub"
     log_level: str = "INFO"
+    # Stream health (the web's /ops page): a source system that has sent nothing for this
+    # long is shown as quiet; the worker's consumer group whose lag is shown (default: the
+    # worker's own default, "<topic prefix>-hub").
+    feed_quiet_seconds: float = Field(default=6 * 3600.0, gt=0)
+    worker_group: str | None = None
+
+    def worker_group_id(self) -> str:
+        """The stream worker's consumer group id."""
+        return self.worker_group or f"{self.topic_prefix}-hub"
 
     def topic(self, name: str) -> str:
         """Full topic name for a short name such as ``ingest.health``."""

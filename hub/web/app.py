@@ -22,18 +22,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub.auth import AuthError
 from hub.errors import HubError
-from hub.metrics import (
-    HTTP_REQUEST_SECONDS,
-    HTTP_REQUESTS,
-    REVIEW_QUEUE_OLDEST_SECONDS,
-    REVIEW_QUEUE_SIZE,
-)
 from hub.web import site
 from hub.web.assets import mount_assets
 from hub.web.children import api as children_api
 from hub.web.children import pages as children_pages
 from hub.web.children.reads import ChildNotFound
 from hub.web.context import SignInRequired, WebState, bearer_token
+from hub.web.metrics import (
+    HTTP_REQUEST_SECONDS,
+    HTTP_REQUESTS,
+    REGISTRY,
+    REVIEW_QUEUE_OLDEST_SECONDS,
+    REVIEW_QUEUE_SIZE,
+)
+from hub.web.ops import pages as ops_pages
 from hub.web.readmodel import review_queue, store
 from hub.web.readmodel.queries import QueryError
 from hub.web.review import api as review_api
@@ -148,9 +150,11 @@ def _install_ops(app: FastAPI) -> None:
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics",
              response_class=PlainTextResponse)  # fmt: skip
     def metrics(request: Request) -> Response:
-        """Prometheus text exposition format."""
-        _refresh_review_gauges(request.app.state.web)
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        """Prometheus text exposition format: the web process's own metrics only."""
+        state: WebState = request.app.state.web
+        _refresh_review_gauges(state)
+        ops_pages.refresh_gauges(state)  # stream health, at most once per refresh interval
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
 
 def create_app(state: WebState) -> FastAPI:
@@ -166,6 +170,8 @@ def create_app(state: WebState) -> FastAPI:
             if state.feeder is not None:
                 state.feeder.stop()
             state.audit.close()
+            if state.ops is not None:
+                state.ops.close()
             if state.decisions is not None:
                 state.decisions.close()
 
@@ -181,7 +187,7 @@ def create_app(state: WebState) -> FastAPI:
     _install_ops(app)
     for router in (
         children_api.router, review_api.router, site.router, children_pages.router,
-        review_pages.router,
+        review_pages.router, ops_pages.router,
     ):  # fmt: skip
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -17,6 +17,7 @@ from fastapi import Depends, Request
 from hub.auth import AuthError, Caller, verify_token
 from hub.config import Settings
 from hub.web.demo.people import DemoPerson
+from hub.web.ops.probe import OpsProbe
 from hub.web.readmodel import store
 from hub.web.readmodel.feeder import Feeder
 from hub.web.review.views import PendingDecision
@@ -55,6 +56,8 @@ class WebState:
     clock: Callable[[], datetime] = _utc_now
     sent: dict[str, PendingDecision] = field(default_factory=dict)  # decided by this process
     demo_people: list[DemoPerson] = field(default_factory=list)  # offered only in dev mode
+    ops: OpsProbe | None = None  # None: no broker to ask (the ops page says so)
+    feed_quiet_seconds: float = 6 * 3600.0
 
     def ready(self) -> bool:
         """Caught up with the topics (an app without a feeder serves a prepared store)."""

@@ -17,6 +17,7 @@ from hub.config import Settings
 from hub.web.app import create_app
 from hub.web.context import WebState
 from hub.web.demo.people import load_people, people_path
+from hub.web.ops.probe import OpsProbe
 from hub.web.readmodel import store
 from hub.web.readmodel.feeder import Feeder
 from hub.web.sinks.audit import KafkaAuditSink
@@ -48,7 +49,19 @@ def build_state(settings: Settings, *, rebuild: bool = False) -> WebState:
         feeder=feeder,
         decisions=KafkaDecisionSink(settings.kafka_bootstrap, settings.topic("identity.decisions")),
         demo_people=load_people(people_path(settings.data_dir)),
+        ops=_ops_probe(settings),
+        feed_quiet_seconds=settings.feed_quiet_seconds,
     )
+
+
+_INGEST = ("ingest.education", "ingest.health", "ingest.social_care", "ingest.local_authority")
+
+
+def _ops_probe(settings: Settings) -> OpsProbe:
+    return OpsProbe(
+        settings.kafka_bootstrap, [settings.topic(t) for t in _INGEST],
+        settings.topic("deadletter"), settings.worker_group_id(),
+    )  # fmt: skip
 
 
 def serve(settings: Settings, *, rebuild: bool = False) -> None:

@@ -1,4 +1,4 @@
-"""Site-wide pages: home, sign in and out, the ops status page and the API docs page.
+"""Site-wide pages: home, sign in and out (with the demo's one-click sign-in) and the API docs.
 
 Pages use a sign-in cookie (HttpOnly, SameSite=Strict) holding the caller's token: the
 sign-in form checks the token and sets it; every page verifies it again (`hub.web.context`).
@@ -14,13 +14,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from hub.auth import AuthError
 from hub.web.context import (
     COOKIE,
-    Db,
-    State,
     WebState,
     dev_mode,
 )
 from hub.web.demo.people import sign_in_as
-from hub.web.readmodel import store
 from hub.web.templating import render
 
 __all__ = ["redirect_to_sign_in", "router"]
@@ -99,11 +96,13 @@ async def sign_in(request: Request) -> Response:
 async def sign_in_demo(request: Request) -> Response:
     """One click signs in as a demo person: the server mints their token (dev key only)."""
     state: WebState = request.app.state.web
-    form = await _form(request)
-    if not dev_mode(state) or form is None:
+    if not dev_mode(state):
         # Not a demo: behave as if the route did not exist, so it reveals nothing.
         return render(request, "error.html", 404, caller=None, title="Page not found",
                        message="there is no such page")  # fmt: skip
+    form = await _form(request)
+    if form is None:
+        return _sign_in_page(request, 413, "/search", "that sign-in request is too large")
     key = (form.get("person") or [""])[0]
     target = _safe_next((form.get("next") or [""])[0])
     token = sign_in_as(state.demo_people, key, secret=state.secret, issuer=state.issuer,
@@ -118,13 +117,6 @@ def sign_out() -> RedirectResponse:
     response = RedirectResponse("/signin", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response
-
-
-@router.get("/ops")
-def ops_page(request: Request, db: Db, state: State) -> HTMLResponse:
-    feeder = state.feeder.status if state.feeder else None
-    return render(request, "ops.html", caller=None, ready=state.ready(), feeder=feeder,
-                   counts=store.status(db))  # fmt: skip
 
 
 @router.get("/docs")

@@ -24,9 +24,8 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 
 from hub.errors import HubError
-from hub.metrics import CONSUMER_LAG
 from hub.models import IdentityLink, IdentityReviewDecision, ReviewItem, TimelineEntry
-from hub.web.metrics import READ_MODEL_READY, READ_MODEL_RECORDS
+from hub.web.metrics import CONSUMER_LAG, READ_MODEL_READY, READ_MODEL_RECORDS
 from hub.web.readmodel import store
 from hub.web.readmodel.projection import apply_entry, apply_link, apply_link_tombstone
 from hub.web.readmodel.review_queue import apply_review_decision, apply_review_item

@@ -32,7 +32,9 @@ def signed_in(client: TestClient, token: str) -> TestClient:
     return client
 
 
-@pytest.mark.parametrize("url", ["/search", f"/children/{A}", "/search?nhs_number=9434765919"])
+@pytest.mark.parametrize(
+    "url", ["/search", f"/children/{A}", "/search?nhs_number=9434765919", "/ops"]
+)
 def test_pages_send_strangers_to_sign_in(client: TestClient, url: str) -> None:
     response = client.get(url, follow_redirects=False)
     assert response.status_code == 303
@@ -100,10 +102,10 @@ def test_an_unknown_child_is_a_404_page(signed_in: TestClient) -> None:
     assert page.status_code == 404 and "No such child" in page.text
 
 
-def test_ops_and_docs_pages(client: TestClient) -> None:
-    ops = client.get("/ops")
+def test_ops_and_docs_pages(signed_in: TestClient) -> None:
+    ops = signed_in.get("/ops")
     assert ops.status_code == 200 and "Caught up" in ops.text and 'href="/metrics"' in ops.text
-    docs = client.get("/docs")
+    docs = signed_in.get("/docs")
     assert docs.status_code == 200 and "/api/children/{child_id}/timeline" in docs.text
 
 
