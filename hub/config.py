@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     # Stream health (the web's /ops page): a source system that has sent nothing for this
     # long is shown as quiet; the worker's consumer group whose lag is shown (default: the
     # worker's own default, "<topic prefix>-hub").
+    # Where `npm ci` put GOV.UK Frontend and MOJ Frontend (default: the repository's node_modules).
+    web_assets_dir: Path | None = None
     feed_quiet_seconds: float = Field(default=6 * 3600.0, gt=0)
     worker_group: str | None = None
 

@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from hub.auth import AuthError
 from hub.errors import HubError
 from hub.web import site
-from hub.web.assets import mount_assets
+from hub.web.assets import NODE_MODULES, mount_assets
 from hub.web.children import api as children_api
 from hub.web.children import pages as children_pages
 from hub.web.children.reads import ChildNotFound
@@ -191,5 +191,5 @@ def create_app(state: WebState) -> FastAPI:
     ):  # fmt: skip
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    mount_assets(app)
+    mount_assets(app, state.assets_dir or NODE_MODULES)
     return app

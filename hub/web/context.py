@@ -58,6 +58,7 @@ class WebState:
     demo_people: list[DemoPerson] = field(default_factory=list)  # offered only in dev mode
     ops: OpsProbe | None = None  # None: no broker to ask (the ops page says so)
     feed_quiet_seconds: float = 6 * 3600.0
+    assets_dir: Path | None = None  # None: the repository's node_modules
 
     def ready(self) -> bool:
         """Caught up with the topics (an app without a feeder serves a prepared store)."""

@@ -51,6 +51,7 @@ def build_state(settings: Settings, *, rebuild: bool = False) -> WebState:
         demo_people=load_people(people_path(settings.data_dir)),
         ops=_ops_probe(settings),
         feed_quiet_seconds=settings.feed_quiet_seconds,
+        assets_dir=settings.web_assets_dir,
     )
 
 
