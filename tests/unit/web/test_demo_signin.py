@@ -125,10 +125,16 @@ def test_the_search_page_suggests_the_richest_children_and_audits_it(
     assert "Suggested children" not in client.get("/search?nhs_number=9434765919").text
 
 
-def test_suggestions_rank_agencies_then_span(conn: sqlite3.Connection) -> None:
+def test_suggestions_rank_agencies_then_two_years_then_entries(conn: sqlite3.Connection) -> None:
+    sparse, busy, long = "C00000000000c", "C00000000000d", "C00000000000e"
     apply_entry(conn, entry(RICH, Person("P-1"), T.PupilEnrolled, day=0))
     apply_entry(conn, entry(RICH, Person("P-1"), T.Diagnosis, day=10))
-    apply_entry(conn, entry(THIN, Person("P-2"), T.PupilEnrolled, day=0))
-    apply_entry(conn, entry(THIN, Person("P-2"), T.AttendanceSummary, day=900))
-    assert [s.child_id for s in suggest_children(conn)] == [RICH, THIN]
+    apply_entry(conn, entry(sparse, Person("P-3"), T.PupilEnrolled, day=0))
+    apply_entry(conn, entry(sparse, Person("P-3"), T.AttendanceSummary, day=2000))
+    for day in range(0, 40, 7):  # six weeks of attendance, all within a year
+        apply_entry(conn, entry(busy, Person("P-4"), T.AttendanceSummary, day=day))
+    for day in (0, 400, 800):
+        apply_entry(conn, entry(long, Person("P-5"), T.AttendanceSummary, day=day))
+    ranked = [s.child_id for s in suggest_children(conn, count=4)]
+    assert ranked == [RICH, long, sparse, busy]
     assert suggest_children(conn, count=1)[0].agencies == 2
