@@ -31,7 +31,7 @@ class _Layered(StaticFiles):
     """Static files looked up in several folders in turn (GOV.UK assets, then MOJ images)."""
 
     def __init__(self, folders: list[Path]) -> None:
-        super().__init__(directory=folders[0], check_dir=False)
+        super().__init__(directory=folders[0])
         self.all_directories = [f for f in folders if f.is_dir()]
 
 
@@ -39,12 +39,13 @@ def mount_assets(app: FastAPI, root: Path = NODE_MODULES) -> None:
     """Serve GOV.UK and MOJ Frontend under ``/assets`` and ``/vendor`` (warn when missing)."""
     missing = missing_assets(root)
     if missing:
-        # Pages still work unstyled; the fix is one command, so say it rather than fail.
+        # Pages still work unstyled (their stylesheet links answer 404); the fix is one
+        # command, so say it rather than fail.
         _log.warning("front-end assets missing (%s): run 'npm ci' at the repository root",
                      ", ".join(str(p) for p in missing))  # fmt: skip
-    app.mount("/assets", _Layered([root / _GOVUK / "assets", root / _MOJ / "assets"]),
-              name="assets")  # fmt: skip
-    app.mount("/vendor/govuk", StaticFiles(directory=root / _GOVUK, check_dir=False),
-              name="vendor-govuk")  # fmt: skip
-    app.mount("/vendor/moj", StaticFiles(directory=root / _MOJ, check_dir=False),
-              name="vendor-moj")  # fmt: skip
+    folders = [f for f in (root / _GOVUK / "assets", root / _MOJ / "assets") if f.is_dir()]
+    if folders:
+        app.mount("/assets", _Layered(folders), name="assets")
+    for name, folder in (("govuk", root / _GOVUK), ("moj", root / _MOJ)):
+        if folder.is_dir():
+            app.mount(f"/vendor/{name}", StaticFiles(directory=folder), name=f"vendor-{name}")
