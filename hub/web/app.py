@@ -157,6 +157,17 @@ def _install_ops(app: FastAPI) -> None:
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
 
+def _close(state: WebState) -> None:
+    """Stop the feeder, then close the audit and decision producers and the ops probe."""
+    if state.feeder is not None:
+        state.feeder.stop()
+    state.audit.close()
+    if state.decisions is not None:
+        state.decisions.close()
+    if state.ops is not None:
+        state.ops.close()
+
+
 def create_app(state: WebState) -> FastAPI:
     """The web application over ``state`` (its feeder is started and stopped with the app)."""
 
@@ -167,13 +178,7 @@ def create_app(state: WebState) -> FastAPI:
         try:
             yield
         finally:
-            if state.feeder is not None:
-                state.feeder.stop()
-            state.audit.close()
-            if state.ops is not None:
-                state.ops.close()
-            if state.decisions is not None:
-                state.decisions.close()
+            _close(state)
 
     app = FastAPI(
         title="send-hub", version="0.1.0", lifespan=lifespan,
