@@ -276,3 +276,8 @@ def test_ops_shows_the_worker_a_dead_letter_and_a_quiet_feed(
     values = read_topic(settings.kafka_bootstrap, settings.topic("deadletter"))
     letters = [DeadLetter.model_validate(decode(v).record) for v in values]
     assert [d.reason for d in letters] == ["decode"]
+    scraped = httpx.get(f"{web.url}/metrics", timeout=10).text  # the same view, for Prometheus
+    assert "send_hub_worker_group_members 1.0" in scraped
+    assert 'send_hub_deadletters_on_topic{reason="decode"} 1.0' in scraped
+    assert '_last_event_age_seconds{agency_kind="EDUCATION",system="LegacyMIS"}' in scraped
+    assert "send_hub_events_ingested_total" not in scraped  # the worker's, not the web's

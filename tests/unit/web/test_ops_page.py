@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from hub.auth import Caller, issue_token
 from hub.models import DeadLetter
 from hub.models import EventType as T
-from hub.web.context import WebState
+from hub.web.context import COOKIE, WebState
 from hub.web.ops.feeds import feed_health
 from hub.web.ops.probe import PartitionHealth, StreamHealth
 from hub.web.readmodel.projection import apply_entry
@@ -90,3 +91,14 @@ def test_metrics_are_the_web_processes_own(client: TestClient, state: WebState) 
     assert "send_hub_events_ingested_total" not in text  # the worker's, never the web's
     assert "send_hub_match_outcomes_total" not in text
     assert probe.calls == 1
+
+
+def test_a_forged_or_foreign_sign_in_cookie_gets_no_ops_page(
+    client: TestClient, caller: Caller
+) -> None:
+    forged = issue_token(caller, secret="someone-elses-secret-of-a-decent-length",
+                         issuer="send-hub", now=NOW, ttl=timedelta(hours=1))  # fmt: skip
+    for cookie in (forged, "not-a-token", "x" * 5000):
+        client.cookies.set(COOKIE, cookie)
+        response = client.get("/ops", follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"].startswith("/signin")
