@@ -31,11 +31,14 @@ class Settings(BaseSettings):
     auth_secret: SecretStr = SecretStr("dev-only-secret-change-me-in-production")
     auth_issuer: str = "send-hub"
     log_level: str = "INFO"
+    consent_policy: Path | None = None  # a sharing policy file; None: the shipped v1
+    break_glass_hours: float = Field(default=4.0, gt=0, le=72)
+    audit_outbox: Path | None = None  # None: <data_dir>/web/<prefix>-audit-outbox.sqlite3
+    # Where `npm ci` put GOV.UK Frontend and MOJ Frontend (default: the repository's node_modules).
+    web_assets_dir: Path | None = None
     # Stream health (the web's /ops page): a source system that has sent nothing for this
     # long is shown as quiet; the worker's consumer group whose lag is shown (default: the
     # worker's own default, "<topic prefix>-hub").
-    # Where `npm ci` put GOV.UK Frontend and MOJ Frontend (default: the repository's node_modules).
-    web_assets_dir: Path | None = None
     feed_quiet_seconds: float = Field(default=6 * 3600.0, gt=0)
     worker_group: str | None = None
 

@@ -23,6 +23,7 @@ from fastavro.schema import fingerprint, to_parsing_canonical_form
 from hub.errors import SchemaError
 
 __all__ = [
+    "ACCESS_ALERT",
     "ALL_SUBJECTS",
     "AUDIT",
     "AVRO_ROOT",
@@ -60,7 +61,9 @@ DEADLETTER = "deadletter"
 PIPELINE_SUBJECTS = (TIMELINE_ENTRY, IDENTITY_LINK, IDENTITY_REVIEW, DEADLETTER)
 # The record of every read of a child's data, written by the web service.
 AUDIT = "audit"
-ALL_SUBJECTS = (*SUBJECTS, *PIPELINE_SUBJECTS, AUDIT)
+# Alerts about access to a child's data (break-glass), written by the web service.
+ACCESS_ALERT = "access_alert"
+ALL_SUBJECTS = (*SUBJECTS, *PIPELINE_SUBJECTS, AUDIT, ACCESS_ALERT)
 
 _VERSION_FILE = re.compile(r"^v([1-9][0-9]*)\.avsc$")
 

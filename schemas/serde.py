@@ -41,6 +41,7 @@ from pydantic import BaseModel, ValidationError
 
 from hub.errors import DecodeError, SchemaError, ValidationFailed
 from hub.models import (
+    AccessAlert,
     AuditRecord,
     ConsentRecord,
     DeadLetter,
@@ -51,6 +52,7 @@ from hub.models import (
     TimelineEntry,
 )
 from schemas.catalogue import (
+    ACCESS_ALERT,
     AUDIT,
     CONSENT_RECORD,
     DEADLETTER,
@@ -108,6 +110,7 @@ MODELS: dict[str, type[BaseModel]] = {
     IDENTITY_REVIEW: ReviewItem,
     DEADLETTER: DeadLetter,
     AUDIT: AuditRecord,
+    ACCESS_ALERT: AccessAlert,
 }
 _SUBJECT_OF_MODEL = {model: subject for subject, model in MODELS.items()}
 

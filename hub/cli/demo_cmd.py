@@ -141,6 +141,8 @@ def _dev_token() -> str:
             "LOCAL_AUTHORITY",
             "--role",
             "EHC_COORD",
+            "--purpose",
+            "STATUTORY_EHC",  # sees children with an open EHC case of LA 888 (consent policy)
         ],
         capture_output=True,
         text=True,

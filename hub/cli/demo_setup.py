@@ -10,10 +10,16 @@ from pathlib import Path
 
 from connectors.simulator.organisations import DemoOrganisations, demo_organisations
 from hub.auth import Role
-from hub.models import AgencyKind
+from hub.models import AgencyKind, Purpose
 from hub.web.demo.people import DemoPerson, people_path, save_people
 
 __all__ = ["demo_people", "write_demo_people"]
+
+
+# The EHC coordinator reads for the statutory EHC duty (the sharing policy's basis for the LA);
+# the others for direct care. The ops engineer sees no child data, so starts on /ops.
+_PURPOSE = {"ehc-coordinator": Purpose.STATUTORY_EHC}
+_HOME = {"ops-engineer": "/ops"}
 
 
 def demo_people(orgs: DemoOrganisations) -> list[DemoPerson]:
@@ -35,13 +41,14 @@ def demo_people(orgs: DemoOrganisations) -> list[DemoPerson]:
          "Works with children in need and on protection plans.",
          orgs.la_code, AgencyKind.SOCIAL_CARE, Role.SW),
         ("ops-engineer", "Operations engineer", f"{la}, data and digital team",
-         "Watches the streams: lag, dead letters, quiet feeds.",
+         "Watches the streams: lag, dead letters, quiet feeds; never sees a child's data.",
          orgs.la_code, AgencyKind.LOCAL_AUTHORITY, Role.OPS),
     ]  # fmt: skip
     return [
         DemoPerson(
             key=key, title=title, organisation=org_name, does=does,
             subject=f"demo.{key}", org=org, org_kind=kind, role=role,
+            purpose=_PURPOSE.get(key, Purpose.DIRECT_CARE), home=_HOME.get(key, "/search"),
         )
         for key, title, org_name, does, org, kind, role in rows
     ]

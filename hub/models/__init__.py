@@ -5,6 +5,7 @@ recorded_at=...)``; encode it with ``schemas.serde.encode_model``. Every model e
 record of the same name field for field (tests/unit/models checks they cannot drift).
 """
 
+from hub.models.access_alert import AccessAlert, AccessAlertKind
 from hub.models.audit import AuditAction, AuditRecord, CallerRole
 from hub.models.base import (
     AvroModel,
@@ -168,6 +169,8 @@ __all__ = [
     "REQUEST_SOURCE_CODES",
     "AbsenceCount",
     "AbuseCategory",
+    "AccessAlert",
+    "AccessAlertKind",
     "AdviceType",
     "AgencyKind",
     "AnyPayload",

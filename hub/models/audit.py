@@ -39,10 +39,12 @@ class AuditAction(StrEnum):
     REVIEW_READ = "REVIEW_READ"
     REVIEW_DECISION = "REVIEW_DECISION"
     UNMERGE = "UNMERGE"
+    BREAK_GLASS = "BREAK_GLASS"  # safeguarding break-glass granted (v3)
+    ACCESS_LOG = "ACCESS_LOG"  # the child's access log read (v3)
 
 
 class AuditRecord(AvroModel):
-    """Mirror of ``schemas/avro/audit/v2.avsc`` (the current version, which producers write)."""
+    """Mirror of ``schemas/avro/audit/v3.avsc`` (the current version, which producers write)."""
 
     audit_id: str
     at: UtcMillis
@@ -56,3 +58,7 @@ class AuditRecord(AvroModel):
     detail: str
     entries: int
     channel: str
+    shown: int = 0
+    withheld: int = 0
+    withheld_by: str = ""
+    bases: str = ""

@@ -1,8 +1,10 @@
-"""Consent and data-sharing records (docs/domain.md), published on ``send.consent``.
+"""Consent and data-sharing records (docs/domain.md), published on ``send.consent`` (schema
+consent_record v2).
 
 A record grants or withdraws sharing of some data categories for some purposes with one
-recipient (organisation + role) on one lawful basis. What each basis must carry is checked
-here; what a grant permits is decided by the consent policy, not by this model.
+recipient (organisation + role) on one lawful basis; records an objection to such sharing
+(UK GDPR Art 21) or the national data opt-out; or withdraws an earlier record. What each
+basis must carry is checked here; what a record permits is decided by `hub.consent`.
 """
 
 from datetime import date
@@ -30,10 +32,13 @@ __all__ = [
 
 
 class ConsentAction(StrEnum):
-    """Grant, or withdraw a grant (identified by ``consent_id``)."""
+    """Grant; object (UK GDPR Art 21); opt out (national data opt-out); or withdraw one of
+    those (a withdrawal repeats its ``consent_id``). OBJECT and OPT_OUT arrived in v2."""
 
     GRANT = "GRANT"
     WITHDRAW = "WITHDRAW"
+    OBJECT = "OBJECT"
+    OPT_OUT = "OPT_OUT"
 
 
 class OrgCodeKind(StrEnum):

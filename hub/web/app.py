@@ -24,6 +24,7 @@ from hub.auth import AuthError
 from hub.errors import HubError
 from hub.web import site
 from hub.web.assets import NODE_MODULES, mount_assets
+from hub.web.children import access_api
 from hub.web.children import api as children_api
 from hub.web.children import pages as children_pages
 from hub.web.children.reads import ChildNotFound
@@ -41,6 +42,8 @@ from hub.web.readmodel.queries import QueryError
 from hub.web.review import api as review_api
 from hub.web.review import pages as review_pages
 from hub.web.review.rules import DecisionUnavailable, NotAllowed, ReviewConflict, ReviewNotFound
+from hub.web.sinks.alerts import AlertUnavailable
+from hub.web.sinks.outbox import AuditUnavailable
 from hub.web.templating import STATIC_DIR
 
 __all__ = ["create_app", "error"]
@@ -99,6 +102,7 @@ def _install_errors(app: FastAPI) -> None:
     for exc_type, status, code in (
         (NotAllowed, 403, "forbidden"), (ReviewNotFound, 404, "not_found"),
         (ReviewConflict, 409, "conflict"), (DecisionUnavailable, 503, "unavailable"),
+        (AuditUnavailable, 503, "unavailable"), (AlertUnavailable, 503, "unavailable"),
     ):  # fmt: skip
         app.add_exception_handler(exc_type, _handler(status, code))
 
@@ -158,12 +162,14 @@ def _install_ops(app: FastAPI) -> None:
 
 
 def _close(state: WebState) -> None:
-    """Stop the feeder, then close the audit and decision producers and the ops probe."""
+    """Stop the feeder, then close the audit, decision and alert producers and the ops probe."""
     if state.feeder is not None:
         state.feeder.stop()
     state.audit.close()
     if state.decisions is not None:
         state.decisions.close()
+    if state.alerts is not None:
+        state.alerts.close()
     if state.ops is not None:
         state.ops.close()
 
@@ -191,8 +197,8 @@ def create_app(state: WebState) -> FastAPI:
     _install_errors(app)
     _install_ops(app)
     for router in (
-        children_api.router, review_api.router, site.router, children_pages.router,
-        review_pages.router, ops_pages.router,
+        children_api.router, access_api.router, review_api.router, site.router,
+        children_pages.router, review_pages.router, ops_pages.router,
     ):  # fmt: skip
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

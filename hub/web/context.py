@@ -1,4 +1,5 @@
-"""What a running web app holds: read model, token secret, audit and decision sinks, feeder, clock.
+"""What a running web app holds: read model, token secret, audit, decision and alert sinks,
+feeder, clock, and the consent policy with its break-glass grants.
 
 Request handlers get it with `web_state` and a read-only database connection with `database`;
 the caller comes from `api_caller` (set by the API's auth middleware) or, for pages, from
@@ -16,11 +17,14 @@ from fastapi import Depends, Request
 
 from hub.auth import AuthError, Caller, verify_token
 from hub.config import Settings
+from hub.files.policy import load_policy
+from hub.web.children.access import AccessRules
 from hub.web.demo.people import DemoPerson
 from hub.web.ops.probe import OpsProbe
 from hub.web.readmodel import store
 from hub.web.readmodel.feeder import Feeder
 from hub.web.review.views import PendingDecision
+from hub.web.sinks.alerts import AlertSink
 from hub.web.sinks.audit import AuditSink, MemoryAuditSink
 from hub.web.sinks.review_decisions import DecisionSink
 
@@ -55,6 +59,8 @@ class WebState:
     decisions: DecisionSink | None = None  # None: identity decisions cannot be sent (503)
     clock: Callable[[], datetime] = _utc_now
     sent: dict[str, PendingDecision] = field(default_factory=dict)  # decided by this process
+    access: AccessRules = field(default_factory=lambda: AccessRules(load_policy()))
+    alerts: AlertSink | None = None  # None: break-glass alerts cannot be sent (503)
     demo_people: list[DemoPerson] = field(default_factory=list)  # offered only in dev mode
     ops: OpsProbe | None = None  # None: no broker to ask (the ops page says so)
     feed_quiet_seconds: float = 6 * 3600.0

@@ -9,6 +9,8 @@ partition, reason code, source system), never a child or person id.
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from hub.metrics import CONSENT_DECISIONS
+
 __all__ = [
     "AUDIT_RECORDS",
     "CONSUMER_LAG",
@@ -27,6 +29,9 @@ __all__ = [
 ]
 
 REGISTRY = CollectorRegistry(auto_describe=True)
+# Consent decisions are defined with the hub's shared metrics, and made in the web process
+# (every read is decided there): the web exports that family too.
+REGISTRY.register(CONSENT_DECISIONS)
 
 READ_MODEL_RECORDS = Counter(
     "send_hub_web_read_model_records_total",
@@ -45,7 +50,8 @@ READ_MODEL_READY = Gauge(
 )
 AUDIT_RECORDS = Counter(
     "send_hub_web_audit_records_total",
-    "Audit records of reads: queued, sent, failed (broker refused) or dropped (queue full).",
+    "Audit records of reads: queued (durable in the outbox), sent (acknowledged by the broker), "
+    "failed (a send to retry) or refused (outbox unwritable: the read answered 503).",
     ["result"], registry=REGISTRY,
 )  # fmt: skip
 HTTP_REQUESTS = Counter(

@@ -2,7 +2,8 @@
 
 `serve` blocks (``send-hub web`` calls it); `spawn` starts ``send-hub web`` as a child process
 and returns it, for the demo and the integration tests. SIGTERM or Ctrl-C stops the server,
-its feeder (after the current poll) and the audit producer (after sending what is queued).
+its feeder (after the current poll) and the audit outbox sender (after sending what it holds
+while the broker answers; anything left is sent at the next start).
 """
 
 import os
@@ -14,16 +15,20 @@ from pathlib import Path
 import uvicorn
 
 from hub.config import Settings
+from hub.files.policy import load_policy
 from hub.web.app import create_app
+from hub.web.children.access import AccessRules
 from hub.web.context import WebState
 from hub.web.demo.people import load_people, people_path
 from hub.web.ops.probe import OpsProbe
 from hub.web.readmodel import store
+from hub.web.readmodel.consent import backfill_marks
 from hub.web.readmodel.feeder import Feeder
-from hub.web.sinks.audit import KafkaAuditSink
+from hub.web.sinks.alerts import KafkaAlertSink
+from hub.web.sinks.outbox import OutboxAuditSink
 from hub.web.sinks.review_decisions import KafkaDecisionSink
 
-__all__ = ["build_state", "db_path", "serve", "spawn"]
+__all__ = ["build_state", "db_path", "outbox_path", "serve", "spawn"]
 
 
 def db_path(settings: Settings) -> Path:
@@ -31,23 +36,36 @@ def db_path(settings: Settings) -> Path:
     return settings.data_dir / "web" / f"{settings.topic_prefix}-{store.DB_FILE}"
 
 
+def outbox_path(settings: Settings) -> Path:
+    """The audit outbox: ``SEND_HUB_AUDIT_OUTBOX``, else beside the read model."""
+    default = settings.data_dir / "web" / f"{settings.topic_prefix}-audit-outbox.sqlite3"
+    return settings.audit_outbox or default
+
+
 def build_state(settings: Settings, *, rebuild: bool = False) -> WebState:
     """A web service fed from the hub's topics, auditing to ``send.audit``, deciding reviews."""
     path = db_path(settings)
     if rebuild:
         store.wipe(path)
-    store.connect(path).close()  # create the file and tables before any reader opens it
+    conn = store.connect(path)  # create the file and tables before any reader opens it
+    with store.transaction(conn):
+        backfill_marks(conn)  # a read model projected before relationship marks were stored
+    conn.close()
     feeder = Feeder(
         settings.kafka_bootstrap, settings.topic("timeline"), settings.topic("identity.links"),
         path, settings.topic("identity.review"), settings.topic("identity.decisions"),
+        settings.topic("consent"), settings.topic("audit"),
     )  # fmt: skip
+    bootstrap = settings.kafka_bootstrap
     return WebState(
         db_path=path,
         secret=settings.auth_secret.get_secret_value(),
         issuer=settings.auth_issuer,
-        audit=KafkaAuditSink(settings.kafka_bootstrap, settings.topic("audit")),
+        audit=OutboxAuditSink(bootstrap, settings.topic("audit"), outbox_path(settings)),
         feeder=feeder,
-        decisions=KafkaDecisionSink(settings.kafka_bootstrap, settings.topic("identity.decisions")),
+        decisions=KafkaDecisionSink(bootstrap, settings.topic("identity.decisions")),
+        access=AccessRules(load_policy(settings.consent_policy), settings.break_glass_hours),
+        alerts=KafkaAlertSink(bootstrap, settings.topic("alerts")),
         demo_people=load_people(people_path(settings.data_dir)),
         ops=_ops_probe(settings),
         feed_quiet_seconds=settings.feed_quiet_seconds,

@@ -17,7 +17,7 @@ from hub.web.context import (
     WebState,
     dev_mode,
 )
-from hub.web.demo.people import sign_in_as
+from hub.web.demo.people import find_person, sign_in_as
 from hub.web.templating import render
 
 __all__ = ["redirect_to_sign_in", "router"]
@@ -103,13 +103,12 @@ async def sign_in_demo(request: Request) -> Response:
     form = await _form(request)
     if form is None:
         return _sign_in_page(request, 413, "/search", "that sign-in request is too large")
-    key = (form.get("person") or [""])[0]
+    person = find_person(state.demo_people, (form.get("person") or [""])[0])
     target = _safe_next((form.get("next") or [""])[0])
-    token = sign_in_as(state.demo_people, key, secret=state.secret, issuer=state.issuer,
-                       now=state.clock())  # fmt: skip
-    if token is None:
+    if person is None:
         return _sign_in_page(request, 400, target, "choose one of the demo people listed")
-    return _signed_in(request, token, target)
+    token = sign_in_as(person, secret=state.secret, issuer=state.issuer, now=state.clock())
+    return _signed_in(request, token, person.home if target == "/search" else target)
 
 
 @router.post("/signout")

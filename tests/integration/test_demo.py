@@ -16,6 +16,7 @@ import pytest
 from kafka import KafkaConsumer
 
 from infra.process import free_port, port_in_use
+from schemas.serde import decode_model
 
 _BANNER_TIMEOUT_S = 240.0
 
@@ -42,10 +43,16 @@ def _first_child_id(bootstrap: str, topic: str) -> str:
     )
     try:
         for message in consumer:
-            return bytes(message.key).decode()
+            entry = decode_model(message.value)
+            # The demo token is LA 888's EHC coordinator reading on the statutory EHC duty: the
+            # consent policy shows them children with an EHC plan that LA maintains.
+            event = getattr(entry, "event", None)
+            if event is not None and event.event_type == "EHCFinalIssued" \
+                    and event.source.org_code == "888":  # fmt: skip
+                return bytes(message.key).decode()
     finally:
         consumer.close()
-    pytest.fail("no timeline entry was published within a minute")
+    pytest.fail("no EHC plan of LA 888 was published within a minute")
 
 
 def _get(url: str, token: str) -> dict[str, object]:

@@ -8,6 +8,7 @@ the timeline page and the identity review page are saved to ``/tmp/send-hub-time
 
 import shutil
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,14 @@ from hub.models import EventType as T
 from hub.models import LinkDecision, TimelineEntry
 from infra.topics import ensure_hub_topics
 from tests.unit.web.factory import Person, entry, link
-from tests.unit.web.live import LiveWeb, caseworker_token, publish, read_decisions, start_web
+from tests.unit.web.live import (
+    LiveWeb,
+    publish,
+    read_decisions,
+    safeguarding_record,
+    social_worker_token,
+    start_web,
+)
 from tests.unit.web.reviewfactory import explanation, review_item
 
 CHROMIUM = "/usr/bin/chromium"
@@ -63,8 +71,14 @@ def browser() -> Iterator[Browser]:
 def web(hub_settings: Settings) -> Iterator[LiveWeb]:
     ensure_hub_topics(hub_settings)
     review = review_item(REVIEW, provisional="C0000000000d5", candidate=CHILD)
-    publish(hub_settings, list(reversed(_journey())), links=[link("upn:B801200005001", CHILD)],
-            reviews=[review])  # fmt: skip
+    incoming = entry("C0000000000d5", Person("NHS-8", given_name="Adaline",
+                                             date_of_birth=date(2019, 1, 3)), T.HealthReferralMade)
+    # The signed-in social worker reads with a recorded safeguarding reason for both children.
+    reasons = [safeguarding_record("src:EDUCATION:119000:SIMS:P-1", "SG-1"),
+               safeguarding_record("src:HEALTH:RXN:SystmOne:NHS-8", "SG-2")]  # fmt: skip
+    links = [link("upn:B801200005001", CHILD)]
+    publish(hub_settings, [*reversed(_journey()), incoming], links=links, reviews=[review],
+            consents=reasons)  # fmt: skip
     service = start_web(hub_settings)
     yield service
     service.stop()
@@ -85,7 +99,7 @@ def page(browser: Browser, web: LiveWeb) -> Iterator[Page]:
 def _sign_in_and_find(page: Page, web: LiveWeb) -> None:
     page.goto(f"{web.url}/search")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    page.get_by_label("Access token").fill(caseworker_token("jo.caseworker"))
+    page.get_by_label("Access token").fill(social_worker_token("jo.caseworker"))
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Find a child")).to_be_visible()
     expect(page.get_by_text("Signed in as jo.caseworker")).to_be_visible()
@@ -141,7 +155,7 @@ def test_a_reviewer_links_two_records_from_the_review_page(
     page: Page, web: LiveWeb, hub_settings: Settings
 ) -> None:
     page.goto(f"{web.url}/review")
-    page.get_by_label("Access token").fill(caseworker_token("jo.reviewer"))
+    page.get_by_label("Access token").fill(social_worker_token("jo.reviewer"))
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Identity review", exact=True)).to_be_visible()
     item = page.locator(f"section[data-review-id='{REVIEW}']")

@@ -33,7 +33,14 @@ from infra.topics import ensure_hub_topics
 from tests.integration.test_pipeline import publish as publish_events
 from tests.integration.test_pipeline import workers
 from tests.unit.web.factory import Person, entry
-from tests.unit.web.live import LiveWeb, caseworker_token, publish, read_decisions, start_web
+from tests.unit.web.live import (
+    LiveWeb,
+    publish,
+    read_decisions,
+    safeguarding_record,
+    social_worker_token,
+    start_web,
+)
 from tests.unit.web.reviewfactory import review_item
 
 A, D = "C0000000000a1", "C0000000000d4"
@@ -60,11 +67,17 @@ def _queue(web: LiveWeb, auth: dict[str, str]) -> list[dict]:
 
 def test_a_review_is_listed_decided_and_closed(topics: Settings) -> None:
     school, health = Person("P-1", upn="B801200005001"), Person("NHS-7", given_name="Adaline")
-    publish(topics, [entry(A, school, T.PupilEnrolled), entry(A, health, T.Diagnosis, day=4)],
-            reviews=[review_item(RID, provisional=D, candidate=A)])  # fmt: skip
+    incoming = entry(D, Person("NHS-8", given_name="Adaline"), T.HealthReferralMade, day=5)
+    # The reviewer is a social worker with a recorded safeguarding reason for both children:
+    # a reviewer sees a pair only where they may see both children.
+    reasons = [safeguarding_record("src:EDUCATION:119000:SIMS:P-1", "SG-1"),
+               safeguarding_record("src:HEALTH:RXN:SystmOne:NHS-8", "SG-2")]  # fmt: skip
+    publish(topics, [entry(A, school, T.PupilEnrolled), entry(A, health, T.Diagnosis, day=4),
+                     incoming], reviews=[review_item(RID, provisional=D, candidate=A)],
+            consents=reasons)  # fmt: skip
     web = start_web(topics)
     try:
-        auth = {"Authorization": f"Bearer {caseworker_token('it-reviewer')}"}
+        auth = {"Authorization": f"Bearer {social_worker_token('it-reviewer')}"}
         [item] = _queue(web, auth)
         assert (item["review_id"], item["record"]["given_name"]) == (RID, "Adaline")
         assert item["explanation"]["items"][0]["sentence"] == "Family names are the same."
@@ -114,9 +127,11 @@ def _sources(web: LiveWeb, auth: dict[str, str], child: str) -> set[str]:
 
 
 def test_a_reviewer_links_and_unmerges_through_the_worker(topics: Settings, tmp_path: Path) -> None:
-    web = start_web(topics)
-    auth = {"Authorization": f"Bearer {caseworker_token('it-reviewer')}"}
     first, ambiguous = "src:EDUCATION:ORG1:SIMS:p1", "src:EDUCATION:ORG3:SIMS:r1"
+    publish(topics, consents=[safeguarding_record(first, "SG-1"),
+                              safeguarding_record(ambiguous, "SG-2")])  # fmt: skip
+    web = start_web(topics)
+    auth = {"Authorization": f"Bearer {social_worker_token('it-reviewer')}"}
     try:
         with workers(topics, tmp_path, ["w1"]):
             publish_events(topics, [_event("ORG1", "p1")])

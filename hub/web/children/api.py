@@ -4,19 +4,22 @@ Every route needs a caller (the auth middleware answers 401 before routing other
 the caller-aware read path, and audits what it returned: one record per child read.
 """
 
-from datetime import date
+from collections import Counter
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from hub.auth import Caller
 from hub.models import AuditAction
 from hub.web.children import reads
+from hub.web.children.access import Tally
 from hub.web.children.filters import MAX_LIMIT, timeline_filter
 from hub.web.children.views import ChildRecord, ErrorBody, SearchResult, TimelinePage
-from hub.web.context import ApiCaller, Db, State
+from hub.web.context import ApiCaller, Db, State, WebState
 from hub.web.sinks.audit import audit_record
 
-__all__ = ["router"]
+__all__ = ["audit_search", "router"]
 
 _ERRORS = {
     400: {"model": ErrorBody, "description": "The request cannot be answered as asked."},
@@ -42,11 +45,8 @@ def search_children(
     """
     query = reads.SearchQuery(nhs_number, upn, given_name, family_name, date_of_birth)
     now = state.clock()
-    result = reads.search(db, query, caller, now)
-    detail = "by " + ",".join(query.kinds())
-    for hit in result.results:
-        state.audit.record(audit_record(caller, hit.child_id, AuditAction.SEARCH, now=now,
-                                        detail=detail))  # fmt: skip
+    result, hidden = reads.search(db, query, caller, now, state.access)
+    audit_search(state, caller, now, query, result, hidden, "api")
     return result
 
 
@@ -58,10 +58,10 @@ def get_child(child_id: ChildId, db: Db, caller: ApiCaller, state: State) -> Chi
     """Known identifiers and demographics per source, identity links with how each was matched,
     and the ids of children merged into this one. A merged-away id answers with its survivor."""
     now = state.clock()
-    record = reads.child_record(db, child_id, caller, now)
+    record, tally = reads.child_record(db, child_id, caller, now, state.access)
     count = sum(source.entries for source in record.sources)
     state.audit.record(audit_record(caller, record.child_id, AuditAction.RECORD, now=now,
-                                    detail="record", entries=count))  # fmt: skip
+                                    detail="record", entries=count, tally=tally))  # fmt: skip
     return record
 
 
@@ -85,11 +85,29 @@ def get_timeline(
     """
     flt = timeline_filter(agency or [], category or [], date_from, date_to)
     now = state.clock()
-    page = reads.timeline(db, child_id, flt, limit, cursor, caller, now)
+    page, tally = reads.timeline(db, child_id, flt, limit, cursor, caller, now, state.access)
     detail = _timeline_detail(agency, category, date_from, date_to, cursor)
-    state.audit.record(audit_record(caller, page.child_id, AuditAction.TIMELINE, now=now,
-                                    detail=detail, entries=len(page.items)))  # fmt: skip
+    rec = audit_record(caller, page.child_id, AuditAction.TIMELINE, now=now, detail=detail,
+                       entries=len(page.items), tally=tally)  # fmt: skip
+    state.audit.record(rec)
     return page
+
+
+def audit_search(
+    state: WebState, caller: Caller, now: datetime, query: reads.SearchQuery,
+    result: SearchResult, hidden: int, channel: str,
+) -> None:  # fmt: skip
+    """One SEARCH record per child shown; a search that showed nobody is audited too (child id
+    empty), counting the matching children the caller may not see as withheld."""
+    detail = "by " + ",".join(query.kinds())
+    for hit in result.results:
+        state.audit.record(audit_record(caller, hit.child_id, AuditAction.SEARCH, now=now,
+                                        detail=detail, channel=channel))  # fmt: skip
+    if not result.results:
+        tally = Tally(withheld=hidden, by_reason=Counter({"NOT_VISIBLE": hidden} if hidden else {}))
+        state.audit.record(audit_record(caller, "", AuditAction.SEARCH, now=now,
+                                        detail=detail + "; nothing shown", channel=channel,
+                                        tally=tally))  # fmt: skip
 
 
 def _timeline_detail(*parts: object) -> str:

@@ -151,8 +151,8 @@ def _day(item: TimelineItem) -> date:
 def _school(items: list[TimelineItem]) -> str | None:
     urn: str | None = None
     for item in items:
-        if item.event_type in ("PupilEnrolled", _ATTENDANCE):
-            urn = str(item.payload.get("urn"))
+        if item.event_type in ("PupilEnrolled", _ATTENDANCE) and item.payload.get("urn"):
+            urn = str(item.payload["urn"])
         elif item.event_type == "PupilLeft" and item.payload.get("urn") == urn:
             urn = None
     return f"URN {urn}" if urn else None

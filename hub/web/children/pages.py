@@ -1,7 +1,8 @@
 """The caseworker pages of children: search, and a child's record with its timeline.
 
 Reads go through the same caller-aware read path as the API (`hub.web.children.reads`) and
-are audited the same way, with channel "page".
+are audited the same way, with channel "page". The child page shows each entry's basis, the
+withheld counts by reason class and, for the roles the policy names, the access log.
 """
 
 import sqlite3
@@ -14,6 +15,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from hub.auth import Caller
 from hub.models import AuditAction
 from hub.web.children import reads
+from hub.web.children.access import Tally
+from hub.web.children.access_api import AccessLog, access_log_for
+from hub.web.children.api import audit_search
 from hub.web.children.filters import MAX_LIMIT, timeline_filter
 from hub.web.children.journey import summarise
 from hub.web.children.views import TimelineItem
@@ -31,10 +35,10 @@ _JOURNEY_LIMIT = 5000  # entries on one page; about 25 years of weekly attendanc
 
 def _audit(
     state: WebState, caller: Caller, child_id: str, action: AuditAction, now: datetime,
-    detail: str, entries: int = 0,
+    detail: str, entries: int = 0, tally: Tally | None = None,
 ) -> None:  # fmt: skip
     rec = audit_record(caller, child_id, action, now=now, detail=detail, entries=entries,
-                       channel="page")  # fmt: skip
+                       channel="page", tally=tally)  # fmt: skip
     state.audit.record(rec)
 
 
@@ -59,48 +63,75 @@ def search_page(request: Request, db: Db, caller: PageCaller, state: State) -> H
         try:
             query = _search_query(params)
             now = state.clock()
-            result = reads.search(db, query, caller, now)
+            result, hidden = reads.search(db, query, caller, now, state.access)
         except queries.QueryError as exc:
             problem = str(exc)
         else:
-            detail = "by " + ",".join(query.kinds())
-            for hit in result.results:
-                _audit(state, caller, hit.child_id, AuditAction.SEARCH, now, detail)
+            audit_search(state, caller, now, query, result, hidden, "page")
     status = 400 if problem else 200
     examples = _examples(db, caller, state) if not params and dev_mode(state) else []
     return render(request, "search.html", status, caller=caller, params=params,
                    result=result, error=problem, examples=examples)  # fmt: skip
 
 
+_EXAMPLES = 3
+_LOOK_AT = 12  # visible candidates described before choosing (each is a whole-timeline read)
+_CANDIDATES = 80  # ranked over the whole read model, before the caller's access is applied
+
+
 def _examples(db: sqlite3.Connection, caller: Caller, state: WebState) -> list[dict[str, Any]]:
-    """The demo's suggested children, named as the caller may see them (and audited)."""
+    """The demo's suggested children among those the caller may see, ranked and described by
+    what the caller may see (never by entries withheld from them); each offered one is audited
+    as a search hit."""
     now = state.clock()
-    out = []
-    for hint in suggest_children(db):
-        record = reads.child_record(db, hint.child_id, caller, now)
-        if not record.sources:
-            continue  # nothing of this child is visible to the caller
-        lead = record.sources[0]
-        _audit(state, caller, record.child_id, AuditAction.SEARCH, now, "demo suggestion")
-        name = f"{lead.given_name or ''} {lead.family_name or ''}".strip()
-        out.append({"child_id": record.child_id, "hint": hint, "name": name})
-    return out
+    seen: list[dict[str, Any]] = []
+    for hint in suggest_children(db, count=_CANDIDATES):
+        if len(seen) == _LOOK_AT:
+            break
+        if reads.may_see_child(db, hint.child_id, caller, now, state.access):
+            example = _example(db, hint.child_id, caller, now, state)
+            seen += [example] if example else []
+    seen.sort(key=lambda e: (e["agencies"], e["years"] >= 2, e["entries"]), reverse=True)
+    for example in seen[:_EXAMPLES]:
+        _audit(state, caller, example["child_id"], AuditAction.SEARCH, now, "demo suggestion",
+               example["entries"], example.pop("tally"))  # fmt: skip
+    return seen[:_EXAMPLES]
+
+
+def _example(
+    db: sqlite3.Connection, child_id: str, caller: Caller, now: datetime, state: WebState
+) -> dict[str, Any] | None:
+    record, _ = reads.child_record(db, child_id, caller, now, state.access)
+    items, tally, _ = _whole_timeline(db, child_id, timeline_filter([], [], None, None),
+                                      caller, now, state)  # fmt: skip
+    if not items or not record.sources:
+        return None
+    lead, summary = record.sources[0], summarise(items).summary
+    name = f"{lead.given_name or ''} {lead.family_name or ''}".strip()
+    return {"child_id": record.child_id, "name": name, "agencies": len(summary.agencies),
+            "years": summary.years, "entries": summary.entries, "tally": tally}  # fmt: skip
 
 
 def _whole_timeline(
     db: sqlite3.Connection, child_id: str, flt: queries.TimelineFilter, caller: Caller,
-    now: datetime,
-) -> tuple[list[TimelineItem], bool]:  # fmt: skip
-    """Every entry the caller may see (up to the page's limit), and whether more were left."""
+    now: datetime, state: WebState,
+) -> tuple[list[TimelineItem], Tally, bool]:  # fmt: skip
+    """Every entry the caller may see (up to the page's limit), what was shown and withheld,
+    and whether more entries were left."""
     items: list[TimelineItem] = []
-    cursor: str | None = None
+    total, cursor = Tally(), None
     while len(items) < _JOURNEY_LIMIT:
-        page = reads.timeline(db, child_id, flt, MAX_LIMIT, cursor, caller, now)
+        page, tally = reads.timeline(db, child_id, flt, MAX_LIMIT, cursor, caller, now,
+                                     state.access)  # fmt: skip
         items += page.items
+        total.shown += tally.shown
+        total.withheld += tally.withheld
+        total.by_reason.update(tally.by_reason)
+        total.by_basis.update(tally.by_basis)
         cursor = page.next_cursor
         if cursor is None:
-            return items, False
-    return items[:_JOURNEY_LIMIT], True
+            return items, total, False
+    return items[:_JOURNEY_LIMIT], total, True
 
 
 def _child_view(
@@ -114,19 +145,32 @@ def _child_view(
         date.fromisoformat(date_to) if date_to else None,
     )  # fmt: skip
     now = state.clock()
-    record = reads.child_record(db, child_id, caller, now)
-    items, truncated = _whole_timeline(db, child_id, flt, caller, now)
+    record, rtally = reads.child_record(db, child_id, caller, now, state.access)
+    items, tally, truncated = _whole_timeline(db, child_id, flt, caller, now, state)
     # The summary band describes the whole journey, whatever the filters show below it.
-    everything = items
+    everything, withheld = items, tally
     if flt.agencies or flt.categories or flt.date_from or flt.date_to:
-        everything, _ = _whole_timeline(db, child_id, timeline_filter([], [], None, None),
-                                        caller, now)  # fmt: skip
-    _audit(state, caller, record.child_id, AuditAction.RECORD, now, "page", len(record.sources))
-    _audit(state, caller, record.child_id, AuditAction.TIMELINE, now, "page", len(items))
+        everything, withheld, _ = _whole_timeline(
+            db, child_id, timeline_filter([], [], None, None), caller, now, state
+        )
+    _audit(state, caller, record.child_id, AuditAction.RECORD, now, "page", len(record.sources),
+           rtally)  # fmt: skip
+    _audit(state, caller, record.child_id, AuditAction.TIMELINE, now, "page", len(items),
+           tally)  # fmt: skip
     filters = {k: v for k, v in qp.multi_items() if v}
     return {"record": record, "journey": summarise(everything, items), "flt": flt,
             "truncated": truncated, "filters": filters, "filtered": bool(filters),
-            "limit": _JOURNEY_LIMIT}  # fmt: skip
+            "limit": _JOURNEY_LIMIT, "withheld": dict(withheld.by_reason),
+            "access_log": _access_log(state, db, child_id, caller)}  # fmt: skip
+
+
+def _access_log(
+    state: WebState, db: sqlite3.Connection, child_id: str, caller: Caller
+) -> AccessLog | None:
+    """The page's access-log section, for the roles the policy lets read it."""
+    if caller.role.value not in state.access.policy.access_log_roles:
+        return None
+    return access_log_for(state, db, child_id, caller, "page", limit=20)
 
 
 @router.get("/children/{child_id}")

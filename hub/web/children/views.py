@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from hub.consent import Decision, Outcome
 from hub.models import (
     AgencyKind,
     DataCategory,
@@ -25,6 +26,7 @@ from hub.models import (
 from hub.models.timeline import EntryFlag
 
 __all__ = [
+    "AccessView",
     "ChildRecord",
     "ChildSummary",
     "ErrorBody",
@@ -42,6 +44,25 @@ class ErrorBody(BaseModel):
 
     error: str = Field(examples=["unauthorized"])
     detail: str = Field(examples=["token has expired"])
+
+
+class AccessView(BaseModel):
+    """Why something was shown: the lawful basis, the explanation, any objection on record."""
+
+    detail: str = Field(examples=["full"], description="full, or thin: type, date and agency only")
+    basis: str | None = Field(examples=["STATUTORY"])
+    reason: str = Field(
+        examples=["statutory: CFA 2014 s.31, EHC needs assessment opened 2026-03-02"]
+    )
+    objection: str | None = None
+
+
+def access_view(decision: Decision) -> AccessView:
+    """The response view of an allowing decision."""
+    detail = "thin" if decision.outcome is Outcome.ALLOW_THIN else "full"
+    basis = decision.basis.value if decision.basis is not None else None
+    return AccessView(detail=detail, basis=basis, reason=decision.reason,
+                      objection=decision.objection)  # fmt: skip
 
 
 class ChildSummary(BaseModel):
@@ -103,6 +124,9 @@ class ChildRecord(BaseModel):
     merged_from: list[str]
     sources: list[SourceRecord]
     identifiers: list[LinkView]
+    purpose: Purpose
+    access: AccessView
+    withheld: dict[str, int] = Field(description="Entries withheld, by reason class.")
 
 
 class TimelineItem(BaseModel):
@@ -123,6 +147,7 @@ class TimelineItem(BaseModel):
     flags: list[EntryFlag]
     payload: dict[str, Any]
     provenance: Provenance
+    access: AccessView
 
 
 class TimelinePage(BaseModel):
@@ -132,16 +157,34 @@ class TimelinePage(BaseModel):
     items: list[TimelineItem]
     limit: int
     next_cursor: str | None
+    purpose: Purpose
+    withheld: dict[str, int] = Field(
+        description="Entries withheld while filling this page, by reason class (never content)."
+    )
 
 
-def timeline_item(entry: TimelineEntry) -> TimelineItem:
-    """The API view of one entry."""
+def _thin_summary(entry: TimelineEntry) -> str:
     event = entry.event
+    kind = event.source.agency_kind.value.replace("_", " ").lower()
+    return (f"{event.event_type.value} on {event.occurred_at.date().isoformat()} "
+            f"({kind} {event.source.org_code}); details withheld")  # fmt: skip
+
+
+def timeline_item(entry: TimelineEntry, decision: Decision) -> TimelineItem:
+    """The API view of one entry the caller may see: in full, or thin (type, date and agency
+    only: no payload, summary or match explanation)."""
+    event, thin = entry.event, decision.outcome is Outcome.ALLOW_THIN
+    provenance = entry.provenance
+    if thin:
+        match = provenance.match.model_copy(update={"explanation": None})
+        provenance = provenance.model_copy(update={"match": match})
     return TimelineItem(
         entry_id=entry.entry_id, child_id=entry.child_id, occurred_at=event.occurred_at,
         recorded_at=event.recorded_at, event_type=event.event_type.value,
         agency_kind=event.source.agency_kind, org_code=event.source.org_code,
-        system=event.source.system, category=event.category, sensitivity=event.sensitivity,
-        purpose=event.purpose, summary=entry.summary, flags=list(entry.flags),
-        payload=event.payload.model_dump(mode="json"), provenance=entry.provenance,
+        system=event.source.system, category=decision.category, sensitivity=event.sensitivity,
+        purpose=event.purpose, summary=_thin_summary(entry) if thin else entry.summary,
+        flags=[] if thin else list(entry.flags),
+        payload={} if thin else event.payload.model_dump(mode="json"),
+        provenance=provenance, access=access_view(decision),
     )  # fmt: skip

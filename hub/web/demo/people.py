@@ -14,9 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hub.auth import Caller, Role, issue_token
 from hub.errors import InputError
-from hub.models import AgencyKind
+from hub.models import AgencyKind, Purpose
 
-__all__ = ["DEMO_TTL", "DemoPerson", "load_people", "people_path", "save_people", "sign_in_as"]
+__all__ = [
+    "DEMO_TTL", "DemoPerson", "find_person", "load_people", "people_path", "save_people",
+    "sign_in_as",
+]  # fmt: skip
 
 DEMO_TTL = timedelta(hours=8)
 _KEY = r"^[a-z0-9-]{1,40}$"
@@ -35,9 +38,12 @@ class DemoPerson(BaseModel):
     org: str = Field(max_length=20)
     org_kind: AgencyKind
     role: Role
+    purpose: Purpose = Purpose.DIRECT_CARE  # what they read for (the sharing policy decides by it)
+    home: str = Field(default="/search", pattern=r"^/[a-z]*$")  # where signing in takes them
 
     def caller(self) -> Caller:
-        return Caller(subject=self.subject, org=self.org, org_kind=self.org_kind, role=self.role)
+        return Caller(subject=self.subject, org=self.org, org_kind=self.org_kind, role=self.role,
+                      purpose=self.purpose)  # fmt: skip
 
 
 def people_path(data_dir: Path) -> Path:
@@ -64,11 +70,11 @@ def load_people(path: Path) -> list[DemoPerson]:
         raise InputError(f"demo people in {path} are not valid: {exc}") from exc
 
 
-def sign_in_as(
-    people: list[DemoPerson], key: str, *, secret: str, issuer: str, now: datetime
-) -> str | None:
-    """A token for the demo person ``key``, or None when there is no such person."""
-    person = next((p for p in people if p.key == key), None)
-    if person is None:
-        return None
+def find_person(people: list[DemoPerson], key: str) -> DemoPerson | None:
+    """The demo person with this key, if there is one."""
+    return next((p for p in people if p.key == key), None)
+
+
+def sign_in_as(person: DemoPerson, *, secret: str, issuer: str, now: datetime) -> str:
+    """A token for the demo person, minted here (never sent to or taken from a browser URL)."""
     return issue_token(person.caller(), secret=secret, issuer=issuer, now=now, ttl=DEMO_TTL)

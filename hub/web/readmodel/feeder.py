@@ -1,14 +1,15 @@
 """Feeds the read model from the hub's topics in a background thread.
 
 Topics: ``send.timeline``, ``send.identity.links``, and (when configured) the review queue
-``send.identity.review`` and ``send.identity.decisions``. It reads every partition itself (no
-consumer group: each web process keeps a whole read model), resuming from the offsets stored
-with the rows, or from the beginning for a new read model. Each poll's records are applied in
-one SQLite transaction together with their next offsets, so a crash never loses or doubles a
-record. Ready means: partitions assigned and caught up with the end offsets seen at start. A
-record that does not decode is counted, logged with its coordinates (no personal data) and
-skipped: the topics are written by the pipeline, so this is a bug to look at, not data to drop
-silently.
+``send.identity.review`` and ``send.identity.decisions``, the consent records of
+``send.consent`` and the audit records of ``send.audit`` (for each child's access log).
+It reads every partition itself (no consumer group: each web process keeps a whole read
+model), resuming from the offsets stored with the rows, or from the beginning for a new read
+model. Each poll's records are applied in one SQLite transaction together with their next
+offsets, so a crash never loses or doubles a record. Ready means: partitions assigned and
+caught up with the end offsets seen at start. A record that does not decode is counted,
+logged with its coordinates (no personal data) and skipped: the topics are written by the
+pipeline, so this is a bug to look at, not data to drop silently.
 """
 
 import logging
@@ -24,9 +25,17 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 
 from hub.errors import HubError
-from hub.models import IdentityLink, IdentityReviewDecision, ReviewItem, TimelineEntry
+from hub.models import (
+    AuditRecord,
+    ConsentRecord,
+    IdentityLink,
+    IdentityReviewDecision,
+    ReviewItem,
+    TimelineEntry,
+)
 from hub.web.metrics import CONSUMER_LAG, READ_MODEL_READY, READ_MODEL_RECORDS
 from hub.web.readmodel import store
+from hub.web.readmodel.consent import apply_audit, apply_consent
 from hub.web.readmodel.projection import apply_entry, apply_link, apply_link_tombstone
 from hub.web.readmodel.review_queue import apply_review_decision, apply_review_item
 from schemas.serde import decode_model
@@ -59,6 +68,10 @@ def _apply_model(conn: sqlite3.Connection, kind: str, model: object) -> None:
         apply_review_item(conn, model)
     elif kind == "decisions" and isinstance(model, IdentityReviewDecision):
         apply_review_decision(conn, model)
+    elif kind == "consent" and isinstance(model, ConsentRecord):
+        apply_consent(conn, model)
+    elif kind == "audit" and isinstance(model, AuditRecord):
+        apply_audit(conn, model)
     else:
         raise HubError(f"a {type(model).__name__} record on a {kind} topic")
 
@@ -68,8 +81,8 @@ def apply_record(
 ) -> bool:
     """Apply one consumed record to the read model; False if it could not be decoded.
 
-    ``kinds`` maps topic names to timeline, links, review or decisions; a plain string names
-    the timeline topic (every other topic is then the links topic).
+    ``kinds`` maps topic names to timeline, links, review, decisions, consent or audit; a plain
+    string names the timeline topic (every other topic is then the links topic).
     """
     if isinstance(kinds, str):
         kind = "timeline" if record.topic == kinds else "links"
@@ -95,11 +108,13 @@ class Feeder:
     def __init__(
         self, bootstrap: str, timeline_topic: str, links_topic: str, db_path: Path,
         review_topic: str | None = None, decisions_topic: str | None = None,
+        consent_topic: str | None = None, audit_topic: str | None = None,
     ) -> None:  # fmt: skip
         self.bootstrap = bootstrap
         self.timeline_topic, self.links_topic = timeline_topic, links_topic
         named = {timeline_topic: "timeline", links_topic: "links",
-                 review_topic: "review", decisions_topic: "decisions"}  # fmt: skip
+                 review_topic: "review", decisions_topic: "decisions",
+                 consent_topic: "consent", audit_topic: "audit"}  # fmt: skip
         self.kinds = {topic: kind for topic, kind in named.items() if topic}
         self.db_path = db_path
         self.status = FeederStatus()

@@ -20,6 +20,7 @@ from typing import Any
 from hub.identifiers import normalise_nhs_number, normalise_upn
 from hub.identity.normalise import fold
 from hub.models import IdentityLink, Subject, TimelineEntry, source_person_key
+from hub.web.readmodel.consent import apply_marks
 
 __all__ = [
     "apply_entry",
@@ -116,7 +117,8 @@ def entry_row(entry: TimelineEntry) -> dict[str, Any]:
 
 def apply_entry(conn: sqlite3.Connection, entry: TimelineEntry) -> None:
     """Upsert one entry by ``entry_id`` (a newer ``published_at`` wins; replays are no-ops)."""
-    conn.execute(_UPSERT_ENTRY, entry_row(entry))
+    if conn.execute(_UPSERT_ENTRY, entry_row(entry)).rowcount:  # an older copy changes nothing
+        apply_marks(conn, entry)
 
 
 def apply_link(conn: sqlite3.Connection, link: IdentityLink) -> None:

@@ -6,7 +6,9 @@ identity link per key; a MERGE row ``child:<loser>`` is how a merged child redir
 survivor), ``reviews`` (the latest `ReviewItem` per review id) and ``review_decisions`` (the
 first decision seen per review id, so an item the worker has not closed yet shows as decided)
 and ``offsets`` (the next offset per topic partition, written in the same
-transaction as the rows it covers, so a restart resumes exactly where it stopped).
+transaction as the rows it covers, so a restart resumes exactly where it stopped); plus the
+consent tables of `hub.web.readmodel.consent` (consent records, relationship marks per entry,
+the access log).
 
 Connections are cheap: the feeder thread keeps one for writing, every request opens its own
 for reading (WAL mode lets readers run while the writer commits).
@@ -16,6 +18,8 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from hub.web.readmodel import consent
 
 __all__ = [
     "DB_FILE",
@@ -97,6 +101,7 @@ def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.executescript(_SCHEMA)
+    conn.executescript(consent.SCHEMA)
     return conn
 
 

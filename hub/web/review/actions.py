@@ -1,6 +1,8 @@
 """The identity review use cases shared by the API and the pages: read, decide, unmerge.
 
-Each checks the caller's role, reads the read model, audits what it showed (one REVIEW_READ
+Each checks the caller's role, shows a pair only where the consent policy lets the caller see
+both children (any other item answers as an unknown one), reads the read model, audits what
+it showed (one REVIEW_READ
 audit per child an item shows, detail "queue" or "item"; a decision is audited as
 REVIEW_DECISION on both children, detail the decision; an unmerge as UNMERGE on the surviving
 child, entries = records split off) and, to decide, sends an `IdentityReviewDecision` and waits
@@ -51,6 +53,13 @@ def _audit(state: WebState, caller: Caller, view: ReviewView, now: datetime,
                                         detail=detail, entries=1, channel=channel))  # fmt: skip
 
 
+def _visible(db: sqlite3.Connection, state: WebState, caller: Caller, view: ReviewView,
+             now: datetime) -> bool:  # fmt: skip
+    """A reviewer sees a pair only where the consent policy lets them see both children."""
+    children = (view.provisional_child_id, view.candidate_child_id)
+    return all(reads.may_see_child(db, c, caller, now, state.access) for c in children)
+
+
 def _sent_here(state: WebState, view: ReviewView) -> ReviewView:
     if view.status == "OPEN" and view.pending is None and view.review_id in state.sent:
         return view.model_copy(update={"pending": state.sent[view.review_id]})
@@ -66,6 +75,7 @@ def queue(
     now = state.clock()
     rows, next_cursor = review_queue.list_reviews(db, status, limit, cursor)
     views = [_sent_here(state, review_view(row, now)) for row in rows]
+    views = [view for view in views if _visible(db, state, caller, view, now)]
     for view in views:
         _audit(state, caller, view, now, AuditAction.REVIEW_READ, "queue", channel)
     return ReviewPage(items=views, limit=limit, next_cursor=next_cursor)
@@ -80,6 +90,8 @@ def one(db: sqlite3.Connection, state: WebState, caller: Caller, review_id: str,
         raise ReviewNotFound(f"no review item {review_id!r}")
     now = state.clock()
     view = _sent_here(state, review_view(row, now))
+    if not _visible(db, state, caller, view, now):
+        raise ReviewNotFound(f"no review item {review_id!r}")  # as for an unknown item
     _audit(state, caller, view, now, AuditAction.REVIEW_READ, "item", channel)
     return view
 
@@ -102,6 +114,8 @@ def decide(
             raise ReviewNotFound(f"no review item {review_id!r}")
         now = state.clock()
         view = _sent_here(state, review_view(row, now))
+        if not _visible(db, state, caller, view, now):
+            raise ReviewNotFound(f"no review item {review_id!r}")
         if view.status != "OPEN" or view.pending is not None:
             raise ReviewConflict(f"review item {review_id} has been decided already")
         decision = review_decision(row.item, request.link_decision(), request.reason, caller, now)
@@ -139,7 +153,7 @@ def unmerge(
         decision = unmerge_decision(child_id, keys, request.reason, caller, now)
     except ValueError as exc:
         raise QueryError(str(exc)) from exc
-    survivor, members = reads.resolve_child(db, child_id)
+    survivor, members, _ = reads.open_child(db, child_id, caller, now, state.access)
     for key in keys:
         if not _on_child(db, members, key):
             raise ReviewConflict(f"source record {key} is not on child {survivor}")

@@ -9,7 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hub.auth import Caller, OrgKind, Role, issue_token
+from hub.consent import BreakGlass
+from hub.files.policy import load_policy
+from hub.models import Purpose
 from hub.web.app import create_app
+from hub.web.children.access import AccessRules
 from hub.web.context import WebState
 from hub.web.readmodel import store
 from hub.web.sinks.audit import MemoryAuditSink
@@ -31,9 +35,29 @@ def conn(db_path: Path) -> Iterator[sqlite3.Connection]:
     c.close()
 
 
+class StandingBreakGlass(AccessRules):
+    """The shipped policy, with a break-glass of the test social worker on every child.
+
+    The web tests that are about search, paging, merges and pages (not about consent) read as
+    a social worker with a recorded safeguarding reason: a caller who lawfully sees every
+    entry (except SEALED ones) in full. Consent enforcement has its own tests.
+    """
+
+    def break_glass(self, child_id: str, now: datetime) -> list[BreakGlass]:
+        return [
+            BreakGlass("alice", "888", "SW", "standing test reason", now, now + timedelta(hours=1))
+        ]
+
+
 @pytest.fixture
 def caller() -> Caller:
-    return Caller(subject="alice", org="888", org_kind=OrgKind.LOCAL_AUTHORITY, role=Role.EHC_COORD)
+    return Caller(
+        subject="alice",
+        org="888",
+        org_kind=OrgKind.SOCIAL_CARE,
+        role=Role.SW,
+        purpose=Purpose.SAFEGUARDING,
+    )
 
 
 @pytest.fixture
@@ -44,7 +68,12 @@ def token(caller: Caller) -> str:
 @pytest.fixture
 def state(db_path: Path, conn: sqlite3.Connection) -> WebState:
     return WebState(
-        db_path=db_path, secret=SECRET, issuer=ISSUER, audit=MemoryAuditSink(), clock=lambda: NOW
+        db_path=db_path,
+        secret=SECRET,
+        issuer=ISSUER,
+        audit=MemoryAuditSink(),
+        clock=lambda: NOW,
+        access=StandingBreakGlass(load_policy()),
     )
 
 

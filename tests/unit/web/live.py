@@ -19,12 +19,37 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from hub.auth import Caller, OrgKind, Role, issue_token
 from hub.config import Settings
-from hub.models import IdentityLink, IdentityReviewDecision, ReviewItem, TimelineEntry
+from hub.models import (
+    AgencyKind,
+    BasisKind,
+    ConsentAction,
+    ConsentRecord,
+    DataCategory,
+    IdentityLink,
+    IdentityReviewDecision,
+    LawfulBasis,
+    OrgCodeKind,
+    Purpose,
+    Recipient,
+    RecipientRole,
+    ReviewItem,
+    Source,
+    Subject,
+    TimelineEntry,
+)
 from hub.web.server import spawn
 from infra.process import free_port
 from schemas.serde import decode_model, encode_model
 
-__all__ = ["LiveWeb", "caseworker_token", "publish", "read_decisions", "start_web"]
+__all__ = [
+    "LiveWeb",
+    "caseworker_token",
+    "publish",
+    "read_decisions",
+    "safeguarding_record",
+    "social_worker_token",
+    "start_web",
+]
 
 SECRET = "integration-secret-of-a-decent-length-2026"
 
@@ -59,16 +84,20 @@ def _env(settings: Settings, port: int) -> dict[str, str]:
     }
 
 
-def start_web(settings: Settings, *, rebuild: bool = False, timeout: float = 60.0) -> LiveWeb:
-    """Start the service and wait until ``/ready`` answers 200."""
+def start_web(
+    settings: Settings, *, rebuild: bool = False, timeout: float = 60.0,
+    env: dict[str, str] | None = None, until: str = "/ready",
+) -> LiveWeb:  # fmt: skip
+    """Start the service (``env`` added to its settings) and wait until ``until`` answers 200."""
     port = free_port()
-    web = LiveWeb(f"http://127.0.0.1:{port}", spawn(_env(settings, port), rebuild=rebuild))
+    web = LiveWeb(f"http://127.0.0.1:{port}",
+                  spawn({**_env(settings, port), **(env or {})}, rebuild=rebuild))  # fmt: skip
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if web.proc.poll() is not None:
             raise AssertionError(f"send-hub web exited with {web.proc.returncode}")
         try:
-            if httpx.get(f"{web.url}/ready", timeout=2).status_code == 200:
+            if httpx.get(f"{web.url}{until}", timeout=2).status_code == 200:
                 return web
         except httpx.HTTPError:
             pass
@@ -83,10 +112,14 @@ def publish(
     links: Iterable[IdentityLink] = (),
     raw_timeline: Iterable[bytes] = (),
     reviews: Iterable[ReviewItem] = (),
+    consents: Iterable[ConsentRecord] = (),
 ) -> None:
     """Entries to ``send.timeline`` (key child id), links to the links topic (key = key), review
-    items to ``send.identity.review`` (key = review id)."""
+    items to ``send.identity.review`` (key = review id), consent records to ``send.consent``."""
     producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
+    for record in consents:
+        producer.send(settings.topic("consent"), key=record.consent_id.encode(),
+                      value=encode_model(record))  # fmt: skip
     for item in reviews:
         producer.send(settings.topic("identity.review"), key=item.review_id.encode(),
                       value=encode_model(item))  # fmt: skip
@@ -104,13 +137,41 @@ def publish(
     producer.close(timeout=10)
 
 
-def caseworker_token(subject: str = "it-caseworker") -> str:
-    """A token the live service accepts (signed with its secret)."""
-    caller = Caller(
-        subject=subject, org="888", org_kind=OrgKind.LOCAL_AUTHORITY, role=Role.EHC_COORD
-    )
+def caseworker_token(
+    subject: str = "it-caseworker", *, role: Role = Role.EHC_COORD, org: str = "888",
+    org_kind: OrgKind = OrgKind.LOCAL_AUTHORITY, purpose: Purpose = Purpose.STATUTORY_EHC,
+) -> str:  # fmt: skip
+    """A token the live service accepts (signed with its secret). By default the LA's EHC
+    coordinator reading on the statutory EHC duty: the consent policy shows them a child with
+    an open EHC needs assessment or plan run by LA 888 (education and SEN in full)."""
+    caller = Caller(subject=subject, org=org, org_kind=org_kind, role=role, purpose=purpose)
     return issue_token(caller, secret=SECRET, issuer="send-hub", now=datetime.now(UTC),
                        ttl=timedelta(hours=1))  # fmt: skip
+
+
+def safeguarding_record(source_key: str, consent_id: str, org: str = "888") -> ConsentRecord:
+    """A recorded safeguarding decision to share a source person's data with the social workers
+    of ``org`` (so a test reviewer may see children the worker creates)."""
+    _, kind, src_org, system, person = source_key.split(":", 4)
+    now = datetime.now(UTC)
+    return ConsentRecord(
+        consent_id=consent_id, action=ConsentAction.GRANT,
+        source=Source(agency_kind=AgencyKind(kind), org_code=src_org, system=system,
+                      source_record_id=consent_id, record_version=1),
+        subject=Subject(source_person_id=person), categories=tuple(DataCategory),
+        purposes=(Purpose.SAFEGUARDING,),
+        recipient=Recipient(org_code=org, org_code_kind=OrgCodeKind.LA, role=RecipientRole.SW),
+        basis=LawfulBasis(kind=BasisKind.SAFEGUARDING, practitioner="team manager",
+                          rationale="integration test: strategy discussion held"),
+        valid_from=now - timedelta(days=1), recorded_at=now,
+    )  # fmt: skip
+
+
+def social_worker_token(subject: str = "it-reviewer") -> str:
+    """A social worker of LA 888 reading for safeguarding (sees what `safeguarding_record`s
+    cover)."""
+    return caseworker_token(subject, role=Role.SW, org_kind=OrgKind.SOCIAL_CARE,
+                            purpose=Purpose.SAFEGUARDING)  # fmt: skip
 
 
 def read_decisions(

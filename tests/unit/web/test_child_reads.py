@@ -1,22 +1,27 @@
-"""The caller-aware read path: search rules, paging with cursors, filters, the consent hook."""
+"""The caller-aware read path: search rules, paging with cursors, filters, the consent policy.
+
+Most tests read as the conftest's social worker with a standing break-glass (sees every entry
+in full); the consent tests use callers the policy limits."""
 
 import sqlite3
 from datetime import date
 
 import pytest
 
-from hub.auth import Caller
+from hub.auth import Caller, OrgKind, Role
+from hub.files.policy import load_policy
 from hub.models import EventType as T
-from hub.models import TimelineEntry
 from hub.web.children import reads as readpath
+from hub.web.children.access import AccessRules
 from hub.web.readmodel.projection import apply_entry, apply_link
 from hub.web.readmodel.queries import QueryError, TimelineFilter
-from tests.unit.web.conftest import NOW
+from tests.unit.web.conftest import NOW, StandingBreakGlass
 from tests.unit.web.factory import Person, entry, link, merge
 
 A, B, OTHER = "C00000000000a", "C00000000000b", "C0000000000ff"
 ADA = Person("P-1", nhs_number="9434765919", upn="B801200005001")
 ADA_HEALTH = Person("NHS-77", given_name="Adaline", nhs_number="943 476 5919")
+RULES = StandingBreakGlass(load_policy())
 ZOE = Person("P-2", given_name="Zoë", family_name="O'Brien", date_of_birth=date(2018, 7, 9))
 TYPES = [T.PupilEnrolled, T.HealthReferralMade, T.EHCNARequested, T.SocialCareContact,
          T.AttendanceSummary, T.Diagnosis, T.EHCAssessDecision, T.CINAssessment]  # fmt: skip
@@ -32,7 +37,8 @@ def filled(conn: sqlite3.Connection) -> sqlite3.Connection:
 
 
 def _search(conn: sqlite3.Connection, caller: Caller, **kw: object) -> list[str]:
-    result = readpath.search(conn, readpath.SearchQuery(**kw), caller, NOW)  # type: ignore[arg-type]
+    query = readpath.SearchQuery(**kw)  # type: ignore[arg-type]
+    result, _ = readpath.search(conn, query, caller, NOW, RULES)
     return [hit.child_id for hit in result.results]
 
 
@@ -94,11 +100,12 @@ def test_search_finds_the_survivor_of_a_merge(filled: sqlite3.Connection, caller
 
 
 def _all_pages(
-    conn: sqlite3.Connection, caller: Caller, limit: int, flt: TimelineFilter
-) -> list[list[str]]:
+    conn: sqlite3.Connection, caller: Caller, limit: int, flt: TimelineFilter,
+    rules: AccessRules = RULES,
+) -> list[list[str]]:  # fmt: skip
     pages, cursor = [], None
     while True:
-        page = readpath.timeline(conn, A, flt, limit, cursor, caller, NOW)
+        page, _ = readpath.timeline(conn, A, flt, limit, cursor, caller, NOW, rules)
         pages.append([item.event_type for item in page.items])
         if page.next_cursor is None:
             return pages
@@ -127,28 +134,28 @@ def test_filters_by_agency_category_and_dates(filled: sqlite3.Connection, caller
 
 def test_a_foreign_cursor_is_refused(filled: sqlite3.Connection, caller: Caller) -> None:
     with pytest.raises(QueryError, match="cursor"):
-        readpath.timeline(filled, A, TimelineFilter(), 5, "bm90LWEtY3Vyc29y", caller, NOW)
+        readpath.timeline(filled, A, TimelineFilter(), 5, "bm90LWEtY3Vyc29y", caller, NOW, RULES)
 
 
 def test_unknown_and_malformed_child_ids(filled: sqlite3.Connection, caller: Caller) -> None:
     for child in ("C000000000099", "../etc", "c00000000000a"):
         with pytest.raises(readpath.ChildNotFound):
-            readpath.timeline(filled, child, TimelineFilter(), 5, None, caller, NOW)
+            readpath.timeline(filled, child, TimelineFilter(), 5, None, caller, NOW, RULES)
 
 
-def test_hidden_entries_never_shorten_a_page(
-    filled: sqlite3.Connection, caller: Caller, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[Caller] = []
-
-    def only_education(entry: TimelineEntry, who: Caller, now: object) -> bool:
-        seen.append(who)
-        return entry.event.source.agency_kind == "EDUCATION"
-
-    monkeypatch.setattr(readpath, "visible", only_education)
-    pages = _all_pages(filled, caller, 1, TimelineFilter())
-    assert pages == [["PupilEnrolled"], ["AttendanceSummary"]]
-    assert set(seen) == {caller}
+def test_hidden_entries_never_shorten_a_page(filled: sqlite3.Connection) -> None:
+    # A paediatrician at the trust with the open referral: no social care entries at all.
+    paed = Caller(subject="p", org="RXN", org_kind=OrgKind.HEALTH, role=Role.PAED)
+    rules = AccessRules(load_policy())
+    pages = _all_pages(filled, paed, 1, TimelineFilter(), rules)
+    social = {T.SocialCareContact, T.CINAssessment}
+    assert pages == [[t.value] for t in TYPES if t not in social]
+    page, tally = readpath.timeline(filled, A, TimelineFilter(), 50, None, paed, NOW, rules)
+    assert page.withheld == {"NO_GRANT": 2} and tally.withheld == 2
+    details = {i.event_type: i.access.detail for i in page.items}
+    assert details["Diagnosis"] == "full" and details["PupilEnrolled"] == "thin"
+    thin = next(i for i in page.items if i.event_type == "PupilEnrolled")
+    assert thin.payload == {} and thin.summary.endswith("details withheld")
 
 
 def test_the_record_shows_each_source_and_merged_children(
@@ -156,7 +163,7 @@ def test_the_record_shows_each_source_and_merged_children(
 ) -> None:
     apply_link(filled, merge(B, A))
     apply_entry(filled, entry(B, Person("X-9"), T.Diagnosis, outcome="LINK_SCORE"))
-    record = readpath.child_record(filled, B, caller, NOW)
+    record, _ = readpath.child_record(filled, B, caller, NOW, RULES)
     assert (record.child_id, record.requested_id, record.merged_from) == (A, B, [B])
     by_key = {s.source_key: s for s in record.sources}
     assert by_key["src:EDUCATION:119000:SIMS:P-1"].entries == 2

@@ -110,19 +110,41 @@ def test_no_demo_sign_in_with_a_real_key(client: TestClient, state: WebState) ->
     assert client.get("/signin/demo").status_code in (404, 405)  # never a GET with a person
 
 
-def test_the_search_page_suggests_the_richest_children_and_audits_it(
+def test_the_search_page_suggests_children_the_person_may_see_and_audits_it(
     dev: tuple[TestClient, WebState],
 ) -> None:
     client, state = dev
     client.post("/signin/demo", data={"person": "ehc-coordinator"})
     page = client.get("/search")
     assert "Suggested children" in page.text
-    assert page.text.index(f"/children/{RICH}") < page.text.index(f"/children/{THIN}")
-    assert "known to 4 agencies over 2.5 years, 4 entries" in page.text
+    # The LA runs RICH's EHC needs assessment (statutory basis); THIN is only on a school roll.
+    assert f"/children/{RICH}" in page.text and f"/children/{THIN}" not in page.text
+    assert "entries you may see, from 4 agencies over 2.5 years" in page.text
     assert isinstance(state.audit, MemoryAuditSink)
     searched = {r.child_id for r in state.audit.records if r.action is AuditAction.SEARCH}
-    assert searched == {RICH, THIN}
+    assert searched == {RICH}
     assert "Suggested children" not in client.get("/search?nhs_number=9434765919").text
+
+
+def test_the_senco_is_offered_the_pupils_on_their_schools_roll(
+    dev: tuple[TestClient, WebState],
+) -> None:
+    client, _ = dev
+    client.post("/signin/demo", data={"person": "senco"})
+    page = client.get("/search").text
+    assert f"/children/{THIN}" not in page  # on roll at 119000, not at the SENCo's 119234
+
+
+def test_the_ops_engineer_lands_on_stream_health_and_sees_no_child(
+    dev: tuple[TestClient, WebState],
+) -> None:
+    client, state = dev
+    done = client.post("/signin/demo", data={"person": "ops-engineer"}, follow_redirects=False)
+    assert done.headers["location"] == "/ops"
+    assert "Suggested children" not in client.get("/search").text
+    assert client.get(f"/children/{RICH}").status_code == 404
+    assert isinstance(state.audit, MemoryAuditSink)
+    assert not [r for r in state.audit.records if r.child_id == RICH]
 
 
 def test_suggestions_rank_agencies_then_two_years_then_entries(conn: sqlite3.Connection) -> None:

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from hub.consent import Decision, Outcome
 from hub.models import EventType as T
 from hub.web.children.journey import group_rows, summarise, term_of, week_rate
 from hub.web.children.views import TimelineItem, timeline_item
@@ -12,7 +13,9 @@ ADA = Person("P-1", nhs_number="9434765919", upn="B801200005001")
 
 
 def _item(event_type: T, day: int, **payload: object) -> TimelineItem:
-    item = timeline_item(entry(C, ADA, event_type, day=day))
+    made = entry(C, ADA, event_type, day=day)
+    shown = Decision(Outcome.ALLOW, made.event.category, None, "direct care")
+    item = timeline_item(made, shown)
     return item.model_copy(update={"payload": {**item.payload, **payload}})
 
 
@@ -95,3 +98,12 @@ def test_nothing_visible_gives_an_empty_summary() -> None:
     journey = summarise([])
     assert journey.rows == [] and journey.key_events == []
     assert journey.summary.first is None and journey.summary.years == 0.0
+
+
+def test_an_outline_only_entry_counts_but_says_nothing_it_may_not() -> None:
+    made = entry(C, ADA, T.AttendanceSummary, day=0)
+    thin = timeline_item(made, Decision(Outcome.ALLOW_THIN, made.event.category, None, "outline"))
+    assert thin.payload == {}
+    [row] = group_rows([thin])
+    assert row.attendance is not None and row.attendance.rate is None
+    assert summarise([thin]).summary.school is None  # no payload, no school named

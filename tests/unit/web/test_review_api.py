@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from hub.auth import Caller, OrgKind, Role, issue_token
-from hub.models import AgencyKind, AuditAction, LinkDecision, RecordRef
+from hub.models import AgencyKind, AuditAction, LinkDecision, Purpose, RecordRef
 from hub.models import EventType as T
 from hub.web.context import WebState
 from hub.web.readmodel.projection import apply_entry
@@ -35,6 +35,8 @@ def filled(conn: sqlite3.Connection, state: WebState) -> FakeDecisions:
     match = scored.provenance.match.model_copy(update={"explanation": explanation()})
     prov = scored.provenance.model_copy(update={"match": match})
     apply_entry(conn, scored.model_copy(update={"provenance": prov}))
+    # The incoming record sits on its provisional child meanwhile.
+    apply_entry(conn, entry(D, HEALTH, T.HealthReferralMade, day=4, record="incoming"))
     apply_review_item(conn, review_item(RID, provisional=D, candidate=A))
     apply_review_item(conn, review_item("R0000000000000002", minutes=-5, status="DECIDED"))
     state.decisions = FakeDecisions()
@@ -97,7 +99,21 @@ def test_only_reviewer_roles_and_only_with_a_token(
         assert response.status_code == 403 and response.json()["error"] == "forbidden"
         assert "Adaline" not in response.text
     assert filled.sent == []
-    assert client.request(method, url, json=body, headers=_auth(Role.DSCO)).status_code < 300
+    # A reviewer role that may not see both children is answered as for an unknown item.
+    if url != "/api/review":
+        blind = client.request(method, url, json=body, headers=_auth(Role.DSCO))
+        assert blind.status_code == 404 and "Adaline" not in blind.text and filled.sent == []
+    else:
+        assert client.get(url, headers=_auth(Role.DSCO)).json()["items"] == []
+    assert client.request(method, url, json=body, headers=_lawful()).status_code < 300
+
+
+def _lawful() -> dict[str, str]:
+    """The conftest's social worker, who has a standing safeguarding break-glass."""
+    caller = Caller(subject="alice", org="888", org_kind=OrgKind.SOCIAL_CARE, role=Role.SW,
+                    purpose=Purpose.SAFEGUARDING)  # fmt: skip
+    token = issue_token(caller, secret=SECRET, issuer=ISSUER, now=NOW, ttl=timedelta(hours=1))
+    return {"Authorization": f"Bearer {token}"}
 
 
 def test_a_link_decision_is_produced_with_both_records(

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from hub.auth import Caller, OrgKind, Role, issue_token
 from hub.models import EventType as T
-from hub.models import LinkDecision
+from hub.models import LinkDecision, Purpose
 from hub.web.context import WebState
 from hub.web.readmodel.projection import apply_entry
 from hub.web.readmodel.review_queue import apply_review_item
@@ -30,13 +30,18 @@ def filled(conn: sqlite3.Connection, state: WebState) -> FakeDecisions:
     match = scored.provenance.match.model_copy(update={"explanation": explanation()})
     prov = scored.provenance.model_copy(update={"match": match})
     apply_entry(conn, scored.model_copy(update={"provenance": prov}))
+    # The incoming record sits on its provisional child meanwhile.
+    apply_entry(conn, entry(D, Person("NHS-7", given_name="Adaline"), T.HealthReferralMade, day=4,
+                            record="incoming"))  # fmt: skip
     apply_review_item(conn, review_item(RID, provisional=D, candidate=A))
     state.decisions = FakeDecisions()
     return state.decisions
 
 
-def _sign_in(client: TestClient, role: Role = Role.EHC_COORD) -> TestClient:
-    caller = Caller(subject="jo", org="888", org_kind=OrgKind.LOCAL_AUTHORITY, role=role)
+def _sign_in(client: TestClient, role: Role = Role.SW) -> TestClient:
+    # The conftest's social worker with a standing break-glass: sees both children of a pair.
+    caller = Caller(subject="alice", org="888", org_kind=OrgKind.SOCIAL_CARE, role=role,
+                    purpose=Purpose.SAFEGUARDING)  # fmt: skip
     token = issue_token(caller, secret=SECRET, issuer=ISSUER, now=NOW, ttl=timedelta(hours=1))
     client.post("/signin", data={"token": token, "next": "/review"}, follow_redirects=False)
     return client
@@ -65,7 +70,7 @@ def test_the_buttons_send_the_decision_and_come_back(
                            follow_redirects=False)  # fmt: skip
     assert (response.status_code, response.headers["location"]) == (303, "/review?sent=not_a_match")
     [sent] = filled.sent
-    assert sent.decision is LinkDecision.NOT_A_MATCH and sent.decided_by == "jo"
+    assert sent.decision is LinkDecision.NOT_A_MATCH and sent.decided_by == "alice"
     page = signed.get(response.headers["location"]).text
     assert "Decision sent: Not a match" in page and "Waiting for the hub to apply it" in page
     assert f'action="/review/{RID}"' not in page  # no second decision from the page
