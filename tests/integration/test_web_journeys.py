@@ -61,6 +61,7 @@ SHOTS = ROOT / "test-artefacts" / "browser"
 DEV_KEY = Settings.model_fields["auth_secret"].default.get_secret_value()
 PEOPLE = ["EHC coordinator", "SENCo", "Health visitor", "Social worker", "Operations engineer"]
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+CHILDREN = 200  # enough for children whose histories span three agencies and two years
 QUIET = Person("LEG-1", given_name="Quinn", family_name="Quiet")
 
 
@@ -113,7 +114,7 @@ def _ready(url: str) -> bool:
 
 def _feed(settings: Settings, tmp: Path) -> tuple[list[Event], Event]:
     """Two years of simulated feeds, Oliver's school record, a message that cannot be decoded."""
-    sim = simulate(children=60, days=730, seed=2026, out=tmp / "sim",
+    sim = simulate(children=CHILDREN, days=730, seed=2026, out=tmp / "sim",
                    start=date.today() - timedelta(days=730))  # fmt: skip
     events: list[Event] = []
     publish_simulation(sim.out, events.append)
@@ -139,7 +140,7 @@ def stack(
         "topic_prefix": f"t{uuid.uuid4().hex[:12]}", "data_dir": tmp / "web",
     })  # fmt: skip
     ensure_hub_topics(settings)
-    write_demo_people(settings.data_dir, 60, 730, 2026, date.today() - timedelta(days=730))
+    write_demo_people(settings.data_dir, CHILDREN, 730, 2026, date.today() - timedelta(days=730))
     worker = start_worker(settings, tmp, "w1")
     web = None
     try:
@@ -238,14 +239,17 @@ def test_the_ops_engineer_lands_on_stream_health_and_reads_no_child(
     expect(page.locator("#examples-title")).to_have_count(0)  # the policy: no child data
 
 
-def test_the_first_suggestion_spans_three_agencies_and_two_years(
+def test_a_suggested_child_spans_three_agencies_and_two_years(
     page: Page, stack: tuple[Settings, LiveWeb]
 ) -> None:
-    _sign_in_as(page, stack[1].url, "Social worker")  # sees every agency, some in outline
-    hint = page.locator("#examples-title + p + ul li").first.inner_text()
-    agencies = int(hint.split(" from ")[1].split(" agenc")[0])
-    years = float(hint.split(" over ")[1].split(" years")[0])
-    assert agencies >= 3 and years >= 1.9, hint
+    hints = []
+    for person in ("EHC coordinator", "Social worker"):
+        _sign_in_as(page, stack[1].url, person)
+        hints += page.locator("#examples-title + p + ul li").all_inner_texts()
+        page.get_by_role("button", name="Sign out").click()
+    spans = [(int(h.split(" from ")[1].split(" agenc")[0]),
+              float(h.split(" over ")[1].split(" years")[0])) for h in hints]  # fmt: skip
+    assert any(agencies >= 3 and years >= 2 for agencies, years in spans), hints
 
 
 def test_a_term_of_attendance_expands_to_its_weeks(

@@ -94,6 +94,11 @@ class AttendanceGroup:
         return [r for w in self.weeks if (r := week_rate(w)) is not None]
 
     @property
+    def outline_only(self) -> bool:
+        """Every week is shown in outline only (the sharing policy withholds the figures)."""
+        return all(not w.payload for w in self.weeks)
+
+    @property
     def persistent_weeks(self) -> int:
         return sum(1 for w in self.weeks if w.payload.get("persistent_absence"))
 

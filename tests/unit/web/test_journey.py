@@ -106,4 +106,5 @@ def test_an_outline_only_entry_counts_but_says_nothing_it_may_not() -> None:
     assert thin.payload == {}
     [row] = group_rows([thin])
     assert row.attendance is not None and row.attendance.rate is None
+    assert row.attendance.outline_only and not group_rows([_week(0, 9)])[0].attendance.outline_only  # type: ignore[union-attr]
     assert summarise([thin]).summary.school is None  # no payload, no school named
