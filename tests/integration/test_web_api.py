@@ -4,6 +4,7 @@ Timeline entries and identity links are built with the pydantic models, encoded 
 serde and published to this test's own topics; ``send-hub web`` runs as a child process.
 """
 
+import re
 import time
 from datetime import timedelta
 
@@ -15,6 +16,7 @@ from hub.auth import OrgKind, Role
 from hub.config import Settings
 from hub.models import EventType as T
 from hub.models import Purpose, TimelineEntry
+from hub.web.context import COOKIE
 from infra.topics import ensure_hub_topics
 from schemas.serde import decode
 from tests.unit.web.factory import BASE, Person, entry, link, merge
@@ -133,9 +135,11 @@ def test_a_restart_resumes_and_a_rebuild_rebuilds(topics: Settings) -> None:
         try:
             # Checked before reading: each read adds an audit record, which the read model
             # also takes (from send.audit, for the access log).
-            ops = httpx.get(f"{web.url}/ops").text
+            ops = httpx.get(f"{web.url}/ops", cookies={COOKIE: token}).text  # signed in
             assert "Caught up" in ops
-            applied = int(ops.split("Records applied since start</dt><dd>")[1].split("<")[0])
+            found = re.search(r"Records applied since start</dt>\s*<dd[^>]*>(\d+)", ops)
+            assert found is not None, ops
+            applied = int(found.group(1))
             audits = len(_audit_children(topics, expect=10**6, timeout_ms=3000)) if rebuild else 0
             assert applied == records + audits
             ids = [item["entry_id"] for item in _timeline(web, A, token)]
