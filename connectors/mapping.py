@@ -114,8 +114,15 @@ class EventSpec(_Strict):
 
 class ExportSpec(_Strict):
     columns: tuple[str, ...]
+    # Columns added after an export shipped: an older file without them is still read (empty).
+    optional_columns: tuple[str, ...] = ()
     type_column: str | None = None
     events: tuple[EventSpec, ...]
+
+    @property
+    def all_columns(self) -> tuple[str, ...]:
+        """Required then optional columns, the header a writer of this export produces."""
+        return self.columns + self.optional_columns
 
     @model_validator(mode="before")
     @classmethod
@@ -144,7 +151,7 @@ class SourceMapping(_Strict):
         for name, export in self.exports.items():
             missing = set()
             for event in export.events:
-                missing |= event.referenced() - set(export.columns)
+                missing |= event.referenced() - set(export.all_columns)
                 missing |= {
                     f"codes:{spec.codes}"
                     for spec in _all_specs(event.payload)

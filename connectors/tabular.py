@@ -94,7 +94,8 @@ class CompiledExport:
         types = {"date_of_birth": ("date", None), "sex": ("code", "sex")}
         compiled = {}
         for field in self.mapping.subject:
-            columns = [c for c in self.mapping.subject_columns(field) if c in self.export.columns]
+            known = self.export.all_columns
+            columns = [c for c in self.mapping.subject_columns(field) if c in known]
             if not columns:
                 continue
             kind, codes = types.get(field, ("str", None))

@@ -9,18 +9,24 @@ means the worker's and the web's ``/metrics`` speak the same names.
 from prometheus_client import Counter, Gauge, Histogram
 
 __all__ = [
+    "ALERTS_RAISED",
     "BATCH_SECONDS",
+    "CLOCK_CHILDREN",
     "CONSENT_DECISIONS",
     "CONSUMER_LAG",
+    "DECISIONS_REFUSED",
     "END_TO_END_SECONDS",
     "EVENTS_DEADLETTERED",
     "EVENTS_DUPLICATE",
     "EVENTS_INGESTED",
     "EVENTS_VALIDATED",
+    "FEED_QUIET",
+    "FEED_SECONDS_SINCE_LAST",
     "HTTP_REQUESTS",
     "HTTP_REQUEST_SECONDS",
     "IDENTITY_MERGES",
     "INGEST_REREADS",
+    "KPI_VALUE",
     "MATCH_OUTCOMES",
     "REVIEW_QUEUE_OLDEST_SECONDS",
     "REVIEW_QUEUE_SIZE",
@@ -77,6 +83,12 @@ WORKER_ERRORS = Counter(
 CONSENT_DECISIONS = Counter(
     "send_hub_consent_decisions_total", "Consent decisions, permit or deny.", ["decision"]
 )
+DECISIONS_REFUSED = Counter(
+    "send_hub_identity_decisions_refused_total",
+    "Identity decisions the worker refused and did not apply, by reason "
+    "(unsigned, role, unknown_item, already_decided, wrong_pair, uninvolved, unapproved).",
+    ["reason"],
+)
 REVIEW_QUEUE_SIZE = Gauge("send_hub_review_queue_size", "Identity reviews waiting.")
 REVIEW_QUEUE_OLDEST_SECONDS = Gauge(
     "send_hub_review_queue_oldest_age_seconds", "Age of the oldest waiting identity review."
@@ -89,3 +101,25 @@ HTTP_REQUEST_SECONDS = Histogram(
     "send_hub_http_request_duration_seconds", "HTTP request duration by route template.",
     ["route"],
 )  # fmt: skip
+ALERTS_RAISED = Counter(
+    "send_hub_alerts_raised_total", "Alerts published to send.alerts, by kind.", ["kind"]
+)
+CLOCK_CHILDREN = Gauge(
+    "send_hub_clock_children", "Children whose statutory clocks the worker keeps."
+)
+# One series per source system ("AGENCY/org code/system"): organisations, never people.
+FEED_SECONDS_SINCE_LAST = Gauge(
+    "send_hub_feed_seconds_since_last_event",
+    "Seconds since a source system last published an event.",
+    ["source_system"],
+)
+FEED_QUIET = Gauge(
+    "send_hub_feed_quiet",
+    "1 while a source system is quieter than its expected interval, else 0.",
+    ["source_system"],
+)
+KPI_VALUE = Gauge(
+    "send_hub_kpi_value",
+    "Latest month's value of a partnership KPI (percent on time, or median weeks).",
+    ["measure", "la", "exceptions_excluded"],
+)

@@ -43,6 +43,7 @@ HUB_TOPICS: tuple[str, ...] = (
     "alerts",
     "audit",
     "deadletter",
+    "auth.revocations",
 )
 # Compacted: the latest record per key is the state. Links are the shared crosswalk; a review
 # item's DECIDED version is how every worker remembers a not-a-match, so it must outlive retention.
@@ -54,6 +55,8 @@ _KEEP = {"retention.ms": "-1"}
 _TOPIC_CONFIGS: dict[str, dict[str, str]] = {
     "identity.links": {"cleanup.policy": "compact"},
     "identity.review": {"cleanup.policy": "compact"},
+    # Signed-out tokens (key = jti): every web instance reads it from the start.
+    "auth.revocations": {"cleanup.policy": "compact"},
     "timeline": _KEEP,
     "audit": _KEEP,
     "consent": _KEEP,

@@ -24,6 +24,7 @@ from hub.errors import SchemaError
 
 __all__ = [
     "ACCESS_ALERT",
+    "ALERT",
     "ALL_SUBJECTS",
     "AUDIT",
     "AVRO_ROOT",
@@ -36,6 +37,7 @@ __all__ = [
     "PIPELINE_SUBJECTS",
     "SUBJECTS",
     "TIMELINE_ENTRY",
+    "TOKEN_REVOCATION",
     "Catalogue",
     "SchemaVersion",
     "UnknownSubject",
@@ -52,7 +54,8 @@ AVRO_ROOT = Path(__file__).resolve().parent / "avro"
 EVENT = "event"
 CONSENT_RECORD = "consent_record"
 IDENTITY_REVIEW_DECISION = "identity_review_decision"
-SUBJECTS = (EVENT, CONSENT_RECORD, IDENTITY_REVIEW_DECISION)
+ALERT = "alert"
+SUBJECTS = (EVENT, CONSENT_RECORD, IDENTITY_REVIEW_DECISION, ALERT)
 # Records the stream pipeline writes.
 TIMELINE_ENTRY = "timeline_entry"
 IDENTITY_LINK = "identity_link"
@@ -63,7 +66,9 @@ PIPELINE_SUBJECTS = (TIMELINE_ENTRY, IDENTITY_LINK, IDENTITY_REVIEW, DEADLETTER)
 AUDIT = "audit"
 # Alerts about access to a child's data (break-glass), written by the web service.
 ACCESS_ALERT = "access_alert"
-ALL_SUBJECTS = (*SUBJECTS, *PIPELINE_SUBJECTS, AUDIT, ACCESS_ALERT)
+# Signed-out access tokens, shared by the web instances.
+TOKEN_REVOCATION = "token_revocation"
+ALL_SUBJECTS = (*SUBJECTS, *PIPELINE_SUBJECTS, AUDIT, ACCESS_ALERT, TOKEN_REVOCATION)
 
 _VERSION_FILE = re.compile(r"^v([1-9][0-9]*)\.avsc$")
 

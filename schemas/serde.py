@@ -42,6 +42,7 @@ from pydantic import BaseModel, ValidationError
 from hub.errors import DecodeError, SchemaError, ValidationFailed
 from hub.models import (
     AccessAlert,
+    Alert,
     AuditRecord,
     ConsentRecord,
     DeadLetter,
@@ -50,9 +51,11 @@ from hub.models import (
     IdentityReviewDecision,
     ReviewItem,
     TimelineEntry,
+    TokenRevocation,
 )
 from schemas.catalogue import (
     ACCESS_ALERT,
+    ALERT,
     AUDIT,
     CONSENT_RECORD,
     DEADLETTER,
@@ -61,6 +64,7 @@ from schemas.catalogue import (
     IDENTITY_REVIEW,
     IDENTITY_REVIEW_DECISION,
     TIMELINE_ENTRY,
+    TOKEN_REVOCATION,
     SchemaVersion,
     default_catalogue,
 )
@@ -110,7 +114,9 @@ MODELS: dict[str, type[BaseModel]] = {
     IDENTITY_REVIEW: ReviewItem,
     DEADLETTER: DeadLetter,
     AUDIT: AuditRecord,
+    ALERT: Alert,
     ACCESS_ALERT: AccessAlert,
+    TOKEN_REVOCATION: TokenRevocation,
 }
 _SUBJECT_OF_MODEL = {model: subject for subject, model in MODELS.items()}
 

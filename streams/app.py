@@ -27,8 +27,11 @@ from faust.types import TP, EventT
 
 from hub import metrics
 from hub.config import Settings
+from hub.files.clocks import load_rulebook
+from hub.files.partnership import load_partnership
 from hub.models import IdentityLink
 from infra.probe import admin_client
+from streams.clocks import ClockStage
 from streams.config import WorkerSettings
 from streams.identity import ReviewMatcher
 from streams.links import LinksFollower
@@ -113,6 +116,7 @@ class HubWorker:
         own_read_order(app.consumer, frozenset(self.topics.ingest))
         self.reviews, self.decisions = self._review_parts(f"{app.conf.id}-decisions")
         self.batches = 0
+        self.clock_stage: ClockStage | None = None
 
     def _review_parts(self, group: str) -> tuple[ReviewFollower | None, DecisionApplier | None]:
         """The review follower and decision applier (only when matching is on)."""
@@ -122,7 +126,13 @@ class HubWorker:
         return (
             ReviewFollower(bootstrap, self.topics.review, self.matcher),
             DecisionApplier(
-                bootstrap, self.topics, group, self.pipeline, self.matcher, self.sender
+                bootstrap,
+                self.topics,
+                group,
+                self.pipeline,
+                self.matcher,
+                self.sender,
+                load_partnership(self.settings.partnership_file),
             ),
         )
 
@@ -258,6 +268,20 @@ def _identity_tasks(app: faust.App, worker: HubWorker) -> None:
         await decisions.run(worker.follower.ready, reviews.ready)
 
 
+def _clock_task(app: faust.App, worker: HubWorker) -> None:
+    """The clock stage (statutory clocks, signals, feed freshness), when enabled here."""
+    settings = worker.settings
+    if not settings.clocks_enabled:
+        return
+    book = load_rulebook(settings.clock_rules_dir, settings.clock_alert_max_age_days)
+    folder = Path(str(app.conf.datadir))
+    stage = worker.clock_stage = ClockStage(settings, book, worker.sender, state_dir=folder)
+
+    @app.task
+    async def run_clocks() -> None:
+        await stage.run()
+
+
 def _intake(app: faust.App, worker: HubWorker, ws: WorkerSettings) -> None:
     """The intake agent: batches of ingest messages into `HubWorker.handle`."""
     source = app.topic(
@@ -309,5 +333,6 @@ def create_app(settings: Settings, ws: WorkerSettings) -> tuple[faust.App, HubWo
         await worker.follower.run()
 
     _identity_tasks(app, worker)
+    _clock_task(app, worker)
     _offset_hooks(app, worker)
     return app, worker

@@ -29,6 +29,7 @@ from hub.intake.deadletter import dead_letter_id
 from hub.intake.dedupe import DedupeWindow
 from hub.intake.validate import DEFAULT_POLICY, Accepted, IntakePolicy, Rejected, validate
 from hub.models import DeadLetter, IdentityLink, MatchInfo, Provenance, TimelineEntry
+from hub.models.timeline import EntryFlag
 from hub.timeline.buckets import TimelineItem, TimelineState, bucket_key
 from hub.timeline.summary import summarise
 from schemas.catalogue import DEADLETTER, EVENT, IDENTITY_LINK, TIMELINE_ENTRY
@@ -198,7 +199,7 @@ class Pipeline:
         if not self._add_to_timeline(raw.partition, res.child_id, item):
             out.counts[("duplicate", kind)] += 1  # beyond the dedupe window, same entry
             return
-        flags = [f.value for f in (*ok.flags, *res.flags)]
+        flags = (*ok.flags, *res.flags)
         out.timeline.append(self._entry(raw, event, res.child_id, res.match, flags, now))
         out.entry_timestamps_ms.append(raw.timestamp_ms or 0)
         out.counts[("entry", kind)] += 1
@@ -234,7 +235,13 @@ class Pipeline:
         return self.timeline(partition).add(child_id, item)
 
     def _entry(
-        self, raw: Raw, event: Any, child_id: str, match: MatchInfo, flags: list[str], now: datetime
+        self,
+        raw: Raw,
+        event: Any,
+        child_id: str,
+        match: MatchInfo,
+        flags: tuple[EntryFlag, ...],
+        now: datetime,
     ) -> tuple[bytes, bytes]:
         provenance = Provenance.model_construct(
             event_id=event["event_id"], topic=raw.topic, partition=raw.partition,
@@ -243,7 +250,7 @@ class Pipeline:
         entry = TimelineEntry.model_construct(
             entry_id=event["event_id"], child_id=child_id, event=None,
             summary=summarise(event["event_type"], event.get("payload")),
-            provenance=provenance, flags=tuple(flags), published_at=now,
+            provenance=provenance, flags=flags, published_at=now,
         )  # fmt: skip
         record = timeline_entry_avro(entry, raw.value)  # the original bytes: no re-encode
         return child_id.encode(), self.serde.encode(TIMELINE_ENTRY, record)

@@ -5,13 +5,17 @@ start into the `ReviewMatcher`: raised items (so a pair is raised once) and deci
 (so a NOT_A_MATCH pair is never asked again nor auto-linked, after a restart too).
 
 `DecisionApplier` (one consumer group, so each decision goes to one worker) reads
-``send.identity.decisions`` once the crosswalk and the review book have caught up, applies
-each decision with `hub.identity.review.apply_decision`, publishes the MERGE/UNMERGE links,
-the DECIDED review item and — for an unmerge — every affected timeline entry again with the
-new child id (same ``entry_id``, so consumers re-project), waits for the acks and only then
-commits. A decision redelivered after a crash changes nothing the second time. Unmerge finds
-the entries by reading ``send.timeline`` to its end (a rare, operator-driven action: cost
-is one pass over the topic) and schedules the move in this worker's timeline state.
+``send.identity.decisions`` once the crosswalk and the review book have caught up, checks each
+decision with `hub.identity.trust.judge` (a known OPEN item, the first decision wins, a signed
+reviewer involved with both children, an approved unmerge; a refusal is counted, audited and
+applies nothing), applies an accepted one with `hub.identity.review.apply_decision`,
+publishes the MERGE/UNMERGE links, the DECIDED review item and — for an unmerge — every
+affected timeline entry again with the new child id (same ``entry_id``, so consumers
+re-project), waits for the acks and only then commits. A decision redelivered after a crash
+changes nothing the second time (its item is DECIDED by then: refused, counted as such).
+Unmerge finds the entries by reading ``send.timeline`` to its end (a rare, operator-driven
+action: cost is one pass over the topic) and schedules the move in this worker's timeline
+state.
 """
 
 import asyncio
@@ -21,7 +25,9 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from hub.identity.review import Applied, apply_decision
+from hub.identity.involvement import Partnership
+from hub.identity.review import Applied, apply_decision, record_key
+from hub.identity.trust import Refusal, judge
 from hub.intake.validate import source_key
 from hub.models import IdentityReviewDecision, ReviewItem
 from schemas.catalogue import TIMELINE_ENTRY
@@ -31,6 +37,7 @@ from streams.links import TopicFollower
 from streams.output import BatchSender
 from streams.pipeline import Pipeline, link_message
 from streams.topics import HubTopics
+from streams.trusted import involvement, refusal_audit
 
 __all__ = ["DecisionApplier", "ReviewFollower", "read_to_end"]
 
@@ -90,12 +97,16 @@ class DecisionApplier:
 
     def __init__(
         self, bootstrap: str, topics: HubTopics, group_id: str, pipeline: Pipeline,
-        matcher: ReviewMatcher, sender: BatchSender,
+        matcher: ReviewMatcher, sender: BatchSender, partnership: Partnership | None = None,
     ) -> None:  # fmt: skip
         self.bootstrap, self.topics, self.group_id = bootstrap, topics, group_id
         self.pipeline, self.matcher, self.sender = pipeline, matcher, sender
+        self.partnership = partnership
+        if partnership is None:
+            log.warning("no SEND_HUB_PARTNERSHIP_FILE: only a reviewer whose organisation holds a"
+                        " record of both children may decide; others are refused")  # fmt: skip
         self.serde: Serde = default_serde()
-        self.applied = 0
+        self.applied = self.refused = 0
 
     async def run(self, *ready: asyncio.Event) -> None:
         """Apply decisions forever (a Faust task), after the followers are ready."""
@@ -132,6 +143,8 @@ class DecisionApplier:
             return
         now = datetime.now(UTC)
         item = self.matcher.reviews.get(decision.review_id)
+        if not await self._trusted(decision, item, now):
+            return
         done = apply_decision(self.pipeline.crosswalk, decision, item, self.matcher.people, now)
         if done.refused:
             log.warning("decision %s: LINK refused (different NHS numbers)", decision.review_id)
@@ -142,6 +155,24 @@ class DecisionApplier:
         entries = await self._unmerged_entries(done, now) if done.moved else []
         await self._publish(done, entries)
         self.applied += 1
+
+    async def _trusted(
+        self, decision: IdentityReviewDecision, item: ReviewItem | None, now: datetime
+    ) -> bool:
+        """Judge ``decision``; a refusal is counted and audited (acked) and applies nothing."""
+        key = record_key(decision.records[0], self.matcher.people)
+        involved = involvement(self.pipeline.crosswalk, self.partnership)
+        verdict = judge(decision, item, key, involved)
+        if verdict.accepted:
+            return True
+        if verdict.refusal is Refusal.UNAPPROVED and decision.approver is None:
+            log.info("unmerge %s waits for a second reviewer", decision.review_id)
+            return False  # a request, not an attempt: its approval comes as its own record
+        log.warning("identity decision refused (%s): %s", verdict.refusal, verdict.why)
+        futures = await self.sender.send(self.topics.audit, refusal_audit(decision, verdict, now))
+        await asyncio.gather(*futures)
+        self.refused += 1
+        return False
 
     async def _publish(self, done: Applied, entries: list[tuple[bytes, bytes]]) -> None:
         futures = await self.sender.send(

@@ -25,6 +25,7 @@ class HubTopics:
     deadletter: str
     review: str = ""
     decisions: str = ""
+    audit: str = ""  # refused identity decisions are audited here
 
     def agency_of(self, topic: str) -> str:
         return self.ingest.get(topic, "UNKNOWN")
@@ -39,4 +40,5 @@ def hub_topics(settings: Settings) -> HubTopics:
         deadletter=settings.topic("deadletter"),
         review=settings.topic("identity.review"),
         decisions=settings.topic("identity.decisions"),
+        audit=settings.topic("audit"),
     )

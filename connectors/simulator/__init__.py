@@ -11,6 +11,8 @@ arguments, byte-identical files):
 - ``manifest.csv``: deliveries in arrival order (``seq,delivered,source,system,export,
   path,records``), which `publish_simulation` replays through the real adapters;
 - ``ground_truth.csv``: source record -> true child (columns in `connectors.simulator.truth`);
+- ``ehc_truth.csv``: every delivered EHC milestone with its dates, exceptions and true child
+  (columns in `connectors.simulator.truth_ehc`), to check the hub's clocks and KPIs against;
 - with ``linkage=True``, ``linkage/<source>.csv`` in the bulk-linkage format plus
   ``linkage/truth.csv``.
 """
@@ -28,6 +30,7 @@ from connectors.simulator.journeys_ehc import ehc_journeys
 from connectors.simulator.journeys_health import health_journeys
 from connectors.simulator.sources import Registry
 from connectors.simulator.truth import write_ground_truth, write_linkage
+from connectors.simulator.truth_ehc import write_ehc_truth
 from connectors.simulator.world import World, build_world
 
 __all__ = ["DEFAULT_START", "SimulationResult", "simulate"]
@@ -44,6 +47,7 @@ class SimulationResult:
     records: int
     source_people: int
     linkage: tuple[Path, ...] = ()
+    ehc_truth: Path | None = None
 
 
 def _journeys(world: World) -> list[SimRecord]:
@@ -75,6 +79,8 @@ def simulate(
     manifest = write_manifest(deliveries, out)
     truth = out / "ground_truth.csv"
     people = write_ground_truth(registry, truth)
+    ehc_truth = out / "ehc_truth.csv"
+    write_ehc_truth((r for items in batches.values() for r, _ in items), ehc_truth)
     linkage_paths = tuple(write_linkage(registry, out / "linkage")) if linkage else ()
     return SimulationResult(
         out,
@@ -84,4 +90,5 @@ def simulate(
         sum(d.records for d in deliveries),
         people,
         linkage_paths,
+        ehc_truth,
     )

@@ -9,6 +9,7 @@ Health and social care advice requests produce records in those agencies' own fe
 
 from __future__ import annotations
 
+import random
 from datetime import date, timedelta
 from typing import Any
 
@@ -37,6 +38,9 @@ class _Case:
         if not child.case_ref:
             child.case_ref = f"EHC/{self._next():06d}"
         self.records: list[SimRecord] = []
+        # Steps added with event v3 draw from their own generator, so the rest of a
+        # simulation (and every figure measured on it) stays as it was.
+        self.extra = random.Random(f"ehc-v3/{child.child_id}")
 
     def _next(self) -> int:
         self.counter[0] += 1
@@ -93,6 +97,20 @@ def _request(case: _Case, received: date) -> None:
     case.add("DECISION", decided, Decision="A" if assess else "N", **ids)
     if assess:
         _plan(case, received, _advice(case, request_id, decided), ids)
+    elif case.extra.random() < 0.3:
+        _disagreement(case, decided, ids)
+
+
+def _disagreement(case: _Case, decided: date, ids: dict[str, Any]) -> None:
+    """A refusal to assess taken to mediation advice, a certificate and sometimes an appeal."""
+    rng = case.extra
+    contacted = decided + timedelta(days=rng.randint(10, 50))
+    case.add("MEDIATION_ADVICE", contacted, Decision_Date=decided, Mediation="N", **ids)
+    certificate = contacted + timedelta(days=rng.randint(1, 6))
+    case.add("MEDIATION_CERTIFICATE", certificate, Decision_Date=decided, Mediation="N", **ids)
+    if rng.random() < 0.5:
+        lodged = certificate + timedelta(days=rng.randint(7, 30))
+        case.add("APPEAL_LODGED", lodged, Decision_Date=decided, Placement_Only="N", **ids)
 
 
 def _plan(case: _Case, received: date, last_advice: date, ids: dict[str, Any]) -> None:
@@ -206,12 +224,37 @@ def _existing_plan(case: _Case) -> None:
     if group in _TRANSFERS:
         deadline = phase_transfer_deadline(world.start.year + (world.start.month >= 9), group == 11)
         final = deadline + timedelta(days=rng.randint(-40, 45))
-        case.add("PHASE_TRANSFER", final, Transfer_Phase=_TRANSFERS[group], Due_Date=deadline)
+        case.add(
+            "PHASE_TRANSFER",
+            final,
+            Transfer_Phase=_TRANSFERS[group],
+            Due_Date=deadline,
+            Transfer_Year=deadline.year,
+        )
+    _maybe_transferred_in(case)
+
+
+def _maybe_transferred_in(case: _Case) -> None:
+    """Now and then the plan came with the child from another LA."""
+    if case.extra.random() < 0.05:
+        moved = case.world.start + timedelta(days=case.extra.randint(0, 120))
+        others = sorted(a for a in case.world.ref.authorities if a != case.child.la)
+        case.add("RESPONSIBLE", moved, Plan_In_Place="Y", From_LA=case.extra.choice(others))
+
+
+def _review_paperwork(case: _Case, meeting: date) -> None:
+    """Invitations and advice at least 2 weeks before (mostly), the report after."""
+    rng = case.extra
+    invited = meeting - timedelta(days=rng.randint(10, 28))
+    case.add("REVIEW_INVITED", invited, Meeting_Date=meeting, Review_Kind="ANN")
+    case.add("REVIEW_ADVICE", meeting - timedelta(days=rng.randint(7, 21)), Meeting_Date=meeting)
+    case.add("REVIEW_REPORT", meeting + timedelta(days=rng.randint(3, 24)), Meeting_Date=meeting)
 
 
 def _review(case: _Case, meeting: date) -> None:
     rng, child = case.world.rng, case.child
     adult = year_group(child.dob, meeting) >= 9
+    _review_paperwork(case, meeting)
     case.add(
         "REVIEW_MEETING",
         meeting,
@@ -232,13 +275,20 @@ def _review(case: _Case, meeting: date) -> None:
         Amended_Sections=sections,
     )
     if outcome == "A":
-        _amend(case, decided, sections)
+        _amend(case, decided, sections, meeting)
     elif outcome == "C":
         _cease(case, meeting, decided)
 
 
-def _amend(case: _Case, decided: date, sections: str) -> None:
+def _amend(case: _Case, decided: date, sections: str, meeting: date) -> None:
     school = case.child.school_on(decided)
+    case.add(
+        "AMEND_NOTICE",
+        decided,
+        Meeting_Date=meeting,
+        Amended_Sections=sections,
+        Due_Date=decided + timedelta(days=15),
+    )
     case.add(
         "AMENDED",
         decided + timedelta(days=case.world.rng.randint(30, 110)),
@@ -246,6 +296,12 @@ def _amend(case: _Case, decided: date, sections: str) -> None:
         Amended_Sections=sections,
         URN=school.urn if school else "",
     )
+
+
+def _two_months(day: date) -> date:
+    month = day.month + 1  # zero-based month two months on
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, 28))
 
 
 def _cease(case: _Case, meeting: date, decided: date) -> None:
@@ -256,6 +312,9 @@ def _cease(case: _Case, meeting: date, decided: date) -> None:
         reason = rng.choice(["3", "4", "6"])
     else:
         reason = rng.choice(["2", "5", "9"])
+    notice = decided + timedelta(days=case.extra.randint(14, 28))
+    case.add("CEASE_PROPOSED", decided, CeaseReason=reason)
+    case.add("CEASE_NOTICE", notice, CeaseReason=reason, Due_Date=_two_months(notice))
     case.add(
         "CEASED",
         decided + timedelta(days=rng.randint(28, 60)),

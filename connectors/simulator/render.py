@@ -29,7 +29,7 @@ _SEX = {
 
 
 def csv_header(source: str, export: str) -> tuple[str, ...]:
-    return load_mapping(CSV_SOURCES[source]).exports[export].columns
+    return load_mapping(CSV_SOURCES[source]).exports[export].all_columns
 
 
 def _year(dob: date, when: date) -> str:

@@ -7,6 +7,9 @@ service starts it writes the demo people (`hub.cli.demo_setup`), so the sign-in 
 offers one-click sign-in. The simulator publishes the history as fast as the hub takes
 it, then the last ``--live-days`` at ``--rate``, so timelines are rich within a minute
 and still grow. Prints the URL, what to try, and a caseworker token for the API.
+Unless ``SEND_HUB_PARTNERSHIP_FILE`` is set, the demo writes a partnership file in which every
+organisation shares casework (the simulated agencies are all one partnership), so its
+reviewers may decide any review item; a real deployment lists its members.
 """
 
 import os
@@ -52,6 +55,7 @@ class Demo:
         self.procs.append((name, proc))
 
     def start(self) -> None:
+        _demo_partnership()
         # History ends today, so no simulated event lies in the future.
         start = date.today() - timedelta(days=self.days)
         live_from = date.today() - timedelta(days=min(self.live_days, self.days))
@@ -107,6 +111,26 @@ class Demo:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
         self.procs.clear()
+
+
+_DEMO_PARTNERSHIP = """\
+# Written by `send-hub demo`: the simulated agencies form one partnership, so every
+# organisation is involved with every child. A real partnership lists its members.
+version: 1
+groups:
+  - name: synthetic demo partnership
+    organisations: ["*"]
+"""
+
+
+def _demo_partnership() -> None:
+    """Point the worker and web at the demo's partnership file, unless one is configured."""
+    if os.environ.get("SEND_HUB_PARTNERSHIP_FILE"):
+        return
+    path = get_settings().data_dir / "demo-partnership.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(_DEMO_PARTNERSHIP)
+    os.environ["SEND_HUB_PARTNERSHIP_FILE"] = str(path.resolve())  # the children inherit it
 
 
 def _banner(token: str) -> None:

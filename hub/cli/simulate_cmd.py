@@ -79,6 +79,7 @@ def simulate_command(
         f"{result.source_people:,} source person records) to {out}"
     )
     console.print(f"ground truth: {result.ground_truth}")
+    console.print(f"EHC journey ground truth: {result.ehc_truth}")
     if publish or dry_run:
         live = live_from.date() if hasattr(live_from, "date") else None
         _publish(console, out, (rate, live), dry_run, bootstrap, topic_prefix)

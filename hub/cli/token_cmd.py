@@ -1,7 +1,9 @@
 """``send-hub token``: print a signed development access token for the web service and API.
 
-Signed with ``SEND_HUB_AUTH_SECRET`` (HS256), issuer ``SEND_HUB_AUTH_ISSUER``. The token is the
-last line of standard output, so scripts can take it with ``tail -1``.
+Signed (HS256) with the data directory's generated key, or ``SEND_HUB_AUTH_SECRET`` when set
+(at least 32 bytes); issuer ``SEND_HUB_AUTH_ISSUER``, audience ``SEND_HUB_AUTH_AUDIENCE``. The
+lifetime is capped by ``SEND_HUB_AUTH_MAX_LIFETIME_S`` (12 h by default). The token is the last
+line of standard output, so scripts can take it with ``tail -1``.
 """
 
 from datetime import UTC, datetime
@@ -9,7 +11,9 @@ from datetime import UTC, datetime
 import click
 
 from hub.auth import Caller, OrgKind, Role, issue_token, parse_ttl
+from hub.authn import local_rules
 from hub.config import get_settings
+from hub.files.auth import signing_key
 from hub.models import Purpose
 
 __all__ = ["register"]
@@ -26,7 +30,8 @@ def _choice(kind: type[OrgKind] | type[Role] | type[Purpose]) -> click.Choice:
 @click.option("--role", required=True, type=_choice(Role), help="Role (docs/domain.md).")
 @click.option("--purpose", default=Purpose.DIRECT_CARE.value, show_default=True,
               type=_choice(Purpose), help="Purpose the holder reads for.")  # fmt: skip
-@click.option("--ttl", default="8h", show_default=True, help="Lifetime: 90s, 30m, 8h, 1d.")
+@click.option("--ttl", default="8h", show_default=True,
+              help="Lifetime: 90s, 30m, 8h (at most 12h).")  # fmt: skip
 def token_cmd(sub: str, org: str, org_kind: str, role: str, purpose: str, ttl: str) -> None:
     """Print a signed dev access token (send it as 'Authorization: Bearer <token>')."""
     settings = get_settings()
@@ -34,9 +39,10 @@ def token_cmd(sub: str, org: str, org_kind: str, role: str, purpose: str, ttl: s
         subject=sub, org=org, org_kind=OrgKind(org_kind.upper()), role=Role(role.upper()),
         purpose=Purpose(purpose.upper()),
     )  # fmt: skip
+    rules, lifetime = local_rules(settings), parse_ttl(ttl)
     token = issue_token(
-        caller, secret=settings.auth_secret.get_secret_value(), issuer=settings.auth_issuer,
-        now=datetime.now(UTC), ttl=parse_ttl(ttl),
+        caller, secret=signing_key(settings), issuer=rules.issuer, now=datetime.now(UTC),
+        ttl=lifetime, audience=rules.audience, max_lifetime=rules.max_lifetime,
     )  # fmt: skip
     click.echo(token)
 

@@ -1,11 +1,14 @@
 """``send-hub web``: the HTTP service (JSON API, caseworker pages, /health, /ready, /metrics).
 
 Binds to ``SEND_HUB_WEB_HOST:SEND_HUB_WEB_PORT`` (loopback by default), builds its read model
-from ``send.timeline`` and ``send.identity.links`` and audits reads to ``send.audit``.
+from ``send.timeline`` and ``send.identity.links`` and audits reads to ``send.audit``. It
+refuses to listen beyond loopback unless an identity provider or a strong shared signing
+secret is configured: the generated per-data-directory key is for local development.
 """
 
 import click
 
+from hub.authn import check_bind
 from hub.config import get_settings
 
 __all__ = ["register"]
@@ -23,6 +26,7 @@ def web_cmd(host: str | None, port: int | None, rebuild: bool) -> None:
     overrides = {k: v for k, v in (("web_host", host), ("web_port", port)) if v is not None}
     if overrides:
         settings = settings.model_copy(update=overrides)
+    check_bind(settings, settings.web_host)
     click.echo(f"send-hub web on http://{settings.web_host}:{settings.web_port}/", err=True)
     serve(settings, rebuild=rebuild)
 

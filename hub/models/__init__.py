@@ -6,12 +6,20 @@ record of the same name field for field (tests/unit/models checks they cannot dr
 """
 
 from hub.models.access_alert import AccessAlert, AccessAlertKind
+from hub.models.alerts import (
+    ALERT_ID_NAMESPACE,
+    Alert,
+    AlertKind,
+    AlertRecipient,
+    make_alert_id,
+)
 from hub.models.audit import AuditAction, AuditRecord, CallerRole
 from hub.models.base import (
     AvroModel,
     PayloadModel,
     UtcMillis,
 )
+from hub.models.caller import Reviewer
 from hub.models.codes import (
     EHC_NEED_TYPES,
     ExceptionCode,
@@ -43,6 +51,21 @@ from hub.models.education import (
     SENSupportEnded,
     SENSupportStarted,
     Suspension,
+)
+from hub.models.ehc_statutory import (
+    EHCAmendedDraft,
+    EHCAmendmentNotice,
+    EHCAppealLodged,
+    EHCCeaseNotice,
+    EHCCeaseProposed,
+    EHCMediationAdvice,
+    EHCMediationCertificate,
+    EHCResponsibilityStarted,
+    EHCReviewAdviceCirculated,
+    EHCReviewInvited,
+    EHCReviewReport,
+    EHCTribunalOrder,
+    TribunalOrderKind,
 )
 from hub.models.enums import (
     NHS_NUMBER_STATUS_CODES,
@@ -127,6 +150,7 @@ from hub.models.review import (
     ReviewItem,
     ReviewStatus,
 )
+from hub.models.revocation import TokenRevocation
 from hub.models.social_care import (
     PRIMARY_NEED_CODES,
     AbuseCategory,
@@ -158,6 +182,7 @@ from hub.models.social_care import (
 from hub.models.timeline import Provenance, TimelineEntry
 
 __all__ = [
+    "ALERT_ID_NAMESPACE",
     "CEASE_REASON_CODES",
     "EHC_NEED_TYPES",
     "EVENT_ID_NAMESPACE",
@@ -173,6 +198,9 @@ __all__ = [
     "AccessAlertKind",
     "AdviceType",
     "AgencyKind",
+    "Alert",
+    "AlertKind",
+    "AlertRecipient",
     "AnyPayload",
     "AppointmentAttended",
     "AppointmentOutcome",
@@ -205,16 +233,28 @@ __all__ = [
     "EHCAdviceReceived",
     "EHCAdviceRequested",
     "EHCAmended",
+    "EHCAmendedDraft",
+    "EHCAmendmentNotice",
+    "EHCAppealLodged",
     "EHCAssessDecision",
+    "EHCCeaseNotice",
+    "EHCCeaseProposed",
     "EHCCeased",
     "EHCDraftIssued",
     "EHCFinalIssued",
     "EHCIssueDecision",
+    "EHCMediationAdvice",
+    "EHCMediationCertificate",
     "EHCNARequested",
     "EHCPhaseTransfer",
+    "EHCResponsibilityStarted",
+    "EHCReviewAdviceCirculated",
     "EHCReviewDecision",
     "EHCReviewHeld",
+    "EHCReviewInvited",
     "EHCReviewOutcome",
+    "EHCReviewReport",
+    "EHCTribunalOrder",
     "EarlyHelpClosed",
     "EarlyHelpOutcome",
     "EarlyHelpStarted",
@@ -266,6 +306,7 @@ __all__ = [
     "ReviewItem",
     "ReviewKind",
     "ReviewStatus",
+    "Reviewer",
     "S47Started",
     "SENNeedChanged",
     "SENProvision",
@@ -285,9 +326,12 @@ __all__ = [
     "Suspension",
     "TaggedPayload",
     "TimelineEntry",
+    "TokenRevocation",
+    "TribunalOrderKind",
     "Urgency",
     "UtcMillis",
     "build_event",
+    "make_alert_id",
     "make_event_id",
     "payload_tag",
     "source_person_key",

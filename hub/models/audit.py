@@ -39,19 +39,24 @@ class AuditAction(StrEnum):
     REVIEW_READ = "REVIEW_READ"
     REVIEW_DECISION = "REVIEW_DECISION"
     UNMERGE = "UNMERGE"
-    BREAK_GLASS = "BREAK_GLASS"  # safeguarding break-glass granted (v3)
-    ACCESS_LOG = "ACCESS_LOG"  # the child's access log read (v3)
+    DECISION_REFUSED = "DECISION_REFUSED"  # the worker refused an identity decision (v3)
+    BREAK_GLASS = "BREAK_GLASS"  # safeguarding break-glass granted (v4)
+    ACCESS_LOG = "ACCESS_LOG"  # the child's access log read (v4)
 
 
 class AuditRecord(AvroModel):
-    """Mirror of ``schemas/avro/audit/v3.avsc`` (the current version, which producers write)."""
+    """Mirror of ``schemas/avro/audit/v4.avsc`` (the current version, which producers write).
+
+    ``org_kind`` and ``role`` are absent only on a DECISION_REFUSED record of a decision that
+    named no reviewer.
+    """
 
     audit_id: str
     at: UtcMillis
     subject: str
     org: str
-    org_kind: AgencyKind
-    role: CallerRole
+    org_kind: AgencyKind | None = None
+    role: CallerRole | None = None
     purpose: Purpose
     child_id: str
     action: AuditAction

@@ -33,7 +33,7 @@ __all__ = [
     "make_event_id",
 ]
 
-EVENT_SCHEMA_VERSION = 2
+EVENT_SCHEMA_VERSION = 3
 """Version of the event contract these models mirror (the current writer schema)."""
 
 EVENT_ID_NAMESPACE = uuid.UUID("905c21ca-fe41-516f-929f-adacdb8cca6a")

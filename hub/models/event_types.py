@@ -21,6 +21,20 @@ from hub.models.education import (
     SENSupportStarted,
     Suspension,
 )
+from hub.models.ehc_statutory import (
+    EHCAmendedDraft,
+    EHCAmendmentNotice,
+    EHCAppealLodged,
+    EHCCeaseNotice,
+    EHCCeaseProposed,
+    EHCMediationAdvice,
+    EHCMediationCertificate,
+    EHCResponsibilityStarted,
+    EHCReviewAdviceCirculated,
+    EHCReviewInvited,
+    EHCReviewReport,
+    EHCTribunalOrder,
+)
 from hub.models.enums import AgencyKind, DataCategory, EventType, Purpose, Sensitivity
 from hub.models.health import (
     AppointmentAttended,
@@ -142,6 +156,18 @@ _TABLE: tuple[tuple[type[PayloadModel], AgencyKind, Sensitivity, DataCategory, P
     (ShortBreakStarted, _SC, _T4, _SOCIAL, _CARE),
     (ShortBreakEnded, _SC, _T4, _SOCIAL, _CARE),
     (SocialCareAdviceForEHC, _SC, _T4, _SOCIAL, _EHC),
+    (EHCResponsibilityStarted, _LA, _T3, _SEN, _EHC),
+    (EHCReviewInvited, _LA, _T3, _SEN, _EHC),
+    (EHCReviewAdviceCirculated, _LA, _T3, _SEN, _EHC),
+    (EHCReviewReport, _LA, _T3, _SEN, _EHC),
+    (EHCAmendmentNotice, _LA, _T3, _SEN, _EHC),
+    (EHCAmendedDraft, _LA, _T3, _SEN, _EHC),
+    (EHCCeaseProposed, _LA, _T3, _SEN, _EHC),
+    (EHCCeaseNotice, _LA, _T3, _SEN, _EHC),
+    (EHCMediationAdvice, _LA, _T3, _SEN, _EHC),
+    (EHCMediationCertificate, _LA, _T3, _SEN, _EHC),
+    (EHCAppealLodged, _LA, _T3, _SEN, _EHC),
+    (EHCTribunalOrder, _LA, _T3, _SEN, _EHC),
 )
 
 EVENT_TYPES: dict[EventType, EventTypeInfo] = {
@@ -220,7 +246,19 @@ AnyPayload = Annotated[
     | Annotated[LookedAfterEnded, Tag("LookedAfterEnded")]
     | Annotated[ShortBreakStarted, Tag("ShortBreakStarted")]
     | Annotated[ShortBreakEnded, Tag("ShortBreakEnded")]
-    | Annotated[SocialCareAdviceForEHC, Tag("SocialCareAdviceForEHC")],
+    | Annotated[SocialCareAdviceForEHC, Tag("SocialCareAdviceForEHC")]
+    | Annotated[EHCResponsibilityStarted, Tag("EHCResponsibilityStarted")]
+    | Annotated[EHCReviewInvited, Tag("EHCReviewInvited")]
+    | Annotated[EHCReviewAdviceCirculated, Tag("EHCReviewAdviceCirculated")]
+    | Annotated[EHCReviewReport, Tag("EHCReviewReport")]
+    | Annotated[EHCAmendmentNotice, Tag("EHCAmendmentNotice")]
+    | Annotated[EHCAmendedDraft, Tag("EHCAmendedDraft")]
+    | Annotated[EHCCeaseProposed, Tag("EHCCeaseProposed")]
+    | Annotated[EHCCeaseNotice, Tag("EHCCeaseNotice")]
+    | Annotated[EHCMediationAdvice, Tag("EHCMediationAdvice")]
+    | Annotated[EHCMediationCertificate, Tag("EHCMediationCertificate")]
+    | Annotated[EHCAppealLodged, Tag("EHCAppealLodged")]
+    | Annotated[EHCTribunalOrder, Tag("EHCTribunalOrder")],
     Discriminator(payload_tag),
 ]
 """Payload union of the envelope, discriminated by the payload's event type."""

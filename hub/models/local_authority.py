@@ -283,3 +283,4 @@ class EHCPhaseTransfer(PayloadModel):
     due_date: date
     final_date: date | None = None
     named_setting: Placement | None = None
+    transfer_year: int | None = None  # year the child moves (September); added in event v3

@@ -6,6 +6,8 @@ a `ReviewItem` goes to ``send.identity.review`` (key = ``review_id``, compacted)
 `IdentityReviewDecision` on ``send.identity.decisions`` (key = ``review_id``) settles it:
 LINK merges the provisional child into the candidate, NOT_A_MATCH is remembered, UNMERGE
 (``review_id`` = ``U`` + uuid hex) splits the listed source records off a child.
+The worker applies a decision only after `hub.identity.trust` has checked that it names an
+open item and reviewers allowed to decide it.
 """
 
 from enum import StrEnum
@@ -14,6 +16,7 @@ from typing import Literal
 from pydantic import Field
 
 from hub.models.base import AvroModel, UtcMillis
+from hub.models.caller import Reviewer
 from hub.models.enums import AgencyKind
 from hub.models.match import MatchExplanation, PersonSnapshot
 
@@ -47,6 +50,8 @@ class IdentityReviewDecision(AvroModel):
     decided_by: str = Field(min_length=1)
     decided_at: UtcMillis
     reason: str = Field(min_length=1)
+    reviewer: Reviewer | None = None  # who decided; the worker refuses a decision without one
+    approver: Reviewer | None = None  # UNMERGE: the second person, not the reviewer
 
 
 ReviewStatus = Literal["OPEN", "DECIDED"]

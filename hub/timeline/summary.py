@@ -27,9 +27,9 @@ PHRASES: dict[str, tuple[str, str | None]] = {
     "EHCDraftIssued": ("Draft EHC plan issued", None),
     "EHCFinalIssued": ("Final EHC plan issued", None),
     "EHCReviewHeld": ("EHC plan review meeting held", None),
-    "EHCReviewDecision": ("EHC plan review decision", "outcome"),
+    "EHCReviewDecision": ("EHC plan review decision", "decision"),
     "EHCAmended": ("EHC plan amended", None),
-    "EHCCeased": ("EHC plan ceased", "reason"),
+    "EHCCeased": ("EHC plan ceased", "cease_reason"),
     "EHCPhaseTransfer": ("EHC plan phase transfer", None),
     "HealthReview2Year": ("2-2.5 year health review", "outcome"),
     "HealthReferralMade": ("Health referral made", "service"),
@@ -54,6 +54,21 @@ PHRASES: dict[str, tuple[str, str | None]] = {
     "ShortBreakStarted": ("Short breaks started", None),
     "ShortBreakEnded": ("Short breaks ended", None),
     "SocialCareAdviceForEHC": ("Social care advice for the EHC needs assessment", None),
+    "EHCResponsibilityStarted": (
+        "Local authority became responsible for the EHC plan or request",
+        None,
+    ),
+    "EHCReviewInvited": ("EHC plan review meeting invitations sent", "review_kind"),
+    "EHCReviewAdviceCirculated": ("Advice circulated before the EHC plan review", None),
+    "EHCReviewReport": ("EHC plan review report sent", None),
+    "EHCAmendmentNotice": ("Notice of proposed amendments to the EHC plan", None),
+    "EHCAmendedDraft": ("Amended draft EHC plan issued", None),
+    "EHCCeaseProposed": ("Proposal to cease the EHC plan", "cease_reason"),
+    "EHCCeaseNotice": ("Decision to cease the EHC plan notified", "cease_reason"),
+    "EHCMediationAdvice": ("Mediation adviser contacted about a decision", None),
+    "EHCMediationCertificate": ("Mediation certificate issued", None),
+    "EHCAppealLodged": ("Appeal lodged with the SEND tribunal", None),
+    "EHCTribunalOrder": ("SEND tribunal order", "order_kind"),
 }
 
 

@@ -9,7 +9,7 @@ partition, reason code, source system), never a child or person id.
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from hub.metrics import CONSENT_DECISIONS
+from hub.metrics import CONSENT_DECISIONS, KPI_VALUE
 
 __all__ = [
     "AUDIT_RECORDS",
@@ -19,12 +19,16 @@ __all__ = [
     "HTTP_REQUEST_SECONDS",
     "INGEST_END_OFFSET",
     "INGEST_LAG",
+    "KPI_VALUE",
     "READ_MODEL_READY",
     "READ_MODEL_RECORDS",
     "REGISTRY",
+    "REQUESTS_REFUSED",
     "REVIEW_QUEUE_OLDEST_SECONDS",
     "REVIEW_QUEUE_SIZE",
+    "SEARCH_RATE_LIMITED",
     "SOURCE_LAST_EVENT_AGE",
+    "TOKEN_REVOCATIONS",
     "WORKER_MEMBERS",
 ]
 
@@ -32,6 +36,8 @@ REGISTRY = CollectorRegistry(auto_describe=True)
 # Consent decisions are defined with the hub's shared metrics, and made in the web process
 # (every read is decided there): the web exports that family too.
 REGISTRY.register(CONSENT_DECISIONS)
+# KPI gauges are defined with the shared metrics too, and refreshed by the web at each scrape.
+REGISTRY.register(KPI_VALUE)
 
 READ_MODEL_RECORDS = Counter(
     "send_hub_web_read_model_records_total",
@@ -94,4 +100,19 @@ SOURCE_LAST_EVENT_AGE = Gauge(
     "send_hub_source_last_event_age_seconds",
     "Seconds since the hub last received an event from each source system.",
     ["agency_kind", "system"], registry=REGISTRY,
+)  # fmt: skip
+SEARCH_RATE_LIMITED = Counter(
+    "send_hub_search_rate_limited_total",
+    "Child searches refused because the caller exceeded the per-caller search rate.",
+    ["channel"], registry=REGISTRY,
+)  # fmt: skip
+REQUESTS_REFUSED = Counter(
+    "send_hub_web_requests_refused_total",
+    "Requests refused before routing: body_too_large, headers_too_large, bad_length.",
+    ["reason"], registry=REGISTRY,
+)  # fmt: skip
+TOKEN_REVOCATIONS = Counter(
+    "send_hub_token_revocations_total",
+    "Signed-out tokens: published (to the other instances), failed (not shared), applied.",
+    ["result"], registry=REGISTRY,
 )  # fmt: skip

@@ -14,7 +14,10 @@ from pathlib import Path
 
 import uvicorn
 
+from hub.authn import authenticator_from, oidc_configured
 from hub.config import Settings
+from hub.errors import ConfigError
+from hub.files.partnership import load_partnership
 from hub.files.policy import load_policy
 from hub.web.app import create_app
 from hub.web.children.access import AccessRules
@@ -24,11 +27,13 @@ from hub.web.ops.probe import OpsProbe
 from hub.web.readmodel import store
 from hub.web.readmodel.consent import backfill_marks
 from hub.web.readmodel.feeder import Feeder
+from hub.web.security.provider import OidcLogin
+from hub.web.security.revocations import KafkaRevocationSink, RevocationFollower
 from hub.web.sinks.alerts import KafkaAlertSink
 from hub.web.sinks.outbox import OutboxAuditSink
 from hub.web.sinks.review_decisions import KafkaDecisionSink
 
-__all__ = ["build_state", "db_path", "outbox_path", "serve", "spawn"]
+__all__ = ["browser_login", "build_state", "db_path", "outbox_path", "serve", "spawn"]
 
 
 def db_path(settings: Settings) -> Path:
@@ -42,8 +47,25 @@ def outbox_path(settings: Settings) -> Path:
     return settings.audit_outbox or default
 
 
+def browser_login(settings: Settings) -> OidcLogin | None:
+    """The provider's browser sign-in, if configured (client id and the three URLs)."""
+    parts = (settings.oidc_client_id, settings.oidc_authorize_url, settings.oidc_token_url,
+             settings.oidc_redirect_url)  # fmt: skip
+    if not any(parts):
+        return None
+    if not all(parts) or not oidc_configured(settings):
+        raise ConfigError("browser sign-in needs SEND_HUB_OIDC_CLIENT_ID, _AUTHORIZE_URL, "
+                          "_TOKEN_URL, _REDIRECT_URL and the provider (_ISSUER, _AUDIENCE, "
+                          "_JWKS_URL)")  # fmt: skip
+    client, authorize, token, redirect = (str(p) for p in parts)
+    return OidcLogin(authorize_url=authorize, token_url=token, client_id=client,
+                     redirect_url=redirect, scopes=settings.oidc_scopes,
+                     client_secret=settings.oidc_client_secret.get_secret_value())  # fmt: skip
+
+
 def build_state(settings: Settings, *, rebuild: bool = False) -> WebState:
-    """A web service fed from the hub's topics, auditing to ``send.audit``, deciding reviews."""
+    """A web service fed from the hub's topics, auditing to ``send.audit``, deciding reviews,
+    verifying tokens as the settings say and sharing sign-outs on ``send.auth.revocations``."""
     path = db_path(settings)
     if rebuild:
         store.wipe(path)
@@ -54,13 +76,18 @@ def build_state(settings: Settings, *, rebuild: bool = False) -> WebState:
     feeder = Feeder(
         settings.kafka_bootstrap, settings.topic("timeline"), settings.topic("identity.links"),
         path, settings.topic("identity.review"), settings.topic("identity.decisions"),
-        settings.topic("consent"), settings.topic("audit"),
+        settings.topic("consent"), settings.topic("audit"), settings.topic("alerts"),
     )  # fmt: skip
     bootstrap = settings.kafka_bootstrap
+    auth = authenticator_from(settings)
+    revocations = settings.topic("auth.revocations")
     return WebState(
         db_path=path,
-        secret=settings.auth_secret.get_secret_value(),
-        issuer=settings.auth_issuer,
+        auth=auth,
+        revocations=KafkaRevocationSink(bootstrap, revocations),
+        revocation_follower=RevocationFollower(bootstrap, revocations, auth.revoked),
+        partnership=load_partnership(settings.partnership_file),
+        login=browser_login(settings),
         audit=OutboxAuditSink(bootstrap, settings.topic("audit"), outbox_path(settings)),
         feeder=feeder,
         decisions=KafkaDecisionSink(bootstrap, settings.topic("identity.decisions")),
@@ -70,6 +97,8 @@ def build_state(settings: Settings, *, rebuild: bool = False) -> WebState:
         ops=_ops_probe(settings),
         feed_quiet_seconds=settings.feed_quiet_seconds,
         assets_dir=settings.web_assets_dir,
+        # The generated per-data-dir key and no identity provider: a demo (`dev_mode`).
+        dev_key=not settings.auth_secret.get_secret_value() and not oidc_configured(settings),
     )
 
 
@@ -85,10 +114,12 @@ def _ops_probe(settings: Settings) -> OpsProbe:
 
 def serve(settings: Settings, *, rebuild: bool = False) -> None:
     """Serve on ``SEND_HUB_WEB_HOST:SEND_HUB_WEB_PORT`` until stopped."""
-    app = create_app(build_state(settings, rebuild=rebuild))
+    app = create_app(build_state(settings, rebuild=rebuild),
+                     max_body_bytes=settings.web_max_body_bytes)  # fmt: skip
     uvicorn.run(
         app, host=settings.web_host, port=settings.web_port,
         log_level=settings.log_level.lower(), access_log=False,  # paths can carry child ids
+        h11_max_incomplete_event_size=settings.web_max_header_bytes,  # header block limit
     )  # fmt: skip
 
 

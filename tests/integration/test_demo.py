@@ -109,8 +109,15 @@ def test_demo_serves_timelines_and_stops_cleanly(kafka_bootstrap: str, tmp_path:
     try:
         token = _read_token(proc)
         child_id = _first_child_id(kafka_bootstrap, f"{prefix}.timeline")
-        items = _timeline_items(f"http://127.0.0.1:{port}", child_id, token)
+        base = f"http://127.0.0.1:{port}"
+        items = _timeline_items(base, child_id, token)
         assert items, "the timeline API returned no entries for a child on send.timeline"
+        assert isinstance(_get(f"{base}/api/children/{child_id}", token)["clocks"], list)
+        request = urllib.request.Request(
+            f"{base}/api/kpis", headers={"Authorization": f"Bearer {token}"}
+        )
+        with urllib.request.urlopen(request, timeout=60) as resp:
+            assert isinstance(json.load(resp), list)  # the dev token's LA role may read KPIs
     finally:
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=90)

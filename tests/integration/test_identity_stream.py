@@ -19,11 +19,13 @@ from kafka import KafkaProducer
 from hub.config import Settings
 from hub.models import (
     AgencyKind,
+    CallerRole,
     Event,
     IdentityReviewDecision,
     LinkDecision,
     PupilEnrolled,
     RecordRef,
+    Reviewer,
     ReviewItem,
     Sex,
     Source,
@@ -79,11 +81,12 @@ def _entry(settings: Settings, entry_id: str) -> TimelineEntry:
     return [e for e in entries(settings) if e.entry_id == entry_id][-1]
 
 
-def _decide(settings: Settings, decision: IdentityReviewDecision) -> None:
+def _decide(settings: Settings, *decisions: IdentityReviewDecision) -> None:
     producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
     try:
         topic = settings.topic("identity.decisions")
-        producer.send(topic, key=decision.review_id.encode(), value=encode_model(decision))
+        for decision in decisions:  # one key: one partition, applied in this order
+            producer.send(topic, key=decision.review_id.encode(), value=encode_model(decision))
         producer.flush(30)
     finally:
         producer.close()
@@ -104,6 +107,11 @@ def _same(settings: Settings, a: str, b: str) -> bool:
 def _reviews(settings: Settings) -> list[ReviewItem]:
     values = read_topic(settings.kafka_bootstrap, settings.topic("identity.review"))
     return [ReviewItem.model_validate(decode(v).record) for v in values]
+
+
+def _reviewer(subject: str) -> Reviewer:
+    return Reviewer(subject=subject, org="888", org_kind=AgencyKind.LOCAL_AUTHORITY,
+                    role=CallerRole.EHC_COORD)  # fmt: skip
 
 
 def _ref(org: str, person: str) -> RecordRef:
@@ -128,16 +136,21 @@ def _score_link(settings: Settings, original: Event, typo: Event) -> tuple[str, 
 
 
 def _review_then_link(settings: Settings, ambiguous: Event, child: str) -> None:
-    """(b) the ambiguous record raises a review; a LINK decision puts it on the candidate."""
+    """(b) the ambiguous record raises a review; a LINK decision puts it on the candidate;
+    a NOT_A_MATCH right behind it (another web instance, same item) changes nothing."""
     publish(settings, [ambiguous])
     item = _until("a review item", lambda: next(iter(_reviews(settings)), None))
     assert item.status == "OPEN" and crosswalk(settings).root(item.candidate_child_id) == child
     assert item.record.source_person_id == "r1" and item.explanation.items
-    _decide(settings, IdentityReviewDecision(
+    link = IdentityReviewDecision(
         review_id=item.review_id, records=(_ref("ORG3", "r1"),),
         child_id=item.candidate_child_id, decision=LinkDecision.LINK,
         decided_by="caseworker", decided_at=datetime.now(UTC), reason="same child",
-    ))  # fmt: skip
+        reviewer=_reviewer("caseworker"),
+    )  # fmt: skip
+    other = link.model_copy(update={"decision": LinkDecision.NOT_A_MATCH, "decided_by": "bob",
+                                    "reviewer": _reviewer("bob")})  # fmt: skip
+    _decide(settings, link, other)
     _until("the merge", lambda: _same(settings, item.provisional_child_id, child) or None)
     assert _same(settings, _entry(settings, ambiguous.event_id).child_id, child)
     decided = [i for i in _reviews(settings) if i.status == "DECIDED"]
@@ -145,20 +158,27 @@ def _review_then_link(settings: Settings, ambiguous: Event, child: str) -> None:
         i for i in _reviews(settings) if i.status == "DECIDED"
     ] or None)  # fmt: skip
     assert decided[0].decision == "LINK" and decided[0].review_id == item.review_id
+    assert decided[0].decided_by == "caseworker"  # the first decision won
 
 
 def _unmerge(settings: Settings, typo: Event, child: str) -> TimelineEntry:
     """(c) UNMERGE the typo'd record: its entry is re-published on a new child."""
     _decide(settings, IdentityReviewDecision(
         review_id="U" + uuid.uuid4().hex, records=(_ref("ORG2", "q1"),), child_id=child,
-        decision=LinkDecision.UNMERGE, decided_by="ops", decided_at=datetime.now(UTC),
-        reason="different child",
+        decision=LinkDecision.UNMERGE, decided_by="sam", decided_at=datetime.now(UTC),
+        reason="different child", reviewer=_reviewer("sam"), approver=_reviewer("kim"),
     ))  # fmt: skip
     return _until("the re-published entry", lambda: _moved(settings, typo.event_id, child))
 
 
-def test_score_link_review_decision_and_unmerge(topics_ready: Settings, tmp_path: Path) -> None:
+def test_score_link_review_decision_and_unmerge(
+    topics_ready: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = topics_ready
+    partnership = tmp_path / "partnership.yaml"  # the LA 888 works with the three schools
+    partnership.write_text('version: 1\ngroups:\n  - name: it\n'
+                           '    organisations: ["888", ORG1, ORG2, ORG3]\n')  # fmt: skip
+    monkeypatch.setenv("SEND_HUB_PARTNERSHIP_FILE", str(partnership))  # workers inherit it
     original, typo = _event("ORG1", "p1"), _event("ORG2", "q1", family_name="Hartely")
     ambiguous = _event("ORG3", "r1", given_name=None)
     with workers(settings, tmp_path, ["w1"]):

@@ -55,7 +55,7 @@ def test_hub_topics_are_created_once_and_state_topics_are_compacted(
     assert again == []
     infos = {i.name: i for i in list_hub_topics(hub_settings)}
     assert all(i.exists and i.partitions == hub_settings.topic_partitions for i in infos.values())
-    for state_topic in ("identity.links", "identity.review"):
+    for state_topic in ("identity.links", "identity.review", "auth.revocations"):
         assert infos.pop(hub_settings.topic(state_topic)).cleanup_policy == "compact"
     assert {i.cleanup_policy for i in infos.values()} == {"delete"}
 

@@ -71,8 +71,11 @@ def browser() -> Iterator[Browser]:
 def web(hub_settings: Settings) -> Iterator[LiveWeb]:
     ensure_hub_topics(hub_settings)
     review = review_item(REVIEW, provisional="C0000000000d5", candidate=CHILD)
-    incoming = entry("C0000000000d5", Person("NHS-8", given_name="Adaline",
-                                             date_of_birth=date(2019, 1, 3)), T.HealthReferralMade)
+    incoming = entry(
+        "C0000000000d5",
+        Person("NHS-8", given_name="Adaline", date_of_birth=date(2019, 1, 3)),
+        T.HealthReferralMade,
+    )
     # The signed-in social worker reads with a recorded safeguarding reason for both children.
     reasons = [safeguarding_record("src:EDUCATION:119000:SIMS:P-1", "SG-1"),
                safeguarding_record("src:HEALTH:RXN:SystmOne:NHS-8", "SG-2")]  # fmt: skip

@@ -65,7 +65,17 @@ def _queue(web: LiveWeb, auth: dict[str, str]) -> list[dict]:
     return httpx.get(f"{web.url}/api/review", headers=auth, timeout=10).json()["items"]
 
 
-def test_a_review_is_listed_decided_and_closed(topics: Settings) -> None:
+@pytest.fixture
+def partnership(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The worker and web of these tests share one partnership: the LA 888 and the sources."""
+    path = tmp_path / "partnership.yaml"
+    members = '["888", ORG1, ORG3, RXN, "119000"]'
+    path.write_text(f"version: 1\ngroups:\n  - name: it\n    organisations: {members}\n")
+    monkeypatch.setenv("SEND_HUB_PARTNERSHIP_FILE", str(path))  # the child processes inherit it
+    return path
+
+
+def test_a_review_is_listed_decided_and_closed(topics: Settings, partnership: Path) -> None:
     school, health = Person("P-1", upn="B801200005001"), Person("NHS-7", given_name="Adaline")
     incoming = entry(D, Person("NHS-8", given_name="Adaline"), T.HealthReferralMade, day=5)
     # The reviewer is a social worker with a recorded safeguarding reason for both children:
@@ -93,6 +103,11 @@ def test_a_review_is_listed_decided_and_closed(topics: Settings) -> None:
         (key, link), (ukey, undo) = found[LinkDecision.LINK], found[LinkDecision.UNMERGE]
         assert key == RID.encode() and link.decision is LinkDecision.LINK
         assert (link.child_id, link.decided_by) == (A, "it-reviewer")
+        assert link.reviewer is not None and (link.reviewer.org, link.reviewer.role) == (
+            "888",
+            "SW",
+        )  # who decided (the social worker of social_worker_token), for the worker's checks
+        assert undo.approver is None  # a request: a second reviewer must approve it
         assert [r.source_person_id for r in link.records] == ["NHS-7", "P-1"]
         assert undo.decision is LinkDecision.UNMERGE and ukey == undo.review_id.encode()
         assert undo.child_id == A and [r.source_person_id for r in undo.records] == ["NHS-7"]
@@ -119,6 +134,10 @@ def _event(org: str, person: str, **subject: Any) -> Event:
     )  # fmt: skip
 
 
+def _pending_unmerges(web: LiveWeb, auth: dict[str, str]) -> int:
+    return len(httpx.get(f"{web.url}/api/unmerge-requests", headers=auth, timeout=10).json())
+
+
 def _sources(web: LiveWeb, auth: dict[str, str], child: str) -> set[str]:
     record = httpx.get(f"{web.url}/api/children/{child}", headers=auth, timeout=10)
     return (
@@ -126,12 +145,15 @@ def _sources(web: LiveWeb, auth: dict[str, str], child: str) -> set[str]:
     )
 
 
-def test_a_reviewer_links_and_unmerges_through_the_worker(topics: Settings, tmp_path: Path) -> None:
+def test_a_reviewer_links_and_unmerges_through_the_worker(
+    topics: Settings, tmp_path: Path, partnership: Path
+) -> None:
     first, ambiguous = "src:EDUCATION:ORG1:SIMS:p1", "src:EDUCATION:ORG3:SIMS:r1"
     publish(topics, consents=[safeguarding_record(first, "SG-1"),
                               safeguarding_record(ambiguous, "SG-2")])  # fmt: skip
     web = start_web(topics)
     auth = {"Authorization": f"Bearer {social_worker_token('it-reviewer')}"}
+    second = {"Authorization": f"Bearer {social_worker_token('it-second-reviewer')}"}
     try:
         with workers(topics, tmp_path, ["w1"]):
             publish_events(topics, [_event("ORG1", "p1")])
@@ -147,7 +169,12 @@ def test_a_reviewer_links_and_unmerges_through_the_worker(topics: Settings, tmp_
             _wait_for(lambda: _queue(web, auth) == [])  # the worker closed the item
             split = {"source_keys": [ambiguous], "reason": "a different child after all"}
             url = f"{web.url}/api/children/{child}/unmerge"
-            assert httpx.post(url, json=split, headers=auth, timeout=30).status_code == 202
+            asked = httpx.post(url, json=split, headers=auth, timeout=30)
+            assert asked.status_code == 202 and asked.json()["approver"] is None
+            approve = f"{web.url}/api/unmerge-requests/{asked.json()['review_id']}/approve"
+            _wait_for(lambda: _pending_unmerges(web, second) == 1)
+            assert httpx.post(approve, headers=auth, timeout=30).status_code == 403  # same person
+            assert httpx.post(approve, headers=second, timeout=30).status_code == 202
             _wait_for(lambda: _sources(web, auth, child) == {first})
     finally:
         web.stop()

@@ -1,14 +1,15 @@
 """The JSON API under ``/api``: child search, a child's record, a child's timeline.
 
-Every route needs a caller (the auth middleware answers 401 before routing otherwise), runs
+Every route needs a caller (a router dependency answers 401 otherwise), runs
 the caller-aware read path, and audits what it returned: one record per child read.
 """
 
+import sqlite3
 from collections import Counter
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Body, Depends, Path, Query
 
 from hub.auth import Caller
 from hub.models import AuditAction
@@ -16,7 +17,8 @@ from hub.web.children import reads
 from hub.web.children.access import Tally
 from hub.web.children.filters import MAX_LIMIT, timeline_filter
 from hub.web.children.views import ChildRecord, ErrorBody, SearchResult, TimelinePage
-from hub.web.context import ApiCaller, Db, State, WebState
+from hub.web.context import ApiCaller, Db, State, WebState, api_caller
+from hub.web.security.search import SearchRequest
 from hub.web.sinks.audit import audit_record
 
 __all__ = ["audit_search", "router"]
@@ -25,26 +27,51 @@ _ERRORS = {
     400: {"model": ErrorBody, "description": "The request cannot be answered as asked."},
     401: {"model": ErrorBody, "description": "No token, or the token is not valid."},
 }
-router = APIRouter(prefix="/api", tags=["children"], responses=_ERRORS)  # type: ignore[arg-type]
+# Authentication is a dependency of the router: no route under it answers without a caller.
+router = APIRouter(prefix="/api", tags=["children"], responses=_ERRORS,  # type: ignore[arg-type]
+                   dependencies=[Depends(api_caller)])  # fmt: skip
 
 ChildId = Annotated[str, Path(description="Hub child id: C + 12 hex digits.")]
 
 
-@router.get("/children", response_model=SearchResult, summary="Search children")
-def search_children(
-    db: Db, caller: ApiCaller, state: State,
-    nhs_number: Annotated[str | None, Query(description="10-digit NHS number.")] = None,
-    upn: Annotated[str | None, Query(description="13-character unique pupil number.")] = None,
-    given_name: Annotated[str | None, Query(description="Start of the first given name.")] = None,
-    family_name: Annotated[str | None, Query(description="Needs date_of_birth.")] = None,
-    date_of_birth: Annotated[date | None, Query(description="YYYY-MM-DD.")] = None,
-) -> SearchResult:  # fmt: skip
+_LIMITED = {429: {"model": ErrorBody, "description": "Too many searches: see Retry-After."}}
+
+
+@router.post("/children/search", response_model=SearchResult, summary="Search children",
+             responses=_LIMITED)  # type: ignore[arg-type]  # fmt: skip
+def search_children_post(
+    db: Db, caller: ApiCaller, state: State, body: Annotated[SearchRequest, Body()]
+) -> SearchResult:
     """Children matching every criterion given: NHS number, UPN, or family name + date of birth.
 
-    Results carry only the child id and minimum identifying details.
+    Identifiers travel in the body, so they stay out of URLs, proxies' and servers' logs.
+    Results carry only the child id and minimum identifying details. Searches are limited per
+    caller (429 with Retry-After beyond the limit).
     """
+    return _search(db, caller, state, body.query())
+
+
+@router.get("/children", response_model=SearchResult, deprecated=True,
+            summary="Search children (deprecated: use POST /api/children/search)",
+            responses=_LIMITED)  # type: ignore[arg-type]  # fmt: skip
+def search_children(
+    db: Db, caller: ApiCaller, state: State,
+    nhs_number: Annotated[str | None, Query(description="NHS number.", max_length=32)] = None,
+    upn: Annotated[str | None, Query(description="Unique pupil number.", max_length=32)] = None,
+    given_name: Annotated[str | None, Query(description="Given name.", max_length=100)] = None,
+    family_name: Annotated[str | None, Query(description="Needs a DOB.", max_length=100)] = None,
+    date_of_birth: Annotated[date | None, Query(description="YYYY-MM-DD.")] = None,
+) -> SearchResult:  # fmt: skip
+    """Deprecated: puts identifiers in the URL, where proxies and servers log them. Kept for
+    existing clients; answers like ``POST /api/children/search``."""
     query = reads.SearchQuery(nhs_number, upn, given_name, family_name, date_of_birth)
+    return _search(db, caller, state, query)
+
+
+def _search(db: sqlite3.Connection, caller: Caller, state: WebState,
+            query: reads.SearchQuery) -> SearchResult:  # fmt: skip
     now = state.clock()
+    state.search_limit.take(caller, now, "api")
     result, hidden = reads.search(db, query, caller, now, state.access)
     audit_search(state, caller, now, query, result, hidden, "api")
     return result

@@ -8,6 +8,7 @@ withheld counts by reason class and, for the roles the policy names, the access 
 import sqlite3
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -24,6 +25,7 @@ from hub.web.children.views import TimelineItem
 from hub.web.context import Db, PageCaller, State, WebState, dev_mode
 from hub.web.demo.suggestions import suggest_children
 from hub.web.readmodel import queries
+from hub.web.security.ratelimit import RateLimited
 from hub.web.sinks.audit import audit_record
 from hub.web.templating import render
 
@@ -31,6 +33,7 @@ __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 _JOURNEY_LIMIT = 5000  # entries on one page; about 25 years of weekly attendance plus events
+_FIELDS = ("nhs_number", "upn", "given_name", "family_name", "date_of_birth")
 
 
 def _audit(
@@ -57,18 +60,33 @@ def _search_query(params: dict[str, str]) -> reads.SearchQuery:
 
 @router.get("/search")
 def search_page(request: Request, db: Db, caller: PageCaller, state: State) -> HTMLResponse:
+    # Query parameters still work (old bookmarks) but the form posts: identifiers stay out of URLs.
     params = {k: v.strip() for k, v in request.query_params.items() if v.strip()}
-    result, problem = None, None
+    return _search_page(request, db, caller, state, params)
+
+
+@router.post("/search")
+async def search_form(request: Request, db: Db, caller: PageCaller, state: State) -> HTMLResponse:
+    form = parse_qs((await request.body()).decode("utf-8", "replace"))
+    params = {k: v[0].strip()[:100] for k, v in form.items() if k in _FIELDS and v[0].strip()}
+    return _search_page(request, db, caller, state, params)
+
+
+def _search_page(request: Request, db: sqlite3.Connection, caller: Caller, state: WebState,
+                 params: dict[str, str]) -> HTMLResponse:  # fmt: skip
+    result, problem, status = None, None, 200
     if params:
         try:
             query = _search_query(params)
             now = state.clock()
+            state.search_limit.take(caller, now, "page")
             result, hidden = reads.search(db, query, caller, now, state.access)
         except queries.QueryError as exc:
-            problem = str(exc)
+            problem, status = str(exc), 400
+        except RateLimited as exc:
+            problem, status = str(exc), 429
         else:
             audit_search(state, caller, now, query, result, hidden, "page")
-    status = 400 if problem else 200
     examples = _examples(db, caller, state) if not params and dev_mode(state) else []
     return render(request, "search.html", status, caller=caller, params=params,
                    result=result, error=problem, examples=examples)  # fmt: skip

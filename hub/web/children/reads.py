@@ -31,6 +31,8 @@ from hub.web.children.views import (
     access_view,
     timeline_item,
 )
+from hub.web.clocks.alerts import child_alerts
+from hub.web.clocks.reads import child_clocks
 from hub.web.readmodel import queries as q
 from hub.web.readmodel.projection import family_key, given_key
 
@@ -185,6 +187,8 @@ def child_record(
         identifiers=[LinkView.model_validate(link, from_attributes=True) for link in links],
         purpose=caller.purpose, access=access_view(access.identity),
         withheld=dict(tally.by_reason),
+        clocks=child_clocks(survivor, entries, now),
+        alerts=child_alerts(conn, members, caller),
     )  # fmt: skip
     return record, tally
 

@@ -24,6 +24,8 @@ from hub.models import (
     TimelineEntry,
 )
 from hub.models.timeline import EntryFlag
+from hub.web.clocks.alerts import AlertView
+from hub.web.clocks.views import ClockView
 
 __all__ = [
     "AccessView",
@@ -127,6 +129,8 @@ class ChildRecord(BaseModel):
     purpose: Purpose
     access: AccessView
     withheld: dict[str, int] = Field(description="Entries withheld, by reason class.")
+    clocks: list[ClockView] = []  # statutory clocks from the entries the caller may see
+    alerts: list[AlertView] = []  # alerts raised for the child that the caller may see
 
 
 class TimelineItem(BaseModel):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from hub.auth import Caller, Role, issue_token
+from hub.auth import Caller, Role, TokenRules, issue_token
 from hub.errors import InputError
 from hub.models import AgencyKind, Purpose
 
@@ -75,6 +75,8 @@ def find_person(people: list[DemoPerson], key: str) -> DemoPerson | None:
     return next((p for p in people if p.key == key), None)
 
 
-def sign_in_as(person: DemoPerson, *, secret: str, issuer: str, now: datetime) -> str:
+def sign_in_as(person: DemoPerson, *, secret: str, rules: TokenRules, now: datetime) -> str:
     """A token for the demo person, minted here (never sent to or taken from a browser URL)."""
-    return issue_token(person.caller(), secret=secret, issuer=issuer, now=now, ttl=DEMO_TTL)
+    return issue_token(person.caller(), secret=secret, issuer=rules.issuer, now=now,
+                       ttl=min(DEMO_TTL, rules.max_lifetime), audience=rules.audience,
+                       max_lifetime=rules.max_lifetime)  # fmt: skip

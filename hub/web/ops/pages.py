@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from hub.errors import HubError
-from hub.web.context import Db, PageCaller, State, WebState
+from hub.web.context import Db, OpsCaller, State, WebState
 from hub.web.ops.feeds import feed_health
 from hub.web.readmodel import store
 from hub.web.templating import render
@@ -37,7 +37,7 @@ def refresh_gauges(state: WebState) -> None:
 
 
 @router.get("/ops")
-def ops_page(request: Request, db: Db, state: State, caller: PageCaller) -> HTMLResponse:
+def ops_page(request: Request, db: Db, state: State, caller: OpsCaller) -> HTMLResponse:
     feeder = state.feeder.status if state.feeder else None
     quiet_after = timedelta(seconds=state.feed_quiet_seconds)
     feeds = feed_health(db, state.clock(), quiet_after)

@@ -2,7 +2,8 @@
 
 Topics: ``send.timeline``, ``send.identity.links``, and (when configured) the review queue
 ``send.identity.review`` and ``send.identity.decisions``, the consent records of
-``send.consent`` and the audit records of ``send.audit`` (for each child's access log).
+``send.consent``, the audit records of ``send.audit`` (for each child's access log) and the
+clock stage's alerts on ``send.alerts``.
 It reads every partition itself (no consumer group: each web process keeps a whole read
 model), resuming from the offsets stored with the rows, or from the beginning for a new read
 model. Each poll's records are applied in one SQLite transaction together with their next
@@ -26,6 +27,8 @@ from kafka.errors import KafkaError
 
 from hub.errors import HubError
 from hub.models import (
+    AccessAlert,
+    Alert,
     AuditRecord,
     ConsentRecord,
     IdentityLink,
@@ -36,7 +39,12 @@ from hub.models import (
 from hub.web.metrics import CONSUMER_LAG, READ_MODEL_READY, READ_MODEL_RECORDS
 from hub.web.readmodel import store
 from hub.web.readmodel.consent import apply_audit, apply_consent
-from hub.web.readmodel.projection import apply_entry, apply_link, apply_link_tombstone
+from hub.web.readmodel.projection import (
+    apply_alert,
+    apply_entry,
+    apply_link,
+    apply_link_tombstone,
+)
 from hub.web.readmodel.review_queue import apply_review_decision, apply_review_item
 from schemas.serde import decode_model
 
@@ -72,6 +80,10 @@ def _apply_model(conn: sqlite3.Connection, kind: str, model: object) -> None:
         apply_consent(conn, model)
     elif kind == "audit" and isinstance(model, AuditRecord):
         apply_audit(conn, model)
+    elif kind == "alerts" and isinstance(model, Alert):
+        apply_alert(conn, model)
+    elif kind == "alerts" and isinstance(model, AccessAlert):
+        pass  # break-glass alerts on the same topic: the audit log already shows them
     else:
         raise HubError(f"a {type(model).__name__} record on a {kind} topic")
 
@@ -81,8 +93,8 @@ def apply_record(
 ) -> bool:
     """Apply one consumed record to the read model; False if it could not be decoded.
 
-    ``kinds`` maps topic names to timeline, links, review, decisions, consent or audit; a plain
-    string names the timeline topic (every other topic is then the links topic).
+    ``kinds`` maps topic names to timeline, links, review, decisions, consent, audit or alerts;
+    a plain string names the timeline topic (every other topic is then the links topic).
     """
     if isinstance(kinds, str):
         kind = "timeline" if record.topic == kinds else "links"
@@ -109,12 +121,14 @@ class Feeder:
         self, bootstrap: str, timeline_topic: str, links_topic: str, db_path: Path,
         review_topic: str | None = None, decisions_topic: str | None = None,
         consent_topic: str | None = None, audit_topic: str | None = None,
+        alerts_topic: str | None = None,
     ) -> None:  # fmt: skip
         self.bootstrap = bootstrap
         self.timeline_topic, self.links_topic = timeline_topic, links_topic
         named = {timeline_topic: "timeline", links_topic: "links",
                  review_topic: "review", decisions_topic: "decisions",
-                 consent_topic: "consent", audit_topic: "audit"}  # fmt: skip
+                 consent_topic: "consent", audit_topic: "audit",
+                 alerts_topic: "alerts"}  # fmt: skip
         self.kinds = {topic: kind for topic, kind in named.items() if topic}
         self.db_path = db_path
         self.status = FeederStatus()

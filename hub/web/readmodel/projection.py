@@ -19,10 +19,11 @@ from typing import Any
 
 from hub.identifiers import normalise_nhs_number, normalise_upn
 from hub.identity.normalise import fold
-from hub.models import IdentityLink, Subject, TimelineEntry, source_person_key
+from hub.models import Alert, IdentityLink, Subject, TimelineEntry, source_person_key
 from hub.web.readmodel.consent import apply_marks
 
 __all__ = [
+    "apply_alert",
     "apply_entry",
     "apply_link",
     "apply_link_tombstone",
@@ -136,3 +137,13 @@ def apply_link(conn: sqlite3.Connection, link: IdentityLink) -> None:
 def apply_link_tombstone(conn: sqlite3.Connection, key: str) -> None:
     """A deleted key on the compacted links topic: forget it (and any redirect it made)."""
     conn.execute("DELETE FROM links WHERE key = ?", (key,))
+
+
+def apply_alert(conn: sqlite3.Connection, alert: Alert) -> None:
+    """Keep an alert once by ``alert_id`` (a re-sent alert is the same alert)."""
+    conn.execute(
+        "INSERT OR IGNORE INTO alerts (alert_id, child_id, kind, raised_ms, body)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (alert.alert_id, alert.child_id, alert.kind.value, millis(alert.raised_at),
+         alert.model_dump_json()),
+    )  # fmt: skip

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from hub.models import IdentityReviewDecision, LinkDecision, ReviewItem
+from hub.web.readmodel import unmerge_requests
 from hub.web.readmodel.projection import millis
 from hub.web.readmodel.queries import QueryError, decode_cursor, encode_cursor
 
@@ -69,8 +70,9 @@ def apply_review_item(conn: sqlite3.Connection, item: ReviewItem) -> None:
 
 
 def apply_review_decision(conn: sqlite3.Connection, decision: IdentityReviewDecision) -> None:
-    """Remember the first decision on a queued item (UNMERGE requests are not queue items)."""
+    """Remember the first decision on a queued item; unmerges go to their own table."""
     if decision.decision is LinkDecision.UNMERGE:
+        unmerge_requests.apply(conn, decision)
         return
     conn.execute(
         "INSERT OR IGNORE INTO review_decisions (review_id, decided_ms, body) VALUES (?, ?, ?)",

@@ -4,11 +4,12 @@ Tables: ``entries`` (one row per timeline entry, keyed by ``entry_id``, with the
 searches and the timeline order need, plus the entry itself as JSON), ``links`` (the latest
 identity link per key; a MERGE row ``child:<loser>`` is how a merged child redirects to its
 survivor), ``reviews`` (the latest `ReviewItem` per review id) and ``review_decisions`` (the
-first decision seen per review id, so an item the worker has not closed yet shows as decided)
-and ``offsets`` (the next offset per topic partition, written in the same
-transaction as the rows it covers, so a restart resumes exactly where it stopped); plus the
-consent tables of `hub.web.readmodel.consent` (consent records, relationship marks per entry,
-the access log).
+first decision seen per review id, so an item the worker has not closed yet shows as decided),
+``unmerge_requests`` (unmerges asked for, and whether a second reviewer approved them),
+``alerts`` (each clock-stage alert from ``send.alerts`` once, by ``alert_id``) and ``offsets``
+(the next offset per topic partition, written in the same transaction as the rows it covers,
+so a restart resumes exactly where it stopped); plus the consent tables of
+`hub.web.readmodel.consent` (consent records, relationship marks per entry, the access log).
 
 Connections are cheap: the feeder thread keeps one for writing, every request opens its own
 for reading (WAL mode lets readers run while the writer commits).
@@ -79,6 +80,21 @@ CREATE TABLE IF NOT EXISTS review_decisions (
     decided_ms  INTEGER NOT NULL,
     body        TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS unmerge_requests (
+    review_id    TEXT PRIMARY KEY,
+    child_id     TEXT NOT NULL,
+    requested_ms INTEGER NOT NULL,
+    approved     INTEGER NOT NULL,
+    body         TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS alerts (
+    alert_id    TEXT PRIMARY KEY,
+    child_id    TEXT,
+    kind        TEXT NOT NULL,
+    raised_ms   INTEGER NOT NULL,
+    body        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alerts_child ON alerts (child_id, raised_ms) WHERE child_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS offsets (
     topic       TEXT NOT NULL,
     partition   INTEGER NOT NULL,

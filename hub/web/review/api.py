@@ -10,12 +10,12 @@ only (`hub.web.review.rules.REVIEWER_ROLES`); every read and decision is audited
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import APIRouter, Body, Depends, Path, Query
 
 from hub.models import IdentityReviewDecision
 from hub.web.children.filters import MAX_LIMIT
 from hub.web.children.views import ErrorBody
-from hub.web.context import ApiCaller, Db, State
+from hub.web.context import ApiCaller, Db, State, api_caller
 from hub.web.review import actions
 from hub.web.review.views import DecisionRequest, ReviewPage, ReviewView, UnmergeRequest
 
@@ -36,7 +36,9 @@ _DECIDE = {
     409: _error("Decided already, or the records are not on this child."),
     503: _error("The decision could not be written to Kafka; nothing was decided."),
 }
-router = APIRouter(prefix="/api", tags=["identity review"], responses=_ERRORS)  # type: ignore[arg-type]
+# Authentication is a dependency of the router: no route under it answers without a caller.
+router = APIRouter(prefix="/api", tags=["identity review"], responses=_ERRORS,  # type: ignore[arg-type]
+                   dependencies=[Depends(api_caller)])  # fmt: skip
 
 ReviewId = Annotated[str, Path(description="R + 16 hex digits.", max_length=64)]
 

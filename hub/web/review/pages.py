@@ -55,6 +55,11 @@ def review_page(request: Request, db: Db, caller: PageCaller, state: State) -> R
 
 
 def _same_origin(request: Request) -> bool:
+    # Browsers say where a request comes from in Sec-Fetch-Site; with Referrer-Policy
+    # no-referrer their Origin header on a form post is "null", so it cannot be compared.
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site in ("same-origin", "none")
     origin = request.headers.get("origin")
     if origin is None:
         return True  # SameSite=Strict already kept the cookie off any cross-site request

@@ -6,21 +6,26 @@ workers) and administrators. Linking two records decides whose data each casewor
 school, health visitor, paediatric and ops roles may not; reading the queue (it shows two
 people's demographics side by side) needs the same roles.
 
-A decision is an `IdentityReviewDecision`; `hub.web.sinks.review_decisions` sends it to
-``send.identity.decisions`` and the worker applies it.
+A decision is an `IdentityReviewDecision` naming its reviewer (subject, organisation, its
+kind, role, from the caller's token); `hub.web.sinks.review_decisions` sends it to
+``send.identity.decisions`` and the worker applies it after its own checks
+(`hub.identity.trust`). An unmerge is first a request; it is sent again, with a second
+reviewer as ``approver``, when someone else approves it (`approved_unmerge`).
 """
 
 import uuid
 from datetime import datetime
 
-from hub.auth import Caller, Role
+from hub.auth import Caller
 from hub.errors import HubError
+from hub.identity import trust
 from hub.models import (
     AgencyKind,
     IdentityReviewDecision,
     LinkDecision,
     PersonSnapshot,
     RecordRef,
+    Reviewer,
     ReviewItem,
 )
 
@@ -30,14 +35,16 @@ __all__ = [
     "NotAllowed",
     "ReviewConflict",
     "ReviewNotFound",
+    "approved_unmerge",
     "check_reviewer",
     "record_ref",
     "review_decision",
+    "reviewer_of",
     "unmerge_decision",
 ]
 
 
-REVIEWER_ROLES = frozenset({Role.EHC_COORD, Role.DCO, Role.DSCO, Role.SW, Role.ADMIN})
+REVIEWER_ROLES = trust.REVIEWER_ROLES  # the worker checks the same roles
 _KINDS = frozenset(k.value for k in AgencyKind)
 
 
@@ -62,6 +69,12 @@ def check_reviewer(caller: Caller) -> None:
     if caller.role not in REVIEWER_ROLES:
         allowed = ", ".join(sorted(r.value for r in REVIEWER_ROLES))
         raise NotAllowed(f"role {caller.role.value} may not review identities ({allowed} may)")
+
+
+def reviewer_of(caller: Caller) -> Reviewer:
+    """The reviewer identity a decision carries: who the caller's token says they are."""
+    return Reviewer(subject=caller.subject, org=caller.org, org_kind=caller.org_kind,
+                    role=caller.role)  # fmt: skip
 
 
 def _ref(snapshot: PersonSnapshot) -> RecordRef:
@@ -93,7 +106,7 @@ def review_decision(
     return IdentityReviewDecision(
         review_id=item.review_id, records=(_ref(item.record), _ref(item.candidate)),
         child_id=item.candidate_child_id, decision=decision, decided_by=caller.subject,
-        decided_at=now, reason=reason,
+        decided_at=now, reason=reason, reviewer=reviewer_of(caller),
     )  # fmt: skip
 
 
@@ -104,5 +117,14 @@ def unmerge_decision(
     return IdentityReviewDecision(
         review_id="U" + uuid.uuid4().hex, records=tuple(record_ref(k) for k in source_keys),
         child_id=child_id, decision=LinkDecision.UNMERGE, decided_by=caller.subject,
-        decided_at=now, reason=reason,
+        decided_at=now, reason=reason, reviewer=reviewer_of(caller),
     )  # fmt: skip
+
+
+def approved_unmerge(request: IdentityReviewDecision, caller: Caller) -> IdentityReviewDecision:
+    """``request`` approved by ``caller``, who must not be the person who asked for it."""
+    if request.decision is not LinkDecision.UNMERGE or request.approver is not None:
+        raise ReviewConflict(f"{request.review_id} is not an unmerge waiting for approval")
+    if caller.subject == request.decided_by:
+        raise NotAllowed("an unmerge needs a second reviewer: you asked for this one")
+    return request.model_copy(update={"approver": reviewer_of(caller)})

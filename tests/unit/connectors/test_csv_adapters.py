@@ -123,3 +123,28 @@ def test_republishing_a_file_gives_the_same_event_ids() -> None:
     first = [e.event_id for e in read("sen-case", "sen_case_activity.csv").events]
     again = [e.event_id for e in read("sen-case", "sen_case_activity.csv").events]
     assert first == again and len(set(first)) == len(first)
+
+
+def test_sen_case_v3_activities_give_the_clock_events_and_old_files_still_read() -> None:
+    result = read("sen-case", "sen_case_activity_v3.csv")
+    assert result.types() == [
+        "EHCResponsibilityStarted",
+        "EHCReviewInvited",
+        "EHCReviewAdviceCirculated",
+        "EHCReviewReport",
+        "EHCAmendmentNotice",
+        "EHCAmendedDraft",
+        "EHCCeaseProposed",
+        "EHCCeaseNotice",
+        "EHCMediationAdvice",
+        "EHCMediationCertificate",
+        "EHCAppealLodged",
+        "EHCTribunalOrder",
+        "EHCPhaseTransfer",
+    ]
+    moved_in = result.events[0].payload
+    assert moved_in.plan_in_place is True and moved_in.from_la == "889"
+    assert result.events[11].payload.order_kind.value == "AMEND_PLAN"
+    assert result.events[12].payload.transfer_year == 2026
+    assert result.rejects() == [(15, "Order Kind")]  # an unknown order kind is refused
+    assert not read("sen-case", "sen_case_activity.csv").errors[2:]  # no new missing columns

@@ -78,6 +78,6 @@ def test_stop_refuses_a_cluster_it_did_not_start(tmp_path: Path) -> None:
 def test_hub_topics_follow_the_design_and_the_prefix() -> None:
     specs = hub_topic_specs(Settings(topic_prefix="la42", topic_partitions=6))
     assert [s.name for s in specs] == [f"la42.{t}" for t in HUB_TOPICS]
-    assert len(specs) == 12 and all(s.partitions == 6 for s in specs)
+    assert len(specs) == 13 and all(s.partitions == 6 for s in specs)
     compacted = [s.name for s in specs if s.configs.get("cleanup.policy") == "compact"]
-    assert compacted == ["la42.identity.links", "la42.identity.review"]
+    assert compacted == ["la42.identity.links", "la42.identity.review", "la42.auth.revocations"]

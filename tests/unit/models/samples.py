@@ -133,6 +133,7 @@ PAYLOADS: dict[T, m.PayloadModel] = {
         due_date=date(2025, 2, 15),
         final_date=D2,
         named_setting=SETTING,
+        transfer_year=2025,
     ),
     T.HealthReview2Year: m.HealthReview2Year(
         review_date=D,
@@ -241,6 +242,35 @@ PAYLOADS: dict[T, m.PayloadModel] = {
         provided_date=D2,
         exception_code=EXC,
         provider_role="DSCO",
+    ),
+    T.EHCResponsibilityStarted: m.EHCResponsibilityStarted(
+        responsible_from=D, plan_in_place=True, from_la="889", request_received_date=D
+    ),
+    T.EHCReviewInvited: m.EHCReviewInvited(
+        meeting_date=D2, invited_date=D, review_kind=m.ReviewKind.ANNUAL
+    ),
+    T.EHCReviewAdviceCirculated: m.EHCReviewAdviceCirculated(meeting_date=D2, circulated_date=D),
+    T.EHCReviewReport: m.EHCReviewReport(meeting_date=D, report_date=D2),
+    T.EHCAmendmentNotice: m.EHCAmendmentNotice(
+        notice_date=D,
+        meeting_date=D,
+        amended_sections=(m.PlanSection.B, m.PlanSection.F),
+        representations_due=D2,
+    ),
+    T.EHCAmendedDraft: m.EHCAmendedDraft(draft_date=D2, notice_date=D),
+    T.EHCCeaseProposed: m.EHCCeaseProposed(proposed_date=D, cease_reason=m.CeaseReason.NEEDS_MET),
+    T.EHCCeaseNotice: m.EHCCeaseNotice(
+        notice_date=D, cease_reason=m.CeaseReason.NEEDS_MET, appeal_deadline=D2
+    ),
+    T.EHCMediationAdvice: m.EHCMediationAdvice(
+        decision_date=D, contacted_date=D2, mediation_wanted=True
+    ),
+    T.EHCMediationCertificate: m.EHCMediationCertificate(
+        decision_date=D, certificate_date=D2, mediation_held=True
+    ),
+    T.EHCAppealLodged: m.EHCAppealLodged(decision_date=D, lodged_date=D2, placement_only=True),
+    T.EHCTribunalOrder: m.EHCTribunalOrder(
+        order_date=D2, order_kind=m.TribunalOrderKind.MAKE_PLAN, appeal_decision_date=D
     ),
 }
 

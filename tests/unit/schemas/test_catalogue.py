@@ -40,7 +40,7 @@ def test_every_version_is_catalogued_under_its_fingerprint() -> None:
     catalogue = default_catalogue()
     assert catalogue.subjects() == sorted(d.name for d in AVRO_ROOT.iterdir() if d.is_dir())
     assert set(ALL_SUBJECTS) <= set(catalogue.subjects())
-    assert [sv.version for sv in catalogue.versions(EVENT)] == [1, 2]
+    assert [sv.version for sv in catalogue.versions(EVENT)] == [1, 2, 3]
     assert len(catalogue) == len(list(AVRO_ROOT.glob("*/v*.avsc")))
     for sv in catalogue:
         expected = _crc64_avro(sv.canonical.encode()).to_bytes(8, "little")
@@ -50,7 +50,7 @@ def test_every_version_is_catalogued_under_its_fingerprint() -> None:
 
 def test_current_versions() -> None:
     catalogue = default_catalogue()
-    assert catalogue.current(EVENT).version == 2
+    assert catalogue.current(EVENT).version == 3
     assert catalogue.current(CONSENT_RECORD).name == "uk.sendhub.ConsentRecord"
     assert catalogue.current(IDENTITY_REVIEW_DECISION).name == "uk.sendhub.IdentityReviewDecision"
     assert catalogue.get(EVENT, 1).path.name == "v1.avsc"
@@ -61,7 +61,7 @@ def test_unknown_subject_or_version() -> None:
     with pytest.raises(UnknownSubject):
         default_catalogue().current("nope")
     with pytest.raises(UnknownSubject):
-        default_catalogue().get(EVENT, 3)
+        default_catalogue().get(EVENT, 4)
     assert default_catalogue().by_fingerprint(bytes(8)) is None
 
 
@@ -83,12 +83,12 @@ def _copy(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(
     ("name", "text", "match"),
     [
-        ("v4.avsc", '{"type": "record", "name": "uk.sendhub.Event", "fields": []}', "versions"),
+        ("v5.avsc", '{"type": "record", "name": "uk.sendhub.Event", "fields": []}', "versions"),
         ("latest.avsc", "{}", "v<N>.avsc"),
-        ("v3.avsc", "{not json", "cannot read"),
-        ("v3.avsc", '{"type": "record", "name": "Event", "fields": [{"name": "x"}]}', "invalid"),
-        ("v3.avsc", '{"type": "record", "name": "Renamed", "fields": []}', "renamed"),
-        ("v3.avsc", '"string"', "must be a record"),
+        ("v4.avsc", "{not json", "cannot read"),
+        ("v4.avsc", '{"type": "record", "name": "Event", "fields": [{"name": "x"}]}', "invalid"),
+        ("v4.avsc", '{"type": "record", "name": "Renamed", "fields": []}', "renamed"),
+        ("v4.avsc", '"string"', "must be a record"),
     ],
 )
 def test_bad_schema_files_are_schema_errors(
@@ -102,7 +102,7 @@ def test_bad_schema_files_are_schema_errors(
 
 def test_two_identical_versions_are_refused(tmp_path: Path) -> None:
     root = _copy(tmp_path)
-    shutil.copy(root / EVENT / "v2.avsc", root / EVENT / "v3.avsc")
+    shutil.copy(root / EVENT / "v3.avsc", root / EVENT / "v4.avsc")
     with pytest.raises(SchemaError, match="same canonical schema"):
         load_catalogue(root)
 

@@ -22,8 +22,8 @@ from schemas.catalogue import CONSENT_RECORD, EVENT, IDENTITY_REVIEW_DECISION, d
 from tests.unit.models import samples
 
 GOLDEN_PUPIL_ENROLLED = (
-    "c3019efe75639af53a784863353561333535642d663366372d356234332d393532632d653336343635646336"
-    "3437390004a4f59aaf8765a4f59aaf8765000c3131393030300853494d530c7265632d3432060c502d313030"
+    "c3015574e627c08a558d4863353561333535642d663366372d356234332d393532632d653336343635646336"
+    "3437390006a4f59aaf8765a4f59aaf8765000c3131393030300853494d530c7265632d3432060c502d313030"
     "310214393433343736353931390200021a42383031323030303035303031021a413830313230303030353030"
     "320214393237363330383638360206416461020e4578616d706c65040a477261636510546573746361736500"
     "02c898020202020e50523120324142022c312054657374205374726565742c2050726573746f6e020200020c"
@@ -82,8 +82,8 @@ def test_v1_bytes_are_read_as_the_current_version() -> None:
     v1_bytes = serde.encode_model(event.model_copy(update={"schema_version": 1}), version=1)
     assert serde.peek(v1_bytes).version == 1
     subject, version, record = serde.decode(v1_bytes)
-    assert (subject, version) == (EVENT, 2)
-    # v1 had no late_sessions: the v2 reader fills in its default.
+    assert (subject, version) == (EVENT, 3)
+    # v1 had no late_sessions: the current reader fills in its default.
     assert record["payload"]["late_sessions"] is None
     assert record["payload"]["attended_sessions"] == 7
 

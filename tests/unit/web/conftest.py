@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from hub.auth import Caller, OrgKind, Role, issue_token
 from hub.consent import BreakGlass
 from hub.files.policy import load_policy
+from hub.identity.involvement import Partnership, PartnershipGroup
 from hub.models import Purpose
 from hub.web.app import create_app
 from hub.web.children.access import AccessRules
@@ -21,6 +22,8 @@ from hub.web.sinks.audit import MemoryAuditSink
 SECRET = "unit-test-secret-of-a-decent-length-0123456789"
 ISSUER = "send-hub"
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
+# Every organisation shares casework (tests of involvement set a narrower partnership).
+EVERYONE = Partnership(groups=(PartnershipGroup(name="all", organisations=frozenset({"*"})),))
 
 
 @pytest.fixture
@@ -74,12 +77,14 @@ def state(db_path: Path, conn: sqlite3.Connection) -> WebState:
         audit=MemoryAuditSink(),
         clock=lambda: NOW,
         access=StandingBreakGlass(load_policy()),
+        partnership=EVERYONE,
     )
 
 
 @pytest.fixture
 def client(state: WebState) -> Iterator[TestClient]:
-    with TestClient(create_app(state)) as c:
+    # As behind the TLS proxy of a deployment: the sign-in cookie is Secure there.
+    with TestClient(create_app(state), base_url="https://testserver") as c:
         yield c
 
 

@@ -81,7 +81,18 @@ def _env(settings: Settings, port: int) -> dict[str, str]:
         "SEND_HUB_WEB_PORT": str(port),
         "SEND_HUB_AUTH_SECRET": SECRET,
         "SEND_HUB_LOG_LEVEL": "WARNING",
+        "SEND_HUB_PARTNERSHIP_FILE": _partnership(settings),
     }
+
+
+def _partnership(settings: Settings) -> str:
+    """A test's own partnership file if it set one, else one where everyone shares casework."""
+    if os.environ.get("SEND_HUB_PARTNERSHIP_FILE"):
+        return os.environ["SEND_HUB_PARTNERSHIP_FILE"]
+    path = settings.data_dir / "everyone-partnership.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('version: 1\ngroups:\n  - name: everyone\n    organisations: ["*"]\n')
+    return str(path)
 
 
 def start_web(

@@ -6,14 +6,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from hub.auth import Caller, issue_token
+from hub.auth import Caller, Role, issue_token
 from hub.models import DeadLetter
 from hub.models import EventType as T
 from hub.web.context import COOKIE, WebState
 from hub.web.ops.feeds import feed_health
 from hub.web.ops.probe import PartitionHealth, StreamHealth
 from hub.web.readmodel.projection import apply_entry
-from tests.unit.web.conftest import NOW
+from tests.unit.web.conftest import NOW, SECRET
 from tests.unit.web.factory import Person, entry
 
 ADA = Person("P-1")
@@ -43,7 +43,9 @@ def _letter() -> DeadLetter:
 
 
 @pytest.fixture
-def signed_in(client: TestClient, token: str) -> TestClient:
+def signed_in(client: TestClient, caller: Caller) -> TestClient:
+    ops = caller.model_copy(update={"role": Role.OPS})  # /ops is for operations roles
+    token = issue_token(ops, secret=SECRET, issuer="send-hub", now=NOW, ttl=timedelta(hours=1))
     client.post("/signin", data={"token": token})
     return client
 

@@ -3,12 +3,15 @@
 import html
 import re
 import sqlite3
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
+from hub.auth import Caller, Role, issue_token
 from hub.models import EventType as T
 from hub.web.readmodel.projection import apply_entry, apply_link
+from tests.unit.web.conftest import ISSUER, NOW, SECRET
 from tests.unit.web.factory import Person, entry, merge
 
 A, B = "C00000000000a", "C00000000000b"
@@ -21,6 +24,12 @@ def filled(conn: sqlite3.Connection) -> None:
     for day, event_type in enumerate(TYPES):
         apply_entry(conn, entry(A, ADA, event_type, day=day * 30))
     apply_link(conn, merge(B, A))
+
+
+def _sign_in(client: TestClient, caller: Caller) -> None:
+    token = issue_token(caller, secret=SECRET, issuer=ISSUER, now=NOW, ttl=timedelta(hours=1))
+    response = client.post("/signin", data={"token": token}, follow_redirects=False)
+    assert response.status_code == 303
 
 
 @pytest.fixture
@@ -102,10 +111,15 @@ def test_an_unknown_child_is_a_404_page(signed_in: TestClient) -> None:
     assert page.status_code == 404 and "No such child" in page.text
 
 
-def test_ops_and_docs_pages(signed_in: TestClient) -> None:
-    ops = signed_in.get("/ops")
+def test_ops_needs_an_operations_role_and_docs_are_open(client: TestClient,
+                                                         caller: Caller) -> None:  # fmt: skip
+    assert client.get("/ops", follow_redirects=False).status_code == 303  # sign in first
+    _sign_in(client, caller)  # a caseworker
+    assert client.get("/ops").status_code == 403
+    _sign_in(client, caller.model_copy(update={"role": Role.OPS}))
+    ops = client.get("/ops")
     assert ops.status_code == 200 and "Caught up" in ops.text and 'href="/metrics"' in ops.text
-    docs = signed_in.get("/docs")
+    docs = client.get("/docs")
     assert docs.status_code == 200 and "/api/children/{child_id}/timeline" in docs.text
 
 

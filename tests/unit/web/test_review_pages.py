@@ -109,3 +109,24 @@ def test_the_child_page_explains_a_score_link(client: TestClient) -> None:
     text = _sign_in(client).get(f"/children/{A}").text
     assert "Why the health record SystmOne · NHS-7 was linked" in text
     assert "Given names are nickname variants (Ada / Adaline)." in text
+
+
+@pytest.mark.parametrize(
+    ("headers", "allowed"),
+    [({"Sec-Fetch-Site": "same-origin", "Origin": "null"}, True),  # no-referrer: Origin null
+     ({"Sec-Fetch-Site": "cross-site", "Origin": "null"}, False),
+     ({"Sec-Fetch-Site": "same-site"}, False),
+     ({"Origin": "null"}, False)],
+)  # fmt: skip
+def test_a_form_post_is_judged_by_sec_fetch_site(
+    client: TestClient, filled: FakeDecisions, headers: dict[str, str], allowed: bool
+) -> None:
+    signed = _sign_in(client)
+    sent = signed.post(f"/review/{RID}", data={"decision": "link", "reason": "x"},
+                       headers=headers, follow_redirects=False)  # fmt: skip
+    assert (sent.status_code == 303) is allowed and bool(filled.sent) is allowed
+
+
+def test_the_waterfall_needs_no_inline_style(client: TestClient) -> None:
+    text = _sign_in(client).get("/review").text
+    assert "style=" not in text and '<svg class="hub-wbar"' in text  # bars drawn in SVG
