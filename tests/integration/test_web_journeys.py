@@ -8,6 +8,9 @@ Every page visited is checked with axe-core (from npm) for WCAG 2.2 AA violation
 screenshot of it is saved under ``test-artefacts/browser/`` (gitignored) for people to look at.
 """
 
+import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -35,7 +38,6 @@ from hub.models import (
     build_event,
 )
 from hub.models import EventType as T
-from hub.web.server import spawn
 from infra.process import free_port
 from infra.topics import delete_topics, ensure_hub_topics, hub_topic_specs
 from schemas.serde import decode
@@ -58,7 +60,6 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = ROOT / "test-artefacts" / "browser"
-DEV_KEY = Settings.model_fields["auth_secret"].default.get_secret_value()
 PEOPLE = ["EHC coordinator", "SENCo", "Health visitor", "Social worker", "Operations engineer"]
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 CHILDREN = 200  # enough for children whose histories span three agencies and two years
@@ -98,9 +99,14 @@ def _start_web(settings: Settings) -> LiveWeb:
         "SEND_HUB_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
         "SEND_HUB_TOPIC_PREFIX": settings.topic_prefix, "SEND_HUB_DATA_DIR": str(settings.data_dir),
         "SEND_HUB_WEB_HOST": "127.0.0.1", "SEND_HUB_WEB_PORT": str(port),
-        "SEND_HUB_AUTH_SECRET": DEV_KEY, "SEND_HUB_LOG_LEVEL": "WARNING",
+        "SEND_HUB_LOG_LEVEL": "WARNING",
     }  # fmt: skip
-    web = LiveWeb(f"http://127.0.0.1:{port}", spawn(env))
+    # No SEND_HUB_AUTH_SECRET and no identity provider: the web signs with the key it
+    # generates in its data dir, which is what turns the demo sign-in on.
+    full = {k: v for k, v in os.environ.items() if k != "SEND_HUB_AUTH_SECRET"} | env
+    proc = subprocess.Popen([sys.executable, "-m", "hub.cli.main", "web"], env=full,
+                            start_new_session=True)  # fmt: skip
+    web = LiveWeb(f"http://127.0.0.1:{port}", proc)
     _wait("the web service", lambda: web.proc.poll() is None and _ready(web.url), 90)
     return web
 
