@@ -6,18 +6,26 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+LOCK   := requirements.lock
 
 .DEFAULT_GOAL := help
-.PHONY: help install assets kafka-jars demo test test-unit test-integration lint typecheck bench clean
+.PHONY: help install assets kafka-jars demo test test-unit test-integration lint typecheck bench clean lock
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-18s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+# Every package comes from the lock, each checked against its recorded hash; the project
+# itself is then installed without resolving anything (--no-deps).
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+lock: $(STAMP) ## regenerate requirements.lock (with hashes) after changing a dependency in pyproject.toml
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+		--universal --quiet -o $(LOCK)
 
 NODE_STAMP := node_modules/.package-lock.json
 

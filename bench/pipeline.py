@@ -32,6 +32,8 @@ from connectors.simulator import simulate
 from connectors.simulator.replay import publish_simulation
 from hub.config import Settings
 from hub.models import Event
+from infra.credentials import Principal, credentials_path
+from infra.security import KafkaConnection, connection_for
 from infra.topics import ensure_hub_topics
 from schemas.serde import decode, default_serde, encode_model
 from streams.pipeline import Pipeline, Raw
@@ -79,7 +81,7 @@ def _publish(
     bootstrap: str, messages: list[Message], rate: float | None = None
 ) -> dict[str, float]:
     producer = KafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", linger_ms=5 if rate else 20,
+        **_admin(bootstrap).kafka_python(), acks="all", linger_ms=5 if rate else 20,
         batch_size=256 * 1024, compression_type="lz4",
     )  # fmt: skip
     sent: dict[str, float] = {}
@@ -121,7 +123,7 @@ def _start_worker(settings: Settings, tmp: Path) -> tuple[subprocess.Popen[bytes
 
 def _replay(settings: Settings, proc_start: float, expected: int, timeout: float) -> float:
     """Seconds from ``proc_start`` until ``expected`` entries are on the timeline topic."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)
+    consumer = KafkaConsumer(**_admin(settings.kafka_bootstrap).kafka_python())
     tps = _tps(consumer, settings.topic("timeline"))
     try:
         while _timeline_count(consumer, tps) < expected:
@@ -137,7 +139,7 @@ async def _reference(settings: Settings, total: int) -> float:
     """Bare aiokafka + serde decode over the ingest topics: events/s."""
     topics = list(hub_topics(settings).ingest)
     consumer = AIOKafkaConsumer(
-        *topics, bootstrap_servers=settings.kafka_bootstrap, group_id=None,
+        *topics, **_admin(settings.kafka_bootstrap).aiokafka(), group_id=None,
         auto_offset_reset="earliest", enable_auto_commit=False,
         max_partition_fetch_bytes=8 * 1024 * 1024, fetch_max_bytes=32 * 1024 * 1024,
     )  # fmt: skip
@@ -178,7 +180,7 @@ def _core(settings: Settings, messages: list[Message]) -> float:
 
 def _latencies(settings: Settings, sent: dict[str, float], timeout: float) -> list[float]:
     """Ingest send time -> timeline record timestamp, for every event in ``sent``."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None)
+    consumer = KafkaConsumer(**_admin(settings.kafka_bootstrap).kafka_python(), group_id=None)
     tps = _tps(consumer, settings.topic("timeline"))
     consumer.assign(tps)
     consumer.seek_to_beginning(*tps)
@@ -216,6 +218,11 @@ def _peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def _admin(bootstrap: str) -> KafkaConnection:
+    """The benchmark reads and writes every topic, as the project's admin principal."""
+    return connection_for(Settings(kafka_bootstrap=bootstrap), Principal.ADMIN)
+
+
 def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
@@ -233,6 +240,8 @@ def _broker(tmp: Path) -> tuple[str, Settings | None]:
         data_dir=tmp / "kafka", kafka_start_timeout=120.0,
     )  # fmt: skip
     started = kafka_runtime.start(broker, tie_to_parent=True)
+    # The worker child and every Settings() below sign in with this broker's passwords.
+    os.environ["SEND_HUB_KAFKA_CREDENTIALS_FILE"] = str(credentials_path(broker))
     print(f"broker: Apache Kafka {started.status.version} at {broker.kafka_bootstrap}")
     return broker.kafka_bootstrap, broker
 

@@ -32,6 +32,7 @@ from connectors.simulator.replay import publish_simulation
 from hub.config import Settings
 from hub.identifiers import make_upn
 from infra import kafka_runtime
+from infra.credentials import credentials_path
 from infra.process import free_port
 from infra.topics import ensure_hub_topics
 
@@ -104,6 +105,8 @@ def _broker() -> tuple[str, Settings | None]:
         data_dir=Path(tempfile.mkdtemp(prefix="send-hub-bench-kafka-")),
     )
     result = kafka_runtime.start(settings, tie_to_parent=True)
+    # The measured child processes and every Settings() sign in with this broker's passwords.
+    os.environ["SEND_HUB_KAFKA_CREDENTIALS_FILE"] = str(credentials_path(settings))
     print(f"kafka: Apache Kafka {result.status.version} started at {settings.kafka_bootstrap}")
     return settings.kafka_bootstrap, settings
 

@@ -7,6 +7,11 @@ never acknowledged before it is replicated), retries with backoff, lz4 compressi
 agency kind, keyed by organisation and source person so one person's events keep
 their order on one partition. Delivery failures are collected from the producer's
 callbacks and raised as `PublishFailed` at `flush`/`close`, never swallowed.
+
+Each agency kind publishes as its own broker principal (``publisher-<kind>``), whose ACLs
+let it write only that kind's ingest topic: the publisher opens one producer per identity,
+on the first event of a kind. With ``SEND_HUB_KAFKA_USERNAME`` set (an agency's deployment
+against a real cluster) every kind shares that one identity and one producer.
 """
 
 from __future__ import annotations
@@ -21,9 +26,11 @@ from kafka import KafkaProducer
 from kafka.codec import has_lz4
 from kafka.errors import KafkaError
 
-from hub.config import get_settings
+from hub.config import Settings, get_settings
 from hub.errors import HubError, KafkaUnavailable
 from hub.models import AgencyKind, Event
+from infra.credentials import publisher_for
+from infra.security import KafkaConnection, connection_for
 from schemas.serde import encode_model
 
 __all__ = [
@@ -32,6 +39,7 @@ __all__ = [
     "Publisher",
     "ingest_topics",
     "partition_key",
+    "publisher_connections",
 ]
 
 _MAX_REPORTED = 5
@@ -70,8 +78,13 @@ def partition_key(event: Event) -> bytes:
     return f"{source.org_code}:{subject.source_person_id}".encode()
 
 
+def publisher_connections(settings: Settings) -> dict[AgencyKind, KafkaConnection]:
+    """Each agency kind's connection: its own ``publisher-<kind>`` principal by default."""
+    return {kind: connection_for(settings, publisher_for(kind)) for kind in AgencyKind}
+
+
 def _producer_config(
-    bootstrap: str,
+    connection: KafkaConnection,
     linger_ms: int,
     batch_size: int,
     compression: str | None,
@@ -79,7 +92,7 @@ def _producer_config(
 ) -> dict[str, Any]:
     """Producer settings: idempotent, fully acknowledged, compressed, batched."""
     config: dict[str, Any] = {
-        "bootstrap_servers": bootstrap,
+        **connection.kafka_python(),
         "client_id": "send-hub-publisher",
         "enable_idempotence": True,
         "acks": "all",
@@ -108,23 +121,41 @@ class Publisher:
         batch_size: int = 256 * 1024,
         compression: str | None = None,
         bootstrap_timeout_ms: int = 10_000,
+        connection: KafkaConnection | None = None,
+        settings: Settings | None = None,
         producer_factory: Callable[..., Any] = KafkaProducer,
     ) -> None:
-        settings = get_settings()
-        self.bootstrap = bootstrap or settings.kafka_bootstrap
+        settings = settings or get_settings()
+        if bootstrap:
+            settings = settings.model_copy(update={"kafka_bootstrap": bootstrap})
+        self.bootstrap = settings.kafka_bootstrap
         self.topics = dict(topics) if topics is not None else ingest_topics()
+        # `connection`: one identity for every kind (e.g. the admin replaying dead letters).
+        self.connections = (
+            dict.fromkeys(AgencyKind, connection) if connection is not None
+            else publisher_connections(settings)
+        )  # fmt: skip
         self.stats = DeliveryStats()
         self._lock = threading.Lock()  # callbacks arrive on the producer's I/O thread
-        config = _producer_config(
-            self.bootstrap, linger_ms, batch_size, compression, bootstrap_timeout_ms
-        )
-        try:
-            self._producer = producer_factory(**config)
-        except KafkaError as exc:
-            raise KafkaUnavailable(
-                f"no Kafka broker answered at {self.bootstrap} ({type(exc).__name__}): start one "
-                "with `send-hub kafka start` or set SEND_HUB_KAFKA_BOOTSTRAP"
-            ) from exc
+        self._config = (linger_ms, batch_size, compression, bootstrap_timeout_ms)
+        self._factory = producer_factory
+        self._producers: dict[KafkaConnection, Any] = {}
+
+    def _producer(self, kind: AgencyKind) -> Any:
+        """The producer of ``kind``'s identity, opened on first use."""
+        connection = self.connections[kind]
+        producer = self._producers.get(connection)
+        if producer is None:
+            try:
+                producer = self._factory(**_producer_config(connection, *self._config))
+            except KafkaError as exc:
+                raise KafkaUnavailable(
+                    f"no Kafka broker answered at {self.bootstrap} as {connection.username or '-'} "
+                    f"({type(exc).__name__}): start one with `send-hub kafka start` or set "
+                    "SEND_HUB_KAFKA_BOOTSTRAP (and its credentials)"
+                ) from exc
+            self._producers[connection] = producer
+        return producer
 
     def topic_for(self, event: Event) -> str:
         kind = event.source.agency_kind
@@ -136,14 +167,18 @@ class Publisher:
     def publish(self, event: Event) -> None:
         """Queue one event; delivery is confirmed (or reported failed) asynchronously."""
         self.send_raw(
-            self.topic_for(event), partition_key(event), encode_model(event), event.event_id
-        )
+            self.topic_for(event), partition_key(event), encode_model(event), event.event_id,
+            event.source.agency_kind,
+        )  # fmt: skip
 
-    def send_raw(self, topic: str, key: bytes, value: bytes, event_id: str) -> None:
-        """Queue already-encoded bytes (used by `publish` and by replay tools)."""
+    def send_raw(
+        self, topic: str, key: bytes, value: bytes, event_id: str, kind: AgencyKind
+    ) -> None:
+        """Queue already-encoded bytes as ``kind``'s publisher (`publish`, replay tools)."""
+        producer = self._producer(kind)
         self.stats.sent += 1
         try:
-            future = self._producer.send(topic, key=key, value=value)
+            future = producer.send(topic, key=key, value=value)
         except KafkaError as exc:
             self._failed(event_id, exc)
             return
@@ -160,7 +195,8 @@ class Publisher:
     def flush(self, timeout: float | None = None) -> None:
         """Wait for every queued event; raise `PublishFailed` if any was not delivered."""
         try:
-            self._producer.flush(timeout=timeout)
+            for producer in self._producers.values():
+                producer.flush(timeout=timeout)
         except KafkaError as exc:
             raise PublishFailed([("-", f"flush timed out: {exc}")], self.stats.sent) from exc
         with self._lock:
@@ -173,7 +209,11 @@ class Publisher:
         try:
             self.flush(timeout)
         finally:
-            self._producer.close(timeout=timeout)
+            self._close_all(timeout)
+
+    def _close_all(self, timeout: float | None) -> None:
+        for producer in self._producers.values():
+            producer.close(timeout=timeout)
 
     def __enter__(self) -> Publisher:
         return self
@@ -188,4 +228,4 @@ class Publisher:
             self.close()
         else:
             # An error is already on its way out; don't mask it with a flush failure.
-            self._producer.close(timeout=5)
+            self._close_all(5)

@@ -10,11 +10,14 @@ variables.
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "get_settings"]
+__all__ = ["KafkaSecurityProtocol", "Settings", "get_settings"]
+
+KafkaSecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 
 
 class Settings(BaseSettings):
@@ -27,6 +30,19 @@ class Settings(BaseSettings):
     kafka_version: str = "4.1.1"
     kafka_cache_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "send-hub")
     kafka_start_timeout: float = 60.0
+    # Connection security of every Kafka client. The local broker speaks SASL_PLAINTEXT with
+    # SCRAM-SHA-512 on loopback; an existing cluster is usually SASL_SSL (see the README).
+    kafka_security_protocol: KafkaSecurityProtocol = "SASL_PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
+    # One identity for this process. Unset: each client takes its own service's password from
+    # the local broker's credentials file (written when its storage is formatted).
+    kafka_username: str | None = None
+    kafka_password: SecretStr | None = None
+    kafka_credentials_file: Path | None = None  # default <data_dir>/kafka/credentials.json
+    kafka_ssl_cafile: Path | None = None
+    kafka_ssl_certfile: Path | None = None
+    kafka_ssl_keyfile: Path | None = None
+    kafka_ssl_check_hostname: bool = True
     data_dir: Path = Path(".send-hub")
     topic_prefix: str = "send"
     topic_partitions: int = 4

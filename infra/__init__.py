@@ -8,6 +8,10 @@
 - ``process``: ports, detached launch, pid file, graceful stop.
 - ``probe``: kafka-python admin client and "does a broker answer" probe.
 - ``topics``: the hub's topics - create idempotently, describe, delete.
+- ``credentials``: the local broker's principals (one per service) and their generated
+  passwords (a 0600 file per data dir).
+- ``security``: every Kafka client's connection (address, SASL identity, TLS) from config.
+- ``acls``: which principal may read or write which topic and group, and applying that.
 - ``compose.yaml``, ``prometheus.yml``, ``Dockerfile``: the containerised alternative.
 """
 

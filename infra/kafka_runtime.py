@@ -5,6 +5,11 @@ stop, status.
 already answering at the configured address, is reported and reused. Only a
 loopback ``SEND_HUB_KAFKA_BOOTSTRAP`` is ever started locally; anything else is an
 existing cluster that send-hub uses but does not manage.
+
+The local broker authenticates every client (SASL/SCRAM) and authorises it by ACL. Its
+principals' passwords are made when its storage is formatted (``infra.credentials``); a data
+dir formatted before the broker was secured has no SCRAM users and is refused with a clear
+message rather than started open.
 """
 
 import logging
@@ -14,12 +19,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hub.config import Settings
-from hub.errors import InfraError, KafkaUnavailable
+from hub.errors import ConfigError, InfraError, KafkaUnavailable
 from infra import process
+from infra.credentials import (
+    Principal,
+    create_credentials,
+    credentials_path,
+    load_credentials,
+)
 from infra.jars import jars_ready, libs_dir, resolve_jars, version_from_jars, version_from_log
 from infra.java import require_java
-from infra.kraft import KafkaLayout, format_storage, is_local, write_config
+from infra.kraft import KafkaLayout, Passwords, format_storage, is_formatted, is_local, write_config
 from infra.probe import broker_answers
+from infra.security import KafkaConnection, connection_for
 
 __all__ = [
     "BrokerStatus",
@@ -27,6 +39,7 @@ __all__ = [
     "StopResult",
     "broker_version",
     "install",
+    "local_passwords",
     "start",
     "status",
     "stop",
@@ -95,12 +108,12 @@ def broker_version(settings: Settings, layout: KafkaLayout | None = None) -> str
 def status(settings: Settings) -> BrokerStatus:
     """Running or not, and where: pid, bootstrap, data dir, version, log."""
     if not is_local(settings):
-        up = broker_answers(settings.kafka_bootstrap, timeout=5.0)
+        up = broker_answers(_admin(settings), timeout=5.0)
         return BrokerStatus(running=up, managed=False, bootstrap=settings.kafka_bootstrap)
     layout = KafkaLayout.from_settings(settings)
     pid = process.running_pid(layout)
     if pid is None and process.port_in_use(layout.host, layout.port):
-        up = broker_answers(layout.bootstrap, timeout=3.0)
+        up = broker_answers(_admin(settings), timeout=3.0)
         return BrokerStatus(running=up, managed=False, bootstrap=layout.bootstrap)
     where = process.recorded_address(layout.pid_file) if pid is not None else None
     return BrokerStatus(
@@ -127,13 +140,14 @@ def start(settings: Settings, *, tie_to_parent: bool = False, step: Step = _noop
     if not jars_ready(settings.kafka_cache_dir, settings.kafka_version):
         step(f"Resolving Apache Kafka {settings.kafka_version} jars with Maven (first run only)")
     libs = install(settings)
-    write_config(layout)
+    passwords = local_passwords(settings, layout)
+    write_config(layout, passwords)
     step("Formatting storage and starting the broker")
-    formatted = format_storage(layout, java, libs)
+    formatted = format_storage(layout, java, libs, passwords)
     began = time.monotonic()
     pid = process.launch(java, libs, layout, tie_to_parent=tie_to_parent)
     step(f"Waiting for the broker (pid {pid}) to answer at {layout.bootstrap}")
-    wait_until_ready(layout, pid, settings.kafka_start_timeout)
+    wait_until_ready(layout, pid, settings.kafka_start_timeout, _admin(settings))
     seconds = time.monotonic() - began
     version = broker_version(settings, layout)
     log.info("Apache Kafka %s ready at %s (pid %d, %.1f s)", version, layout.bootstrap, pid,
@@ -143,10 +157,43 @@ def start(settings: Settings, *, tie_to_parent: bool = False, step: Step = _noop
     return StartResult(status=state, already_running=False, seconds=seconds, formatted=formatted)
 
 
+def local_passwords(settings: Settings, layout: KafkaLayout) -> Passwords:
+    """The local broker's passwords: made now for a fresh data dir, else read back."""
+    if settings.kafka_security_protocol != "SASL_PLAINTEXT":
+        raise ConfigError(
+            "the local broker speaks SASL_PLAINTEXT on loopback; SEND_HUB_KAFKA_SECURITY_PROTOCOL="
+            f"{settings.kafka_security_protocol} is for an existing cluster (set its bootstrap)"
+        )
+    path = credentials_path(settings)
+    if path.exists():
+        return load_credentials(path)
+    if is_formatted(layout):
+        raise InfraError(
+            f"the Kafka data in {layout.data_dir} was made before the broker required sign-in, "
+            f"so it has no users: run `send-hub kafka stop`, delete {layout.root} "
+            "(synthetic data only) and start again"
+        )
+    return create_credentials(path)
+
+
+def _admin(settings: Settings) -> KafkaConnection:
+    """The admin principal's connection; on loopback before any credentials exist, a bare one.
+
+    A bare probe of a secured broker fails, so a foreign process on the port is then reported
+    as such. An existing cluster without configured credentials is a configuration error.
+    """
+    try:
+        return connection_for(settings, Principal.ADMIN)
+    except ConfigError:
+        if not is_local(settings):
+            raise
+        return KafkaConnection(settings.kafka_bootstrap)
+
+
 def _already_up(settings: Settings) -> BrokerStatus | None:
     """The running broker to reuse, None to start one; raises for an unusable address."""
     if not is_local(settings):
-        if broker_answers(settings.kafka_bootstrap, timeout=10.0):
+        if broker_answers(_admin(settings), timeout=10.0):
             return BrokerStatus(running=True, managed=False, bootstrap=settings.kafka_bootstrap)
         raise KafkaUnavailable(
             f"no Kafka broker answers at {settings.kafka_bootstrap} (SEND_HUB_KAFKA_BOOTSTRAP); "
@@ -163,13 +210,16 @@ def _already_up(settings: Settings) -> BrokerStatus | None:
             )
         return status(settings)
     layout.pid_file.unlink(missing_ok=True)  # stale: that broker is gone
-    if process.port_in_use(layout.host, layout.port) and broker_answers(layout.bootstrap, 3.0):
+    if process.port_in_use(layout.host, layout.port) and broker_answers(_admin(settings), 3.0):
         return BrokerStatus(running=True, managed=False, bootstrap=layout.bootstrap)
     return None
 
 
-def wait_until_ready(layout: KafkaLayout, pid: int, timeout: float) -> None:
-    """Poll until the broker answers a metadata request; stop it and raise if it cannot."""
+def wait_until_ready(
+    layout: KafkaLayout, pid: int, timeout: float, admin: KafkaConnection | None = None
+) -> None:
+    """Poll until the broker answers ``admin``'s metadata request; stop it and raise if not."""
+    probe = admin or KafkaConnection(layout.bootstrap)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not process.is_kafka_process(pid):
@@ -179,7 +229,7 @@ def wait_until_ready(layout: KafkaLayout, pid: int, timeout: float) -> None:
                 f"and {layout.console_log}"
             )
         left = deadline - time.monotonic()
-        if broker_answers(layout.bootstrap, timeout=min(2.0, max(left, 0.5))):
+        if broker_answers(probe, timeout=min(2.0, max(left, 0.5))):
             return
         time.sleep(0.2)
     process.stop_pid(pid, grace=10.0)

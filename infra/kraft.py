@@ -2,7 +2,9 @@
 
 Everything lives under ``settings.data_dir / "kafka"``::
 
-    config/server.properties   combined broker+controller, loopback listeners only
+    config/server.properties   combined broker+controller, loopback SASL listeners only (0600:
+                               it holds the broker's own passwords)
+    credentials.json           every principal's password (``infra.credentials``, 0600)
     config/log4j2.xml          INFO and up to logs/server.log, WARN and up to the console
     data/                      the log dirs (``meta.properties`` once formatted)
     logs/                      server.log and kafka.out (the JVM's stdout/stderr)
@@ -10,29 +12,45 @@ Everything lives under ``settings.data_dir / "kafka"``::
 """
 
 import base64
+import os
 import subprocess
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from hub.config import Settings
 from hub.errors import ConfigError, InfraError
+from infra.credentials import SUPER_USERS, Principal
 
 __all__ = [
+    "SCRAM",
     "Bootstrap",
     "KafkaLayout",
+    "Passwords",
     "format_storage",
     "is_formatted",
     "is_local",
     "log4j2_xml",
     "new_cluster_id",
     "parse_bootstrap",
+    "scram_users",
     "server_properties",
     "write_config",
 ]
 
 _LOOPBACK = {"127.0.0.1", "localhost"}
 _FORMAT_TIMEOUT = 120.0
+# Clients and the broker's own inter-broker traffic use SCRAM (users stored in the cluster
+# metadata, added when storage is formatted). The controller listener cannot use SCRAM - the
+# controller needs it before any metadata is loaded - so it uses PLAIN with a password kept in
+# the broker's own config.
+SCRAM = "SCRAM-SHA-512"
+_SCRAM_LOGIN = "org.apache.kafka.common.security.scram.ScramLoginModule"
+_PLAIN_LOGIN = "org.apache.kafka.common.security.plain.PlainLoginModule"
+Passwords = Mapping[Principal, SecretStr]
 
 
 @dataclass(frozen=True)
@@ -120,19 +138,21 @@ class KafkaLayout:
         return self.logs_dir / "kafka.out"
 
 
-def server_properties(layout: KafkaLayout) -> str:
-    """A combined broker+controller KRaft config for one node on loopback."""
+def server_properties(layout: KafkaLayout, passwords: Passwords) -> str:
+    """A combined broker+controller KRaft config for one node on loopback, SASL and ACLs on."""
     h, p, c = layout.host, layout.port, layout.controller_port
     lines = [
         "# Written by send-hub (infra/kraft.py) on every start; edits are overwritten.",
         "process.roles=broker,controller",
         "node.id=1",
         f"controller.quorum.voters=1@{h}:{c}",
-        f"listeners=PLAINTEXT://{h}:{p},CONTROLLER://{h}:{c}",
-        f"advertised.listeners=PLAINTEXT://{h}:{p}",
+        f"listeners=CLIENT://{h}:{p},CONTROLLER://{h}:{c}",
+        f"advertised.listeners=CLIENT://{h}:{p}",
         "controller.listener.names=CONTROLLER",
-        "inter.broker.listener.name=PLAINTEXT",
-        "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "inter.broker.listener.name=CLIENT",
+        "listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,CLIENT:SASL_PLAINTEXT",
+        *_sasl_lines(passwords),
+        *_authorizer_lines(),
         f"log.dirs={layout.data_dir}",
         "num.partitions=1",
         # One node: every internal topic can only have one replica.
@@ -145,6 +165,34 @@ def server_properties(layout: KafkaLayout) -> str:
         "group.initial.rebalance.delay.ms=0",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _sasl_lines(passwords: Passwords) -> list[str]:
+    broker = passwords[Principal.BROKER].get_secret_value()
+    controller = passwords[Principal.CONTROLLER].get_secret_value()
+    return [
+        f"listener.name.client.sasl.enabled.mechanisms={SCRAM}",
+        "listener.name.controller.sasl.enabled.mechanisms=PLAIN",
+        f"sasl.mechanism.inter.broker.protocol={SCRAM}",
+        "sasl.mechanism.controller.protocol=PLAIN",
+        f"listener.name.client.{SCRAM.lower()}.sasl.jaas.config={_SCRAM_LOGIN} required "
+        f'username="{Principal.BROKER}" password="{broker}";',
+        # The controller listener's JAAS serves both ends: this node's broker logs in with
+        # username/password, and the controller checks it against user_controller.
+        f"listener.name.controller.plain.sasl.jaas.config={_PLAIN_LOGIN} required "
+        f'username="{Principal.CONTROLLER}" password="{controller}" '
+        f'user_{Principal.CONTROLLER}="{controller}";',
+    ]
+
+
+def _authorizer_lines() -> list[str]:
+    supers = ";".join(f"User:{p}" for p in SUPER_USERS)
+    return [
+        "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        f"super.users={supers}",
+        # Deny by default: a resource without an ACL is reachable only by super users.
+        "allow.everyone.if.no.acl.found=false",
+    ]
 
 
 def log4j2_xml(layout: KafkaLayout) -> str:
@@ -176,11 +224,15 @@ def log4j2_xml(layout: KafkaLayout) -> str:
 """
 
 
-def write_config(layout: KafkaLayout) -> None:
-    """Create the directories and (re)write ``server.properties`` and ``log4j2.xml``."""
+def write_config(layout: KafkaLayout, passwords: Passwords) -> None:
+    """Create the directories and (re)write ``server.properties`` (0600) and ``log4j2.xml``."""
     for directory in (layout.config_dir, layout.data_dir, layout.logs_dir):
         directory.mkdir(parents=True, exist_ok=True)
-    layout.properties.write_text(server_properties(layout))
+    layout.config_dir.chmod(0o700)
+    fd = os.open(layout.properties, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(server_properties(layout, passwords))
+    layout.properties.chmod(0o600)
     layout.log4j2.write_text(log4j2_xml(layout))
 
 
@@ -201,14 +253,28 @@ def is_formatted(layout: KafkaLayout) -> bool:
     return (layout.data_dir / "meta.properties").is_file()
 
 
-def format_storage(layout: KafkaLayout, java: Path, libs: Path) -> bool:
-    """Format the log dirs for KRaft unless already done; True if it formatted now."""
+def scram_users(passwords: Passwords) -> list[str]:
+    """``--add-scram`` arguments: every principal but the controller (PLAIN) as a SCRAM user."""
+    args = []
+    for principal, password in passwords.items():
+        if principal is not Principal.CONTROLLER:
+            user = f"name={principal},password={password.get_secret_value()}"
+            args += ["--add-scram", f"{SCRAM}=[{user}]"]
+    return args
+
+
+def format_storage(layout: KafkaLayout, java: Path, libs: Path, passwords: Passwords) -> bool:
+    """Format the log dirs for KRaft, with the SCRAM users, unless done; True if formatted now.
+
+    SCRAM users live in the cluster metadata; adding them at format time is how a KRaft
+    cluster gets its first ones (the broker needs its own before it can start).
+    """
     if is_formatted(layout):
         return False
     cmd = [
         str(java), f"-Dlog4j2.configurationFile={layout.log4j2}", "-cp", f"{libs}/*",
         "kafka.tools.StorageTool", "format", "-t", new_cluster_id(),
-        "-c", str(layout.properties),
+        "-c", str(layout.properties), *scram_users(passwords),
     ]  # fmt: skip
     try:
         done = subprocess.run(

@@ -1,5 +1,8 @@
 """Talking to a broker with kafka-python: an admin client with bounded waits, and a probe.
 
+Each takes a `KafkaConnection` (address and security, ``infra.security``); a bare
+``host:port`` string means an unauthenticated PLAINTEXT connection.
+
 kafka-python logs every refused connection at WARNING/ERROR; while we poll a broker
 that is still starting those lines are expected noise, so the probe silences them.
 """
@@ -13,6 +16,7 @@ from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
 
 from hub.errors import KafkaUnavailable
+from infra.security import KafkaConnection, as_connection
 
 __all__ = ["admin_client", "broker_answers", "broker_api_version", "quiet_kafka_logs"]
 
@@ -31,10 +35,10 @@ def quiet_kafka_logs() -> Iterator[None]:
         logger.setLevel(previous)
 
 
-def _new_admin(bootstrap: str, timeout: float) -> Any:
+def _new_admin(connection: KafkaConnection, timeout: float) -> Any:
     ms = max(int(timeout * 1000), 500)
     return KafkaAdminClient(
-        bootstrap_servers=bootstrap.split(","),
+        **connection.kafka_python(),
         client_id=_CLIENT_ID,
         bootstrap_timeout_ms=ms,
         request_timeout_ms=max(ms, 5000),
@@ -43,15 +47,18 @@ def _new_admin(bootstrap: str, timeout: float) -> Any:
 
 
 @contextlib.contextmanager
-def admin_client(bootstrap: str, timeout: float = 10.0) -> Iterator[Any]:
+def admin_client(target: KafkaConnection | str, timeout: float = 10.0) -> Iterator[Any]:
     """A connected ``KafkaAdminClient``, closed on exit; ``KafkaUnavailable`` if none answers."""
+    connection = as_connection(target)
     try:
         with quiet_kafka_logs():
-            admin = _new_admin(bootstrap, timeout)
+            admin = _new_admin(connection, timeout)
     except (KafkaError, OSError) as exc:
+        # kafka-python reports refused credentials as a bootstrap timeout too, so say both.
+        who = f" or it refused {connection.username!r}" if connection.uses_sasl else ""
         raise KafkaUnavailable(
-            f"no Kafka broker answers at {bootstrap}: start one with `send-hub kafka start`, "
-            "or set SEND_HUB_KAFKA_BOOTSTRAP to a running cluster"
+            f"no Kafka broker answers at {connection.bootstrap}{who}: start one with "
+            "`send-hub kafka start`, or set SEND_HUB_KAFKA_BOOTSTRAP (and its credentials)"
         ) from exc
     try:
         yield admin
@@ -60,11 +67,11 @@ def admin_client(bootstrap: str, timeout: float = 10.0) -> Iterator[Any]:
             admin.close()
 
 
-def broker_answers(bootstrap: str, timeout: float = 2.0) -> bool:
-    """True when a broker at ``bootstrap`` answers a metadata request within ``timeout`` s."""
+def broker_answers(target: KafkaConnection | str, timeout: float = 2.0) -> bool:
+    """True when a broker answers this connection's metadata request within ``timeout`` s."""
     try:
         with quiet_kafka_logs():
-            admin = _new_admin(bootstrap, timeout)
+            admin = _new_admin(as_connection(target), timeout)
     except (KafkaError, OSError):
         return False
     try:
@@ -78,13 +85,13 @@ def broker_answers(bootstrap: str, timeout: float = 2.0) -> bool:
             admin.close()
 
 
-def broker_api_version(bootstrap: str, timeout: float = 5.0) -> str | None:
+def broker_api_version(target: KafkaConnection | str, timeout: float = 5.0) -> str | None:
     """The Kafka release a broker's ApiVersions answer matches (e.g. ``4.1``), or None.
 
     For a cluster send-hub did not start, where there is no jar name or log to read.
     """
     try:
-        with admin_client(bootstrap, timeout) as admin:
+        with admin_client(target, timeout) as admin:
             # kafka-python keeps the inferred version on its connection manager (3.x).
             version = getattr(getattr(admin, "_manager", None), "broker_version", None)
     except KafkaUnavailable:

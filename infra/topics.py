@@ -1,11 +1,14 @@
 """The hub's Kafka topics (docs/contracts.md, names from ``settings.topic``): create, describe.
 
 Creation is idempotent - existing topics are left as they are - so ``send-hub kafka
-start`` can run it every time. ``send.identity.links`` and ``send.identity.review`` are
-compacted: they hold the latest link per record id and the latest state of each review
-item, which is all a consumer rebuilding state needs.
+start`` can run it every time. Topics are created as the admin principal, and on the local
+broker `ensure_hub_topics` also grants each service its ACLs for the prefix (``infra.acls``).
+``send.identity.links`` and ``send.identity.review`` are compacted: they hold the latest
+link per record id and the latest state of each review item, which is all a consumer
+rebuilding state needs.
 """
 
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +18,11 @@ from kafka.errors import KafkaError
 
 from hub.config import Settings
 from hub.errors import InfraError
+from infra.acls import ensure_hub_acls
+from infra.credentials import Principal
+from infra.kraft import is_local
 from infra.probe import admin_client
+from infra.security import KafkaConnection, as_connection, connection_for
 
 __all__ = [
     "HUB_TOPICS",
@@ -27,6 +34,7 @@ __all__ = [
     "ensure_hub_topics",
     "hub_topic_specs",
     "list_hub_topics",
+    "manages_acls",
 ]
 
 # Short names (docs/contracts.md, topics); the prefix comes from SEND_HUB_TOPIC_PREFIX.
@@ -64,7 +72,11 @@ _TOPIC_CONFIGS: dict[str, dict[str, str]] = {
     "alerts": _KEEP,
     "deadletter": {"retention.ms": str(30 * 24 * 3600 * 1000)},
 }
+log = logging.getLogger(__name__)
 _TOPIC_EXISTS = 36  # Kafka error code TOPIC_ALREADY_EXISTS
+# A service principal may not create topics on a cluster its operator manages; the topics are
+# then the operator's to create, and a missing one shows at `send-hub kafka topics`.
+_NOT_AUTHORISED = 29  # TOPIC_AUTHORIZATION_FAILED
 _UNKNOWN_TOPIC = 3  # Kafka error code UNKNOWN_TOPIC_OR_PARTITION
 _TIMEOUT_MS = 30_000
 
@@ -96,7 +108,7 @@ def hub_topic_specs(settings: Settings) -> list[TopicSpec]:
     ]
 
 
-def create_topics(bootstrap: str, specs: Iterable[TopicSpec]) -> list[str]:
+def create_topics(target: KafkaConnection | str, specs: Iterable[TopicSpec]) -> list[str]:
     """Create the topics that do not exist yet; returns the names created now."""
     # replication_factor -1: the cluster's default (1 on the local broker).
     wanted = {
@@ -105,7 +117,8 @@ def create_topics(bootstrap: str, specs: Iterable[TopicSpec]) -> list[str]:
     }
     if not wanted:
         return []
-    with admin_client(bootstrap) as admin:
+    bootstrap = as_connection(target).bootstrap
+    with admin_client(target) as admin:
         try:
             result = admin.create_topics(
                 wanted, timeout_ms=_TIMEOUT_MS, raise_errors=False, wait_for_metadata=False
@@ -124,6 +137,8 @@ def _created(result: Mapping[str, Any]) -> list[str]:
         code = topic.get("error_code", 0)
         if code == 0:
             created.append(topic["name"])
+        elif code == _NOT_AUTHORISED:
+            log.warning("not authorised to create topic %s: the operator's job", topic["name"])
         elif code != _TOPIC_EXISTS:
             failed.append(f"{topic['name']}: {topic.get('error_message') or f'error {code}'}")
     if failed:
@@ -131,22 +146,24 @@ def _created(result: Mapping[str, Any]) -> list[str]:
     return created
 
 
-def delete_topics(bootstrap: str, names: Iterable[str]) -> None:
+def delete_topics(target: KafkaConnection | str, names: Iterable[str]) -> None:
     """Delete the named topics; ones that do not exist are ignored."""
     names = list(names)
     if not names:
         return
-    with admin_client(bootstrap) as admin:
+    bootstrap = as_connection(target).bootstrap
+    with admin_client(target) as admin:
         try:
             admin.delete_topics(names, timeout_ms=_TIMEOUT_MS, raise_errors=False)
         except KafkaError as exc:
             raise InfraError(f"deleting Kafka topics at {bootstrap} failed: {exc}") from exc
 
 
-def describe_topics(bootstrap: str, names: Iterable[str]) -> list[TopicInfo]:
+def describe_topics(target: KafkaConnection | str, names: Iterable[str]) -> list[TopicInfo]:
     """Partitions and cleanup policy of each named topic, in the order given."""
     names = list(names)
-    with admin_client(bootstrap) as admin:
+    bootstrap = as_connection(target).bootstrap
+    with admin_client(target) as admin:
         try:
             meta = {t["name"]: t for t in admin.describe_topics(names)}
             present = [n for n in names if meta.get(n, {}).get("error_code") == 0]
@@ -165,11 +182,33 @@ def _info(name: str, meta: Mapping[str, Any] | None, configs: Mapping[str, Any])
     return TopicInfo(name, True, len(meta.get("partitions", [])), policy)
 
 
-def ensure_hub_topics(settings: Settings) -> list[str]:
-    """Create any missing hub topic (idempotent); returns the names created now."""
-    return create_topics(settings.kafka_bootstrap, hub_topic_specs(settings))
+def manages_acls(settings: Settings) -> bool:
+    """True when send-hub keeps the broker's ACLs: its own local broker, own principals.
+
+    On an existing cluster (or with one configured identity) the operator manages ACLs;
+    `send-hub kafka acls` prints what the hub needs.
+    """
+    return (
+        is_local(settings)
+        and settings.kafka_username is None
+        and settings.kafka_security_protocol == "SASL_PLAINTEXT"
+    )
+
+
+def ensure_hub_topics(settings: Settings, app_id: str | None = None) -> list[str]:
+    """Create any missing hub topic, and on the local broker its ACLs (idempotent).
+
+    Returns the topic names created now. ``app_id`` is the worker's Faust app id when it is
+    not the default ``<prefix>-hub`` (its groups and changelogs are named after it).
+    """
+    admin = connection_for(settings, Principal.ADMIN)
+    created = create_topics(admin, hub_topic_specs(settings))
+    if manages_acls(settings):
+        ensure_hub_acls(admin, settings, app_id)
+    return created
 
 
 def list_hub_topics(settings: Settings) -> list[TopicInfo]:
     """Each hub topic as the broker sees it, present or not."""
-    return describe_topics(settings.kafka_bootstrap, (s.name for s in hub_topic_specs(settings)))
+    admin = connection_for(settings, Principal.ADMIN)
+    return describe_topics(admin, (s.name for s in hub_topic_specs(settings)))

@@ -24,13 +24,17 @@ from typing import Any
 
 import faust
 from faust.types import TP, EventT
+from faust.types.auth import CredentialsT
 
 from hub import metrics
 from hub.config import Settings
 from hub.files.clocks import load_rulebook
 from hub.files.partnership import load_partnership
 from hub.models import IdentityLink
+from infra.acls import worker_app_id
+from infra.credentials import Principal
 from infra.probe import admin_client
+from infra.security import KafkaConnection, connection_for
 from streams.clocks import ClockStage
 from streams.config import WorkerSettings
 from streams.identity import ReviewMatcher
@@ -42,7 +46,7 @@ from streams.review_decisions import DecisionApplier, ReviewFollower
 from streams.tables import TableState
 from streams.topics import HubTopics, hub_topics
 
-__all__ = ["HubWorker", "app_id", "create_app"]
+__all__ = ["HubWorker", "app_id", "create_app", "faust_credentials"]
 
 log = logging.getLogger(__name__)
 
@@ -57,21 +61,36 @@ def _state_dir(settings: Settings, ws: WorkerSettings) -> Path:
     base = Path(settings.data_dir) / "worker"
     if ws.store == "memory":
         return base
-    with admin_client(settings.kafka_bootstrap) as admin:
+    with admin_client(connection_for(settings, Principal.WORKER)) as admin:
         cluster_id = str(admin.describe_cluster()["cluster_id"])
     return base / f"cluster-{cluster_id}"
 
 
 def app_id(settings: Settings, ws: WorkerSettings) -> str:
     """The Faust app id: the consumer group and the prefix of the tables' changelog topics."""
-    return ws.app_id or f"{settings.topic_prefix}-hub"
+    return worker_app_id(settings, ws.app_id)
+
+
+def faust_credentials(connection: KafkaConnection) -> CredentialsT | None:
+    """Faust's form of the worker's connection security (None: PLAINTEXT)."""
+    identity = connection.sasl_identity()
+    if identity is not None:
+        mechanism, username, password = identity
+        return faust.SASLCredentials(
+            username=username, password=password, mechanism=mechanism,
+            ssl_context=connection.ssl_context(),
+        )  # fmt: skip
+    context = connection.ssl_context()
+    return faust.SSLCredentials(context) if context is not None else None
 
 
 def _faust_app(settings: Settings, ws: WorkerSettings) -> faust.App:
     store = "memory://" if ws.store == "memory" else "rocksdb://"
+    connection = connection_for(settings, Principal.WORKER)
     return faust.App(
         app_id(settings, ws),
-        broker=[f"kafka://{host}" for host in settings.kafka_bootstrap.split(",")],
+        broker=[f"kafka://{host}" for host in connection.servers],
+        broker_credentials=faust_credentials(connection),
         store=store,
         datadir=str(_state_dir(settings, ws)),
         topic_partitions=settings.topic_partitions,
@@ -96,6 +115,7 @@ class HubWorker:
     def __init__(self, app: faust.App, settings: Settings, ws: WorkerSettings) -> None:
         self.app, self.settings, self.ws = app, settings, ws
         self.topics: HubTopics = hub_topics(settings)
+        self.kafka = kafka = connection_for(settings, Principal.WORKER)
         table_opts: dict[str, Any] = {"partitions": settings.topic_partitions}
         self.state = TableState(
             app.Table("dedupe", **table_opts), app.Table("timeline", **table_opts),
@@ -108,10 +128,10 @@ class HubWorker:
         self.matcher = ReviewMatcher(self.pipeline.crosswalk) if ws.matching else None
         self.pipeline.matcher = self.matcher
         self.follower = LinksFollower(
-            settings.kafka_bootstrap, self.topics.links, self.pipeline.crosswalk,
+            kafka, self.topics.links, self.pipeline.crosswalk,
             self.publish_links, learn=self.matcher.learn if self.matcher else None,
         )  # fmt: skip
-        self.sender = BatchSender(settings.kafka_bootstrap)
+        self.sender = BatchSender(kafka)
         self.offsets = BatchOffsets(app.consumer, app.producer.flush)  # type: ignore[arg-type]
         own_read_order(app.consumer, frozenset(self.topics.ingest))
         self.reviews, self.decisions = self._review_parts(f"{app.conf.id}-decisions")
@@ -122,7 +142,7 @@ class HubWorker:
         """The review follower and decision applier (only when matching is on)."""
         if self.matcher is None:
             return None, None
-        bootstrap = self.settings.kafka_bootstrap
+        bootstrap = self.kafka
         return (
             ReviewFollower(bootstrap, self.topics.review, self.matcher),
             DecisionApplier(

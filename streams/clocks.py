@@ -30,6 +30,8 @@ from hub.clocks.fold import ChildClocks, Rulebook, apply, local_day, merge, next
 from hub.clocks.freshness import FeedPolicy, check, observe, seconds_since_last
 from hub.config import Settings
 from hub.models import Alert, IdentityLink, TimelineEntry
+from infra.credentials import Principal
+from infra.security import connection_for
 from schemas.catalogue import ALERT
 from schemas.serde import Serde, default_serde, from_avro, to_avro
 from streams.clock_store import ClockStore, StoreChanges
@@ -94,8 +96,9 @@ class ClockStage:
         """Follow the topics and tick forever."""
         # No group: aiokafka assigns every partition of both topics to this consumer.
         consumer = AIOKafkaConsumer(
-            self.links, self.timeline, bootstrap_servers=self.settings.kafka_bootstrap,
-            group_id=None, enable_auto_commit=False, auto_offset_reset="earliest",
+            self.links, self.timeline,
+            **connection_for(self.settings, Principal.WORKER).aiokafka(), group_id=None,
+            enable_auto_commit=False, auto_offset_reset="earliest",
         )  # fmt: skip
         await consumer.start()
         try:

@@ -5,6 +5,10 @@ never move anyone's offsets). Replay re-submits the *original* key and bytes of 
 dead letters to their source topic, so after a fix (a schema added, a clock corrected) the
 worker processes them as if the agency had sent them again; a message that fails again is
 dead-lettered again, with a new id (its new offset).
+
+Both are operators' tools and connect as the admin principal: the dead-letter topic holds
+every agency's original bytes, which no service principal may read, and a replay writes to
+any agency's ingest topic.
 """
 
 from collections.abc import Callable, Iterator
@@ -16,6 +20,8 @@ from kafka.errors import KafkaError
 from hub.config import Settings
 from hub.errors import HubError, KafkaUnavailable
 from hub.models import DeadLetter
+from infra.credentials import Principal
+from infra.security import connection_for
 from schemas.serde import decode
 
 __all__ = ["DeadLetterQuery", "read_dead_letters", "replay"]
@@ -42,8 +48,9 @@ _FAIL_FAST = (
 
 def _no_broker(settings: Settings) -> str:
     return (
-        f"no Kafka broker answers at {settings.kafka_bootstrap}: start one with "
-        "`send-hub kafka start`, or set SEND_HUB_KAFKA_BOOTSTRAP to a running cluster"
+        f"no Kafka broker answers at {settings.kafka_bootstrap} (or it refused the admin "
+        "credentials): start one with `send-hub kafka start`, or set SEND_HUB_KAFKA_BOOTSTRAP "
+        "to a running cluster"
     )
 
 
@@ -52,8 +59,8 @@ def read_dead_letters(settings: Settings, query: DeadLetterQuery) -> Iterator[De
     topic = settings.topic("deadletter")
     try:
         consumer = KafkaConsumer(
-            bootstrap_servers=settings.kafka_bootstrap, group_id=None, enable_auto_commit=False,
-            consumer_timeout_ms=2000, **_FAIL_FAST,
+            **connection_for(settings, Principal.ADMIN).kafka_python(), group_id=None,
+            enable_auto_commit=False, consumer_timeout_ms=2000, **_FAIL_FAST,
         )  # fmt: skip
     except KafkaError as exc:
         raise KafkaUnavailable(_no_broker(settings)) from exc
@@ -102,7 +109,7 @@ def replay(
     """Re-submit the original bytes of ``letters`` to their source topics; returns the count."""
     try:
         producer = KafkaProducer(
-            bootstrap_servers=settings.kafka_bootstrap, acks="all", **_FAIL_FAST
+            **connection_for(settings, Principal.ADMIN).kafka_python(), acks="all", **_FAIL_FAST
         )
     except KafkaError as exc:
         raise KafkaUnavailable(_no_broker(settings)) from exc

@@ -22,6 +22,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from hub.identity.crosswalk import Crosswalk
 from hub.models import IdentityLink
+from infra.security import KafkaConnection, as_connection
 from schemas.serde import Serde, default_serde
 
 __all__ = ["LinksFollower", "TopicFollower"]
@@ -36,7 +37,9 @@ class TopicFollower(ABC):
     Subclasses say what applying a batch of record values means (links, review items).
     """
 
-    def __init__(self, bootstrap: str, topic: str, serde: Serde | None = None) -> None:
+    def __init__(
+        self, bootstrap: KafkaConnection | str, topic: str, serde: Serde | None = None
+    ) -> None:
         self.bootstrap, self.topic = bootstrap, topic
         self.serde = serde or default_serde()
         self.ready = asyncio.Event()
@@ -51,7 +54,7 @@ class TopicFollower(ABC):
         # No group: aiokafka then assigns every partition of the topic to this consumer,
         # starting from the beginning (auto_offset_reset) since nothing is committed.
         return AIOKafkaConsumer(
-            self.topic, bootstrap_servers=self.bootstrap, group_id=None,
+            self.topic, **as_connection(self.bootstrap).aiokafka(), group_id=None,
             enable_auto_commit=False, auto_offset_reset="earliest",
             fetch_max_bytes=16 * 1024 * 1024,
         )  # fmt: skip
@@ -87,7 +90,7 @@ class LinksFollower(TopicFollower):
     """Tails the links topic into a crosswalk (and the matcher's index, via ``learn``)."""
 
     def __init__(
-        self, bootstrap: str, topic: str, crosswalk: Crosswalk, publish: Publish,
+        self, bootstrap: KafkaConnection | str, topic: str, crosswalk: Crosswalk, publish: Publish,
         serde: Serde | None = None,
         learn: Callable[[IdentityLink, bool], list[IdentityLink]] | None = None,
     ) -> None:  # fmt: skip

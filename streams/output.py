@@ -15,6 +15,8 @@ from functools import lru_cache
 from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import murmur2
 
+from infra.security import KafkaConnection, as_connection
+
 __all__ = ["BatchSender"]
 
 
@@ -26,7 +28,7 @@ def _partition(key: bytes, partitions: int) -> int:
 class BatchSender:
     """An idempotent aiokafka producer that sends lists of (key, value) per topic."""
 
-    def __init__(self, bootstrap: str) -> None:
+    def __init__(self, bootstrap: KafkaConnection | str) -> None:
         self.bootstrap = bootstrap
         self._partitions: dict[str, int] = {}
         self._started: AIOKafkaProducer | None = None
@@ -35,7 +37,7 @@ class BatchSender:
         """Create and start the producer (it must be made inside the running event loop)."""
         if self._started is None:
             producer = AIOKafkaProducer(
-                bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=True,
+                **as_connection(self.bootstrap).aiokafka(), acks="all", enable_idempotence=True,
                 linger_ms=2, max_batch_size=1024 * 1024, max_request_size=8 * 1024 * 1024,
             )  # fmt: skip
             await producer.start()

@@ -30,6 +30,7 @@ from hub.identity.review import Applied, apply_decision, record_key
 from hub.identity.trust import Refusal, judge
 from hub.intake.validate import source_key
 from hub.models import IdentityReviewDecision, ReviewItem
+from infra.security import KafkaConnection, as_connection
 from schemas.catalogue import TIMELINE_ENTRY
 from schemas.serde import Serde, default_serde, encode_model
 from streams.identity import ReviewMatcher
@@ -47,7 +48,9 @@ log = logging.getLogger(__name__)
 class ReviewFollower(TopicFollower):
     """Tails the review topic into the matcher's review book."""
 
-    def __init__(self, bootstrap: str, topic: str, matcher: ReviewMatcher) -> None:
+    def __init__(
+        self, bootstrap: KafkaConnection | str, topic: str, matcher: ReviewMatcher
+    ) -> None:
         super().__init__(bootstrap, topic)
         self.matcher = matcher
 
@@ -62,10 +65,12 @@ class ReviewFollower(TopicFollower):
             self.applied += 1
 
 
-async def read_to_end(bootstrap: str, topic: str, timeout_s: float = 60.0) -> list[Any]:
+async def read_to_end(
+    bootstrap: KafkaConnection | str, topic: str, timeout_s: float = 60.0
+) -> list[Any]:
     """Every record of ``topic`` up to its end offsets once assigned (all partitions)."""
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+        topic, **as_connection(bootstrap).aiokafka(), group_id=None, enable_auto_commit=False,
         auto_offset_reset="earliest",
     )  # fmt: skip
     await consumer.start()
@@ -96,8 +101,9 @@ class DecisionApplier:
     """Consumes decisions (consumer group), applies them once in effect, publishes results."""
 
     def __init__(
-        self, bootstrap: str, topics: HubTopics, group_id: str, pipeline: Pipeline,
-        matcher: ReviewMatcher, sender: BatchSender, partnership: Partnership | None = None,
+        self, bootstrap: KafkaConnection | str, topics: HubTopics, group_id: str,
+        pipeline: Pipeline, matcher: ReviewMatcher, sender: BatchSender,
+        partnership: Partnership | None = None,
     ) -> None:  # fmt: skip
         self.bootstrap, self.topics, self.group_id = bootstrap, topics, group_id
         self.pipeline, self.matcher, self.sender = pipeline, matcher, sender
@@ -113,7 +119,8 @@ class DecisionApplier:
         for event in ready:
             await event.wait()
         consumer = AIOKafkaConsumer(
-            self.topics.decisions, bootstrap_servers=self.bootstrap, group_id=self.group_id,
+            self.topics.decisions, **as_connection(self.bootstrap).aiokafka(),
+            group_id=self.group_id,
             enable_auto_commit=False, auto_offset_reset="earliest",
         )  # fmt: skip
         await consumer.start()

@@ -22,6 +22,8 @@ from prometheus_client import start_http_server
 
 from hub.config import Settings, get_settings
 from hub.errors import InfraError
+from infra.credentials import Principal
+from infra.security import connection_for
 from infra.topics import TopicSpec, create_topics, ensure_hub_topics
 from streams.app import HubWorker, app_id, create_app
 from streams.config import WorkerSettings, get_worker_settings
@@ -68,7 +70,7 @@ def _ensure_changelogs(settings: Settings, ws: WorkerSettings) -> None:
     """
     prefix = app_id(settings, ws)
     compact = {"cleanup.policy": "compact"}
-    create_topics(settings.kafka_bootstrap, [
+    create_topics(connection_for(settings, Principal.WORKER), [
         TopicSpec(f"{prefix}-{table}-changelog", settings.topic_partitions, compact)
         for table in ("dedupe", "timeline")
     ])  # fmt: skip
@@ -78,7 +80,7 @@ def run_worker(settings: Settings | None = None, ws: WorkerSettings | None = Non
     """Run the worker in the foreground until it is stopped (blocks)."""
     settings = settings or get_settings()
     ws = ws or get_worker_settings()
-    ensure_hub_topics(settings)
+    ensure_hub_topics(settings, ws.app_id)
     _ensure_changelogs(settings, ws)
     (Path(settings.data_dir) / "worker").mkdir(parents=True, exist_ok=True)
     if ws.metrics_port:

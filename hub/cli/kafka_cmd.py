@@ -1,9 +1,11 @@
-"""``send-hub kafka install|start|stop|status|topics``: the local Apache Kafka 4 broker.
+"""``send-hub kafka install|start|stop|status|topics|acls``: the local Apache Kafka 4 broker.
 
 ``install`` resolves the broker jars with Maven into the cache (once). ``start``
 starts a single-node KRaft broker on loopback unless one is already up, waits until
 it answers, and creates the hub's topics. ``stop`` shuts it down gracefully.
-``status`` says whether it runs and where; ``topics`` lists the hub's topics.
+``status`` says whether it runs and where; ``topics`` lists the hub's topics; ``acls`` prints
+the grants each service principal needs (``--apply`` creates them on an existing cluster).
+The local broker requires SASL/SCRAM sign-in and keeps its ACLs itself (``infra.acls``).
 With ``SEND_HUB_KAFKA_BOOTSTRAP`` pointing at an existing cluster, ``start`` just
 checks it answers and creates the topics there.
 """
@@ -17,7 +19,10 @@ from rich.table import Table
 from hub.config import get_settings
 from hub.errors import InfraError
 from infra import kafka_runtime
+from infra.acls import ensure_hub_acls, hub_acls
+from infra.credentials import Principal
 from infra.java import find_java, find_maven
+from infra.security import connection_for
 from infra.topics import ensure_hub_topics, list_hub_topics
 
 __all__ = ["register"]
@@ -120,6 +125,18 @@ def topics_cmd() -> None:
             f"{len(missing)} hub topic(s) missing at {settings.kafka_bootstrap}: "
             "run `send-hub kafka start` to create them"
         )
+
+
+@kafka_group.command("acls")
+@click.option("--apply", is_flag=True, help="Create them, signed in as SEND_HUB_KAFKA_USERNAME.")
+def acls_cmd(apply: bool) -> None:
+    """List the ACLs the hub's principals need under SEND_HUB_TOPIC_PREFIX (or create them)."""
+    settings = get_settings()
+    for grant in hub_acls(settings):
+        click.echo(f"ALLOW {grant}")
+    if apply:
+        count = ensure_hub_acls(connection_for(settings, Principal.ADMIN), settings)
+        click.echo(f"{count} ACLs created or already present at {settings.kafka_bootstrap}")
 
 
 def register(group: click.Group) -> None:

@@ -9,6 +9,7 @@ import sys
 
 import click
 from kafka.errors import KafkaError
+from pydantic import ValidationError
 
 from hub.errors import HubError
 
@@ -28,6 +29,10 @@ _COMMAND_MODULES: dict[str, str] = {
     "web": "hub.cli.web_cmd",
     "worker": "hub.cli.worker_cmd",
 }
+
+
+# Settings models read from the environment -> their variables' prefix.
+_ENV_PREFIXES = {"Settings": "SEND_HUB_", "WorkerSettings": "SEND_HUB_WORKER_"}
 
 
 class _LazyGroup(click.Group):
@@ -66,6 +71,12 @@ def main(argv: list[str] | None = None) -> int:
             err=True,
         )
         return 1
+    except ValidationError as exc:
+        if exc.title not in _ENV_PREFIXES:
+            raise
+        # A bad SEND_HUB_* value: name the variable, never echo the value (it may be a secret).
+        click.echo(f"send-hub: error: configuration: {_first_problem(exc)}", err=True)
+        return 2
     except click.exceptions.Abort:
         click.echo("send-hub: aborted", err=True)
         return 130
@@ -75,6 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+def _first_problem(exc: ValidationError) -> str:
+    error = exc.errors(include_input=False)[0]
+    field = ".".join(str(part) for part in error["loc"])
+    return f"{_ENV_PREFIXES[exc.title]}{field.upper()}: {error['msg']}"
 
 
 if __name__ == "__main__":

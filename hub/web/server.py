@@ -32,6 +32,8 @@ from hub.web.security.revocations import KafkaRevocationSink, RevocationFollower
 from hub.web.sinks.alerts import KafkaAlertSink
 from hub.web.sinks.outbox import OutboxAuditSink
 from hub.web.sinks.review_decisions import KafkaDecisionSink
+from infra.credentials import Principal
+from infra.security import KafkaConnection, connection_for
 
 __all__ = ["browser_login", "build_state", "db_path", "outbox_path", "serve", "spawn"]
 
@@ -73,12 +75,13 @@ def build_state(settings: Settings, *, rebuild: bool = False) -> WebState:
     with store.transaction(conn):
         backfill_marks(conn)  # a read model projected before relationship marks were stored
     conn.close()
+    kafka = connection_for(settings, Principal.WEB)  # the web principal's sign-in
     feeder = Feeder(
-        settings.kafka_bootstrap, settings.topic("timeline"), settings.topic("identity.links"),
+        kafka, settings.topic("timeline"), settings.topic("identity.links"),
         path, settings.topic("identity.review"), settings.topic("identity.decisions"),
         settings.topic("consent"), settings.topic("audit"), settings.topic("alerts"),
     )  # fmt: skip
-    bootstrap = settings.kafka_bootstrap
+    bootstrap = kafka
     auth = authenticator_from(settings)
     revocations = settings.topic("auth.revocations")
     return WebState(
@@ -94,7 +97,7 @@ def build_state(settings: Settings, *, rebuild: bool = False) -> WebState:
         access=AccessRules(load_policy(settings.consent_policy), settings.break_glass_hours),
         alerts=KafkaAlertSink(bootstrap, settings.topic("alerts")),
         demo_people=load_people(people_path(settings.data_dir)),
-        ops=_ops_probe(settings),
+        ops=_ops_probe(settings, kafka),
         feed_quiet_seconds=settings.feed_quiet_seconds,
         assets_dir=settings.web_assets_dir,
         # The generated per-data-dir key and no identity provider: a demo (`dev_mode`).
@@ -105,9 +108,9 @@ def build_state(settings: Settings, *, rebuild: bool = False) -> WebState:
 _INGEST = ("ingest.education", "ingest.health", "ingest.social_care", "ingest.local_authority")
 
 
-def _ops_probe(settings: Settings) -> OpsProbe:
+def _ops_probe(settings: Settings, kafka: KafkaConnection) -> OpsProbe:
     return OpsProbe(
-        settings.kafka_bootstrap, [settings.topic(t) for t in _INGEST],
+        kafka, [settings.topic(t) for t in _INGEST],
         settings.topic("deadletter"), settings.worker_group_id(),
     )  # fmt: skip
 

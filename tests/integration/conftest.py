@@ -6,12 +6,20 @@ resolved with Maven on first use). It is stopped when the session ends - also wh
 tests fail, on Ctrl-C (``atexit``), and if pytest itself is killed (the kernel sends
 the broker SIGTERM on Linux). Its version and address are printed when it starts and
 again in the terminal summary. With ``SEND_HUB_KAFKA_BOOTSTRAP`` set in the
-environment, that cluster is used instead and nothing is started.
+environment, that cluster is used instead and nothing is started (its identity then comes
+from ``SEND_HUB_KAFKA_USERNAME``/``PASSWORD`` and the other ``SEND_HUB_KAFKA_*`` settings).
+
+The broker is secured as the project runs it: SASL/SCRAM sign-in, one principal per service,
+ACLs. Its credentials file is exported as ``SEND_HUB_KAFKA_CREDENTIALS_FILE`` for the whole
+session, so every worker, web service and CLI the tests start signs in as its own service.
 
 Fixtures
 --------
 ``kafka_bootstrap`` (session) -> ``str``
-    ``host:port`` of the broker, for any Kafka client.
+    ``host:port`` of the broker.
+``kafka_admin`` (session) -> ``infra.security.KafkaConnection``
+    The admin principal's connection (the tests' own reads, writes and topics):
+    ``KafkaConsumer(**kafka_admin.kafka_python())``.
 ``kafka_settings`` (session) -> ``hub.config.Settings``
     Settings pointing at that broker (default topic prefix, temp data dir).
 ``hub_settings`` (function) -> ``Settings``
@@ -24,9 +32,9 @@ Fixtures
 
 Example::
 
-    def test_round_trip(kafka_bootstrap: str, topic_factory) -> None:
+    def test_round_trip(kafka_admin, topic_factory) -> None:
         topic = topic_factory(partitions=3, configs={"cleanup.policy": "compact"})
-        producer = KafkaProducer(bootstrap_servers=kafka_bootstrap)
+        producer = KafkaProducer(**kafka_admin.kafka_python())
         ...
 """
 
@@ -41,14 +49,17 @@ import pytest
 from hub.config import Settings
 from hub.errors import HubError
 from infra import kafka_runtime
+from infra.credentials import Principal, credentials_path
 from infra.probe import broker_answers, broker_api_version
 from infra.process import free_port
+from infra.security import KafkaConnection, connection_for
 from infra.topics import TopicSpec, create_topics, delete_topics, hub_topic_specs
 
 __all__: list[str] = []
 
 TopicFactory = Callable[..., str]
 _ENV_BOOTSTRAP = "SEND_HUB_KAFKA_BOOTSTRAP"
+_ENV_CREDENTIALS = "SEND_HUB_KAFKA_CREDENTIALS_FILE"
 _report: dict[str, str] = {}  # what the terminal summary says about the broker
 
 
@@ -60,9 +71,10 @@ def _say(config: pytest.Config, line: str) -> None:
 
 
 def _external(config: pytest.Config, bootstrap: str) -> str:
-    if not broker_answers(bootstrap, timeout=10.0):
+    admin = connection_for(Settings(kafka_bootstrap=bootstrap), Principal.ADMIN)
+    if not broker_answers(admin, timeout=10.0):
         pytest.fail(f"{_ENV_BOOTSTRAP}={bootstrap}: no Kafka broker answers there", pytrace=False)
-    version = broker_api_version(bootstrap) or "unknown"
+    version = broker_api_version(admin) or "unknown"
     _say(config, f"kafka: using the existing cluster at {bootstrap} (API version {version})")
     return bootstrap
 
@@ -99,12 +111,14 @@ def kafka_bootstrap(
             kafka_runtime.stop(settings, grace=20.0)
 
     atexit.register(stop)  # Ctrl-C or an internal error may skip the fixture's finally
+    previous = os.environ.get(_ENV_CREDENTIALS)
     try:
         try:
             result = kafka_runtime.start(settings, tie_to_parent=True)
         except HubError as exc:
             pytest.fail(f"could not start Kafka for the integration tests: {exc}", pytrace=False)
         state = result.status
+        os.environ[_ENV_CREDENTIALS] = str(credentials_path(settings))
         _say(
             request.config,
             f"kafka: Apache Kafka {state.version} (KRaft) started at {state.bootstrap} "
@@ -113,12 +127,22 @@ def kafka_bootstrap(
         yield settings.kafka_bootstrap
     finally:
         stop()
+        if previous is None:
+            os.environ.pop(_ENV_CREDENTIALS, None)
+        else:
+            os.environ[_ENV_CREDENTIALS] = previous
 
 
 @pytest.fixture(scope="session")
 def kafka_settings(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Hub settings pointing at the session's broker."""
+    """Hub settings pointing at the session's broker (and, if it is ours, its credentials)."""
     return Settings(kafka_bootstrap=kafka_bootstrap, data_dir=tmp_path_factory.mktemp("hub"))
+
+
+@pytest.fixture(scope="session")
+def kafka_admin(kafka_settings: Settings) -> KafkaConnection:
+    """The admin principal's connection to the session's broker."""
+    return connection_for(kafka_settings, Principal.ADMIN)
 
 
 @pytest.fixture
@@ -126,11 +150,13 @@ def hub_settings(kafka_settings: Settings) -> Iterator[Settings]:
     """Settings with a uuid topic prefix: this test's own hub topics, deleted afterwards."""
     settings = kafka_settings.model_copy(update={"topic_prefix": f"t{uuid.uuid4().hex[:12]}"})
     yield settings
-    delete_topics(settings.kafka_bootstrap, [s.name for s in hub_topic_specs(settings)])
+    delete_topics(
+        connection_for(settings, Principal.ADMIN), [s.name for s in hub_topic_specs(settings)]
+    )
 
 
 @pytest.fixture
-def topic_factory(kafka_bootstrap: str) -> Iterator[TopicFactory]:
+def topic_factory(kafka_admin: KafkaConnection) -> Iterator[TopicFactory]:
     """``make(partitions=1, *, configs=None, prefix="it")`` -> a new uuid-named topic."""
     made: list[str] = []
 
@@ -138,12 +164,12 @@ def topic_factory(kafka_bootstrap: str) -> Iterator[TopicFactory]:
         partitions: int = 1, *, configs: Mapping[str, str] | None = None, prefix: str = "it"
     ) -> str:
         name = f"{prefix}-{uuid.uuid4().hex}"
-        create_topics(kafka_bootstrap, [TopicSpec(name, partitions, configs or {})])
+        create_topics(kafka_admin, [TopicSpec(name, partitions, configs or {})])
         made.append(name)
         return name
 
     yield make
-    delete_topics(kafka_bootstrap, made)
+    delete_topics(kafka_admin, made)
 
 
 @pytest.fixture

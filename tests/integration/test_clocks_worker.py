@@ -31,7 +31,7 @@ from hub.models import (
 from infra.topics import ensure_hub_topics
 from schemas.serde import decode_model
 from streams.runner import READY_FILE_ENV, start_worker_process, wait_ready
-from tests.integration.test_pipeline import TIMEOUT, publish, read_topic
+from tests.integration.test_pipeline import TIMEOUT, admin, publish, read_topic
 
 RECEIVED = date(2025, 1, 6)
 
@@ -68,7 +68,7 @@ def _worker(settings: Settings, tmp_path: Path, day: int) -> subprocess.Popen[by
 
 def _alerts(settings: Settings) -> list[Alert]:
     found = [
-        decode_model(v) for v in read_topic(settings.kafka_bootstrap, settings.topic("alerts"))
+        decode_model(v) for v in read_topic(admin(settings), settings.topic("alerts"))
     ]
     return [a for a in found if isinstance(a, Alert)]
 
@@ -80,7 +80,7 @@ def _wait_for(settings: Settings, kind: AlertKind) -> list[Alert]:
         if any(a.kind is kind and a.rule_id == "ehc_20_weeks" for a in alerts):
             return alerts
         time.sleep(0.5)
-    entries = len(read_topic(settings.kafka_bootstrap, settings.topic("timeline")))
+    entries = len(read_topic(admin(settings), settings.topic("timeline")))
     raise AssertionError(f"no {kind} alert for ehc_20_weeks in {TIMEOUT:.0f} s; {entries} entries")
 
 

@@ -12,14 +12,16 @@ from connectors.simulator import simulate
 from connectors.simulator.replay import publish_simulation
 from hub.config import Settings
 from hub.models import Event
+from infra.credentials import Principal
+from infra.security import KafkaConnection, connection_for
 from infra.topics import ensure_hub_topics
 from schemas.serde import decode_event
 
 
-def _read_topic(bootstrap: str, topic: str, expected: int) -> list[tuple[bytes, Event]]:
+def _read_topic(kafka: KafkaConnection, topic: str, expected: int) -> list[tuple[bytes, Event]]:
     consumer = KafkaConsumer(
         topic,
-        bootstrap_servers=bootstrap,
+        **kafka.kafka_python(),
         auto_offset_reset="earliest",
         enable_auto_commit=False,
         consumer_timeout_ms=15_000,
@@ -52,7 +54,9 @@ def test_simulator_output_is_published_and_read_back_per_topic(
     for kind, topic in topics.items():
         expected = Counter(e.event_id for e in expected_events if e.source.agency_kind == kind)
         assert expected, f"the simulation published nothing for {kind}"
-        records = _read_topic(hub_settings.kafka_bootstrap, topic, sum(expected.values()))
+        records = _read_topic(
+            connection_for(hub_settings, Principal.ADMIN), topic, sum(expected.values())
+        )
         assert Counter(event.event_id for _, event in records) == expected
         for key, event in records:
             assert key == f"{event.source.org_code}:{event.subject.source_person_id}".encode()
@@ -69,6 +73,6 @@ def test_republishing_the_same_file_sends_the_same_event_ids(
         publish_simulation(out, sink)
         sink.close()
     topic = ingest_topics(hub_settings.topic_prefix)[next(iter(ingest_topics()))]
-    records = _read_topic(hub_settings.kafka_bootstrap, topic, 10**9)
+    records = _read_topic(connection_for(hub_settings, Principal.ADMIN), topic, 10**9)
     counts = Counter(event.event_id for _, event in records)
     assert counts and all(n % 2 == 0 for n in counts.values())

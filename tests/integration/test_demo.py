@@ -16,6 +16,7 @@ import pytest
 from kafka import KafkaConsumer
 
 from infra.process import free_port, port_in_use
+from infra.security import KafkaConnection
 from schemas.serde import decode_model
 
 _BANNER_TIMEOUT_S = 240.0
@@ -33,10 +34,10 @@ def _read_token(proc: subprocess.Popen[str]) -> str:
     pytest.fail("demo printed no token in time")
 
 
-def _first_child_id(bootstrap: str, topic: str) -> str:
+def _first_child_id(kafka: KafkaConnection, topic: str) -> str:
     consumer = KafkaConsumer(
         topic,
-        bootstrap_servers=bootstrap,
+        **kafka.kafka_python(),
         auto_offset_reset="earliest",
         consumer_timeout_ms=60_000,
         group_id=None,
@@ -77,7 +78,9 @@ def _timeline_items(base: str, child_id: str, token: str) -> list[object]:
     return []
 
 
-def test_demo_serves_timelines_and_stops_cleanly(kafka_bootstrap: str, tmp_path: Path) -> None:
+def test_demo_serves_timelines_and_stops_cleanly(
+    kafka_bootstrap: str, kafka_admin: KafkaConnection, tmp_path: Path
+) -> None:
     prefix = f"demo{uuid.uuid4().hex[:8]}"
     port = free_port()
     env = {
@@ -108,7 +111,7 @@ def test_demo_serves_timelines_and_stops_cleanly(kafka_bootstrap: str, tmp_path:
     )  # fmt: skip
     try:
         token = _read_token(proc)
-        child_id = _first_child_id(kafka_bootstrap, f"{prefix}.timeline")
+        child_id = _first_child_id(kafka_admin, f"{prefix}.timeline")
         base = f"http://127.0.0.1:{port}"
         items = _timeline_items(base, child_id, token)
         assert items, "the timeline API returned no entries for a child on send.timeline"

@@ -33,8 +33,11 @@ from hub.models import (
     TimelineEntry,
     build_event,
 )  # fmt: skip
+from infra.credentials import Principal
+from infra.security import connection_for
 from schemas.serde import decode, encode_model
 from tests.integration.test_pipeline import (
+    admin,
     crosswalk,
     entries,
     publish,
@@ -82,7 +85,8 @@ def _entry(settings: Settings, entry_id: str) -> TimelineEntry:
 
 
 def _decide(settings: Settings, *decisions: IdentityReviewDecision) -> None:
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
+    # As the web, the only principal the broker lets write decisions.
+    producer = KafkaProducer(**connection_for(settings, Principal.WEB).kafka_python(), acks="all")
     try:
         topic = settings.topic("identity.decisions")
         for decision in decisions:  # one key: one partition, applied in this order
@@ -105,7 +109,7 @@ def _same(settings: Settings, a: str, b: str) -> bool:
 
 
 def _reviews(settings: Settings) -> list[ReviewItem]:
-    values = read_topic(settings.kafka_bootstrap, settings.topic("identity.review"))
+    values = read_topic(admin(settings), settings.topic("identity.review"))
     return [ReviewItem.model_validate(decode(v).record) for v in values]
 
 

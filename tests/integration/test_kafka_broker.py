@@ -12,28 +12,32 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from hub.config import Settings
+from infra.credentials import Principal
 from infra.java import find_java
 from infra.probe import admin_client, broker_answers
 from infra.process import free_port
+from infra.security import KafkaConnection, connection_for
 from infra.topics import HUB_TOPICS, ensure_hub_topics, list_hub_topics
 
 _CLI = [sys.executable, "-m", "hub.cli.main"]
 _CLI_TIMEOUT = 90.0
 
 
-def test_broker_answers_a_metadata_request(kafka_bootstrap: str) -> None:
-    assert broker_answers(kafka_bootstrap, timeout=5.0)
-    with admin_client(kafka_bootstrap) as admin:
+def test_broker_answers_a_metadata_request(kafka_admin: KafkaConnection) -> None:
+    assert broker_answers(kafka_admin, timeout=5.0)
+    with admin_client(kafka_admin) as admin:
         cluster = admin.describe_cluster()
     assert len(cluster["brokers"]) >= 1
 
 
-def test_records_round_trip_through_a_fresh_topic(kafka_bootstrap: str, new_topic: str) -> None:
-    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap)
+def test_records_round_trip_through_a_fresh_topic(
+    kafka_admin: KafkaConnection, new_topic: str
+) -> None:
+    producer = KafkaProducer(**kafka_admin.kafka_python())
     producer.send(new_topic, key=b"child-1", value=b"hello").get(timeout=30)
     producer.close()
     consumer = KafkaConsumer(
-        bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+        **kafka_admin.kafka_python(), auto_offset_reset="earliest", enable_auto_commit=False
     )
     consumer.assign([TopicPartition(new_topic, 0)])
     records: list[tuple[bytes, bytes]] = []
@@ -103,7 +107,10 @@ def test_cli_start_stop_works_twice_in_a_row(cli_env: dict[str, str]) -> None:
     stopped = _cli(cli_env, "stop")
     assert stopped.returncode == 0 and "stopped in" in stopped.stdout, stopped.stderr
     assert "not running" in _cli(cli_env, "stop").stdout
-    assert not broker_answers(address, timeout=1.0)
+    # Probed with the admin's credentials: a bare probe would fail against a running broker too.
+    credentials = Path(cli_env["SEND_HUB_DATA_DIR"]) / "kafka" / "credentials.json"
+    local = Settings(kafka_bootstrap=address, kafka_credentials_file=credentials)
+    assert not broker_answers(connection_for(local, Principal.ADMIN), timeout=1.0)
 
     # Second round on the same (already formatted) data dir.
     restarted = _cli(cli_env, "start")

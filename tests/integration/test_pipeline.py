@@ -26,12 +26,15 @@ from connectors.simulator.replay import publish_simulation
 from hub.config import Settings
 from hub.identity.crosswalk import Crosswalk
 from hub.intake.validate import Accepted, validate
-from hub.models import DeadLetter, Event, IdentityLink, TimelineEntry
+from hub.models import AgencyKind, DeadLetter, Event, IdentityLink, TimelineEntry
 from hub.timeline.buckets import TimelineItem, TimelineState
+from infra.credentials import Principal
 from infra.process import free_port
+from infra.security import KafkaConnection, connection_for
 from infra.topics import ensure_hub_topics
 from schemas.serde import decode, decode_model, encode_model
 from streams.runner import READY_FILE_ENV, start_worker_process, wait_ready
+from streams.topics import AGENCY_OF_TOPIC
 
 TIMEOUT = 120.0
 
@@ -83,13 +86,19 @@ def publish(
         for event in events:
             publisher.publish(event)
         for n, (short, value) in enumerate(raw):
-            publisher.send_raw(settings.topic(short), b"raw", value, f"raw-{n}")
+            kind = AgencyKind(AGENCY_OF_TOPIC[short])  # each agency writes its own topic only
+            publisher.send_raw(settings.topic(short), b"raw", value, f"raw-{n}", kind)
         publisher.flush(60)
 
 
-def read_topic(bootstrap: str, topic: str) -> list[bytes]:
+def admin(settings: Settings) -> KafkaConnection:
+    """The test harness reads as the admin principal: no service may read every topic."""
+    return connection_for(settings, Principal.ADMIN)
+
+
+def read_topic(kafka: KafkaConnection, topic: str) -> list[bytes]:
     """Every value on ``topic`` right now (all partitions, from the beginning, no group)."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    consumer = KafkaConsumer(**kafka.kafka_python(), group_id=None, enable_auto_commit=False)
     try:
         tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
         consumer.assign(tps)
@@ -107,7 +116,7 @@ def read_topic(bootstrap: str, topic: str) -> list[bytes]:
 def entries(settings: Settings) -> list[TimelineEntry]:
     return [
         TimelineEntry.model_validate(decode_model(v))
-        for v in read_topic(settings.kafka_bootstrap, settings.topic("timeline"))
+        for v in read_topic(admin(settings), settings.topic("timeline"))
     ]
 
 
@@ -116,7 +125,7 @@ def crosswalk(settings: Settings) -> Crosswalk:
     cw = Crosswalk()
     pending = [
         IdentityLink.model_validate(decode(v).record)
-        for v in read_topic(settings.kafka_bootstrap, settings.topic("identity.links"))
+        for v in read_topic(admin(settings), settings.topic("identity.links"))
     ]
     for link in pending:
         cw.apply(link)
@@ -127,7 +136,7 @@ def entry_ids(settings: Settings) -> list[str]:
     """Entry ids on the timeline topic (decoded without pydantic: cheap enough to poll)."""
     return [
         decode(v).record["entry_id"]
-        for v in read_topic(settings.kafka_bootstrap, settings.topic("timeline"))
+        for v in read_topic(admin(settings), settings.topic("timeline"))
     ]
 
 
@@ -202,7 +211,7 @@ def test_simulator_events_land_once_in_order_on_one_timeline(
 def _wait_for_dead_letters(settings: Settings, n: int) -> list[DeadLetter]:
     deadline = time.monotonic() + 30
     while True:
-        values = read_topic(settings.kafka_bootstrap, settings.topic("deadletter"))
+        values = read_topic(admin(settings), settings.topic("deadletter"))
         if len(values) >= n or time.monotonic() > deadline:
             return [DeadLetter.model_validate(decode(v).record) for v in values]
         time.sleep(0.5)

@@ -15,6 +15,7 @@ from infra.probe import admin_client
 from infra.topics import ensure_hub_topics
 from tests.integration.test_pipeline import (
     accepted_ids,
+    admin,
     entry_ids,
     publish,
     start_worker,
@@ -26,8 +27,8 @@ from tests.integration.test_pipeline_guarantees import NOW, _population
 
 def _timeline_max_bytes(settings: Settings, value: int) -> None:
     resource = ConfigResource("topic", settings.topic("timeline"), {"max.message.bytes": value})
-    with admin_client(settings.kafka_bootstrap) as admin:
-        admin.alter_configs([resource])
+    with admin_client(admin(settings)) as client:
+        client.alter_configs([resource])
 
 
 def test_a_refused_batch_stops_the_worker_and_is_redelivered(

@@ -37,6 +37,7 @@ from hub.models import (
 from infra.topics import ensure_hub_topics
 from tests.integration.test_pipeline import (
     accepted_ids,
+    admin,
     crosswalk,
     entry_ids,
     grouping,
@@ -178,7 +179,7 @@ def test_two_workers_end_in_the_same_grouping_as_one(
                 found = wait_for_entries(settings, expected)
                 runs[len(names)] = _stable_grouping(settings, found)
         finally:
-            delete_topics(settings.kafka_bootstrap, [s.name for s in hub_topic_specs(settings)])
+            delete_topics(admin(settings), [s.name for s in hub_topic_specs(settings)])
     assert runs[1] == runs[2]
     assert len(runs[2]) == 300
 

@@ -17,6 +17,8 @@ from hub.config import Settings
 from hub.models import EventType as T
 from hub.models import Purpose, TimelineEntry
 from hub.web.context import COOKIE
+from infra.credentials import Principal
+from infra.security import connection_for
 from infra.topics import ensure_hub_topics
 from schemas.serde import decode
 from tests.unit.web.factory import BASE, Person, entry, link, merge
@@ -63,7 +65,8 @@ def _wait_for(check, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-
 def _audit_children(
     settings: Settings, expect: int, timeout_ms: int = 15000
 ) -> list[tuple[str, str, str]]:
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None,
+    kafka = connection_for(settings, Principal.ADMIN)  # the test harness reads as admin
+    consumer = KafkaConsumer(**kafka.kafka_python(), group_id=None,
                              auto_offset_reset="earliest",
                              consumer_timeout_ms=timeout_ms)  # fmt: skip
     topic = settings.topic("audit")

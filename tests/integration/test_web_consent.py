@@ -32,7 +32,9 @@ from hub.models import (
     TimelineEntry,
 )
 from hub.models import EventType as T
+from infra.credentials import Principal
 from infra.process import free_port
+from infra.security import KafkaConnection, connection_for
 from infra.topics import ensure_hub_topics
 from schemas.serde import decode, decode_model
 from tests.unit.web.factory import Person, entry, link
@@ -83,8 +85,13 @@ def _page(web: LiveWeb, token: str) -> httpx.Response:
     return httpx.get(f"{web.url}/children/{A}", cookies={"send_hub_token": token}, timeout=10)
 
 
+def _admin(settings: Settings) -> KafkaConnection:
+    """The test harness reads the audit and alert topics as the admin principal."""
+    return connection_for(settings, Principal.ADMIN)
+
+
 def _audited(settings: Settings, subject: str, expect: int) -> list[dict]:
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None,
+    consumer = KafkaConsumer(**_admin(settings).kafka_python(), group_id=None,
                              auto_offset_reset="earliest", consumer_timeout_ms=20000)  # fmt: skip
     topic = settings.topic("audit")
     consumer.assign([TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)])
@@ -163,7 +170,7 @@ def test_no_broker_and_no_outbox_means_503_and_no_data(topics: Settings, tmp_pat
 
 
 def _alerts(settings: Settings) -> list[object]:
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None,
+    consumer = KafkaConsumer(**_admin(settings).kafka_python(), group_id=None,
                              auto_offset_reset="earliest", consumer_timeout_ms=10000)  # fmt: skip
     topic = settings.topic("alerts")
     consumer.assign([TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)])

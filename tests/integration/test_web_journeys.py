@@ -38,12 +38,15 @@ from hub.models import (
     build_event,
 )
 from hub.models import EventType as T
+from infra.credentials import Principal
 from infra.process import free_port
+from infra.security import connection_for
 from infra.topics import delete_topics, ensure_hub_topics, hub_topic_specs
 from schemas.serde import decode
 from tests.integration.test_identity_stream import OLIVER
 from tests.integration.test_pipeline import (
     accepted_ids,
+    admin,
     publish,
     read_topic,
     start_worker,
@@ -88,7 +91,7 @@ def _la_record(person: str, **subject: Any) -> Event:
 
 
 def _review_of(settings: Settings, person: str) -> ReviewItem | None:
-    values = read_topic(settings.kafka_bootstrap, settings.topic("identity.review"))
+    values = read_topic(admin(settings), settings.topic("identity.review"))
     items = [ReviewItem.model_validate(decode(v).record) for v in values]
     return next((i for i in items if i.record.source_person_id == person), None)
 
@@ -142,9 +145,8 @@ def stack(
     kafka_settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Settings, LiveWeb]]:
     tmp = tmp_path_factory.mktemp("journeys")
-    settings = kafka_settings.model_copy(update={
-        "topic_prefix": f"t{uuid.uuid4().hex[:12]}", "data_dir": tmp / "web",
-    })  # fmt: skip
+    # The session's data dir (its broker credentials and the web's generated key); own topics.
+    settings = kafka_settings.model_copy(update={"topic_prefix": f"t{uuid.uuid4().hex[:12]}"})
     ensure_hub_topics(settings)
     write_demo_people(settings.data_dir, CHILDREN, 730, 2026, date.today() - timedelta(days=730))
     worker = start_worker(settings, tmp, "w1")
@@ -163,7 +165,8 @@ def stack(
             web.stop()
         worker.terminate()
         worker.wait(30)
-        delete_topics(settings.kafka_bootstrap, [s.name for s in hub_topic_specs(settings)])
+        admin = connection_for(settings, Principal.ADMIN)
+        delete_topics(admin, [s.name for s in hub_topic_specs(settings)])
 
 
 @pytest.fixture(scope="module")
@@ -315,7 +318,7 @@ def test_ops_shows_the_worker_a_dead_letter_and_a_quiet_feed(
     expect(quiet).to_have_count(1)
     expect(page.locator("#ingest + table tbody tr")).to_have_count(4 * settings.topic_partitions)
     _check(page, "ops")
-    values = read_topic(settings.kafka_bootstrap, settings.topic("deadletter"))
+    values = read_topic(admin(settings), settings.topic("deadletter"))
     letters = [DeadLetter.model_validate(decode(v).record) for v in values]
     assert [d.reason for d in letters] == ["decode"]
     scraped = httpx.get(f"{web.url}/metrics", timeout=10).text  # the same view, for Prometheus

@@ -10,6 +10,8 @@ import httpx
 import pytest
 
 from hub.config import Settings
+from infra.credentials import Principal
+from infra.security import connection_for
 from infra.topics import TopicSpec, create_topics, ensure_hub_topics
 from tests.unit.web.live import caseworker_token, start_web
 
@@ -22,7 +24,7 @@ def test_a_token_signed_out_on_one_instance_is_refused_by_the_other(
     ensure_hub_topics(hub_settings)
     revocations = TopicSpec(hub_settings.topic("auth.revocations"), 1,
                             {"cleanup.policy": "compact"})  # fmt: skip
-    create_topics(hub_settings.kafka_bootstrap, [revocations])
+    create_topics(connection_for(hub_settings, Principal.ADMIN), [revocations])
     one, two = start_web(hub_settings), start_web(hub_settings)
     try:
         auth = {"Authorization": f"Bearer {caseworker_token('it-leaver')}"}

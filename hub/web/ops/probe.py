@@ -22,6 +22,7 @@ from kafka.errors import KafkaError
 
 from hub.models import DeadLetter
 from hub.web import metrics
+from infra.security import KafkaConnection
 from schemas.serde import decode
 
 __all__ = ["OpsProbe", "PartitionHealth", "StreamHealth"]
@@ -59,10 +60,10 @@ class OpsProbe:
     """Snapshots of stream health from one broker, for one worker consumer group."""
 
     def __init__(
-        self, bootstrap: str, ingest_topics: list[str], deadletter_topic: str, group: str,
+        self, kafka: KafkaConnection, ingest_topics: list[str], deadletter_topic: str, group: str,
         refresh_s: float = 5.0, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:  # fmt: skip
-        self._bootstrap, self._topics, self._dlq = bootstrap, ingest_topics, deadletter_topic
+        self._kafka, self._topics, self._dlq = kafka, ingest_topics, deadletter_topic
         self._group, self._refresh_s, self._clock = group, refresh_s, clock
         self._lock = threading.Lock()
         self._last: StreamHealth | None = None
@@ -101,7 +102,8 @@ class OpsProbe:
 
     def _connect(self) -> tuple[KafkaConsumer, KafkaAdminClient, KafkaConsumer]:
         if self._clients is None:
-            common: dict[str, Any] = {"bootstrap_servers": self._bootstrap,
+            # The web principal's own sign-in (SASL/TLS as configured), read-only grants.
+            common: dict[str, Any] = {**self._kafka.kafka_python(),
                                       "request_timeout_ms": _TIMEOUT_MS + 2000}  # fmt: skip
             offsets = KafkaConsumer(group_id=None, enable_auto_commit=False, **common)
             admin = KafkaAdminClient(**common)

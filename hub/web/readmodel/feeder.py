@@ -46,6 +46,7 @@ from hub.web.readmodel.projection import (
     apply_link_tombstone,
 )
 from hub.web.readmodel.review_queue import apply_review_decision, apply_review_item
+from infra.security import KafkaConnection, as_connection
 from schemas.serde import decode_model
 
 __all__ = ["Feeder", "FeederStatus", "apply_record"]
@@ -118,12 +119,14 @@ class Feeder:
     """Keeps the read model at ``db_path`` in step with the timeline, links and review topics."""
 
     def __init__(
-        self, bootstrap: str, timeline_topic: str, links_topic: str, db_path: Path,
+        self, bootstrap: KafkaConnection | str, timeline_topic: str, links_topic: str,
+        db_path: Path,
         review_topic: str | None = None, decisions_topic: str | None = None,
         consent_topic: str | None = None, audit_topic: str | None = None,
         alerts_topic: str | None = None,
     ) -> None:  # fmt: skip
-        self.bootstrap = bootstrap
+        self.kafka = as_connection(bootstrap)  # address and the web principal's credentials
+        self.bootstrap = self.kafka.bootstrap
         self.timeline_topic, self.links_topic = timeline_topic, links_topic
         named = {timeline_topic: "timeline", links_topic: "links",
                  review_topic: "review", decisions_topic: "decisions",
@@ -163,7 +166,7 @@ class Feeder:
 
     def _consumer(self) -> KafkaConsumer:
         return KafkaConsumer(
-            bootstrap_servers=self.bootstrap, group_id=None, client_id="send-hub-web",
+            **self.kafka.kafka_python(), group_id=None, client_id="send-hub-web",
             enable_auto_commit=False, auto_offset_reset="earliest",
             allow_auto_create_topics=False, isolation_level="read_committed",
         )  # fmt: skip

@@ -21,6 +21,7 @@ from hub.errors import HubError
 from hub.models import TokenRevocation
 from hub.revocation import Revocations
 from hub.web.metrics import TOKEN_REVOCATIONS
+from infra.security import KafkaConnection, as_connection
 from schemas.serde import decode_model, encode_model
 
 __all__ = [
@@ -54,15 +55,16 @@ def revocation_of(session: Session, now: datetime) -> TokenRevocation:
 class KafkaRevocationSink:
     """Produces revocations to ``topic`` and waits for the broker's ack."""
 
-    def __init__(self, bootstrap: str, topic: str) -> None:
-        self.bootstrap, self.topic = bootstrap, topic
+    def __init__(self, bootstrap: KafkaConnection | str, topic: str) -> None:
+        self.kafka = as_connection(bootstrap)  # address and the web principal's credentials
+        self.bootstrap, self.topic = self.kafka.bootstrap, topic
         self._producer: KafkaProducer | None = None
         self._lock = threading.Lock()
 
     def _connect(self) -> KafkaProducer:
         with self._lock:
             if self._producer is None:
-                self._producer = KafkaProducer(bootstrap_servers=self.bootstrap, acks="all",
+                self._producer = KafkaProducer(**self.kafka.kafka_python(), acks="all",
                                                retries=3, max_block_ms=10_000)  # fmt: skip
             return self._producer
 
@@ -106,8 +108,9 @@ def apply_revocation(revoked: Revocations, value: bytes | None) -> bool:
 class RevocationFollower:
     """Reads ``topic`` from the start into ``revoked`` in a daemon thread."""
 
-    def __init__(self, bootstrap: str, topic: str, revoked: Revocations) -> None:
-        self.bootstrap, self.topic, self.revoked = bootstrap, topic, revoked
+    def __init__(self, bootstrap: KafkaConnection | str, topic: str, revoked: Revocations) -> None:
+        self.kafka = as_connection(bootstrap)  # address and the web principal's credentials
+        self.bootstrap, self.topic, self.revoked = self.kafka.bootstrap, topic, revoked
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="revocations", daemon=True)
         self._warned = False
@@ -132,7 +135,7 @@ class RevocationFollower:
 
     def _follow(self) -> None:
         consumer = KafkaConsumer(
-            bootstrap_servers=self.bootstrap, group_id=None, client_id="send-hub-web-revocations",
+            **self.kafka.kafka_python(), group_id=None, client_id="send-hub-web-revocations",
             enable_auto_commit=False, auto_offset_reset="earliest",
             allow_auto_create_topics=False,
         )  # fmt: skip

@@ -18,6 +18,7 @@ from kafka.errors import KafkaError
 from hub.errors import HubError
 from hub.models import AuditRecord
 from hub.web.metrics import AUDIT_RECORDS
+from infra.security import KafkaConnection, as_connection
 from schemas.catalogue import AUDIT
 from schemas.serde import encode
 
@@ -46,8 +47,9 @@ def _open(path: Path) -> sqlite3.Connection:
 class OutboxAuditSink:
     """Durable local outbox in front of the ``send.audit`` topic."""
 
-    def __init__(self, bootstrap: str, topic: str, path: Path) -> None:
-        self.bootstrap, self.topic, self.path = bootstrap, topic, path
+    def __init__(self, bootstrap: KafkaConnection | str, topic: str, path: Path) -> None:
+        self.kafka = as_connection(bootstrap)  # address and the web principal's credentials
+        self.bootstrap, self.topic, self.path = self.kafka.bootstrap, topic, path
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
         self._wake, self._stopping = threading.Event(), threading.Event()
@@ -98,7 +100,7 @@ class OutboxAuditSink:
 
     def _producer(self) -> KafkaProducer:
         # One request in flight keeps the topic in outbox order even when a send is retried.
-        return KafkaProducer(bootstrap_servers=self.bootstrap, acks="all", retries=5,
+        return KafkaProducer(**self.kafka.kafka_python(), acks="all", retries=5,
                              max_in_flight_requests_per_connection=1)  # fmt: skip
 
     def _send_batch(self, producer: KafkaProducer, rows: list[tuple[int, bytes, bytes]]) -> None:

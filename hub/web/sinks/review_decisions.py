@@ -13,6 +13,7 @@ from kafka.errors import KafkaError
 
 from hub.models import IdentityReviewDecision
 from hub.web.review.rules import DecisionUnavailable
+from infra.security import KafkaConnection, as_connection
 from schemas.serde import encode_model
 
 __all__ = ["DecisionSink", "KafkaDecisionSink"]
@@ -32,15 +33,16 @@ class DecisionSink(Protocol):
 class KafkaDecisionSink:
     """Produces decisions to ``topic`` (key = review id) and waits for the broker's ack."""
 
-    def __init__(self, bootstrap: str, topic: str) -> None:
-        self.bootstrap, self.topic = bootstrap, topic
+    def __init__(self, bootstrap: KafkaConnection | str, topic: str) -> None:
+        self.kafka = as_connection(bootstrap)  # address and the web principal's credentials
+        self.bootstrap, self.topic = self.kafka.bootstrap, topic
         self._producer: KafkaProducer | None = None
         self._lock = threading.Lock()  # requests run in a thread pool: create one producer
 
     def _connect(self) -> KafkaProducer:
         with self._lock:
             if self._producer is None:
-                self._producer = KafkaProducer(bootstrap_servers=self.bootstrap, acks="all",
+                self._producer = KafkaProducer(**self.kafka.kafka_python(), acks="all",
                                                retries=3, max_block_ms=10_000)  # fmt: skip
             return self._producer
 

@@ -8,6 +8,10 @@ from kafka.errors import KafkaTimeoutError
 
 from connectors.sdk import Publisher, PublishFailed, ingest_topics, partition_key
 from hub.cli.main import main
+from hub.config import Settings
+from hub.models import AgencyKind
+from infra.credentials import Principal, create_credentials
+from infra.security import KafkaConnection
 from tests.unit.connectors.helpers import FIXTURES, read
 
 
@@ -97,14 +101,29 @@ class _FakeProducer:
 
 def test_delivery_failures_are_raised_at_flush_not_swallowed() -> None:
     event = read("sen-case", "sen_case_activity.csv").events[0]
-    publisher = Publisher("127.0.0.1:1", producer_factory=_FakeProducer)
-    config = publisher._producer.config  # type: ignore[attr-defined]
+    publisher = Publisher(
+        connection=KafkaConnection("127.0.0.1:1"), producer_factory=_FakeProducer
+    )
+    publisher.publish(event)
+    producer = publisher._producer(event.source.agency_kind)
+    config = producer.config
     assert config["enable_idempotence"] is True and config["acks"] == "all"
     assert config["compression_type"] in ("lz4", "gzip") and config["linger_ms"] > 0
-    publisher.publish(event)
     with pytest.raises(PublishFailed, match="1 event\\(s\\) not delivered"):
         publisher.close()
-    topic, key = publisher._producer.sent[0]  # type: ignore[attr-defined]
+    topic, key = producer.sent[0]
     assert topic == ingest_topics()[event.source.agency_kind]
     assert topic.endswith(".ingest.local_authority")
     assert key == partition_key(event) == b"888:P0000001"
+
+
+def test_each_agency_kind_publishes_as_its_own_principal(tmp_path: Path) -> None:
+    passwords = create_credentials(tmp_path / "credentials.json")
+    settings = Settings(kafka_credentials_file=tmp_path / "credentials.json")
+    publisher = Publisher(settings=settings, producer_factory=_FakeProducer)
+    for kind in (AgencyKind.HEALTH, AgencyKind.EDUCATION, AgencyKind.HEALTH):
+        publisher._producer(kind)
+    users = sorted(p.config["sasl_plain_username"] for p in publisher._producers.values())
+    assert users == ["publisher-education", "publisher-health"]  # one producer per identity
+    health = publisher._producer(AgencyKind.HEALTH).config
+    assert health["sasl_plain_password"] == passwords[Principal.PUBLISHER_HEALTH].get_secret_value()

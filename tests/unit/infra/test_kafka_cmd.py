@@ -44,3 +44,43 @@ def test_install_skips_without_maven_when_a_cluster_is_configured(
     monkeypatch.setenv("PATH", str(env))
     assert main(["kafka", "install"]) == 0
     assert "skipped the local broker jars" in capsys.readouterr().out
+
+
+def test_acls_lists_each_services_grants_for_the_prefix(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SEND_HUB_TOPIC_PREFIX", "lancs")
+    get_settings.cache_clear()
+    assert main(["kafka", "acls"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "ALLOW User:publisher-health WRITE TOPIC name lancs.ingest.health" in lines
+    assert "ALLOW User:web WRITE TOPIC name lancs.identity.decisions" in lines
+    assert not [ln for ln in lines if "User:web WRITE TOPIC name lancs.timeline" in ln]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("SEND_HUB_KAFKA_SECURITY_PROTOCOL", "TLS-please"),
+     ("SEND_HUB_KAFKA_SASL_MECHANISM", "GSSAPI"),
+     ("SEND_HUB_KAFKA_SSL_CHECK_HOSTNAME", "x" * 10_000)],
+)  # fmt: skip
+def test_a_malformed_kafka_setting_is_one_line_naming_it_not_its_value(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    variable: str, value: str,
+) -> None:  # fmt: skip
+    monkeypatch.setenv(variable, value)
+    get_settings.cache_clear()
+    assert main(["kafka", "acls"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"send-hub: error: configuration: {variable}:") and "\n" not in err
+    assert value not in err
+
+
+def test_acls_apply_without_a_password_is_one_line(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SEND_HUB_KAFKA_USERNAME", "ops")
+    get_settings.cache_clear()
+    assert main(["kafka", "acls", "--apply"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "needs a SASL username and password" in err and "\n" not in err

@@ -5,10 +5,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from hub.config import Settings
-from hub.errors import InfraError, KafkaUnavailable
+from hub.errors import ConfigError, InfraError, KafkaUnavailable
 from infra import kafka_runtime
+from infra.kraft import KafkaLayout
 from infra.process import free_port
 from infra.topics import HUB_TOPICS, hub_topic_specs
 
@@ -53,8 +55,17 @@ def test_start_against_an_unreachable_cluster_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(kafka_runtime, "broker_answers", lambda *a, **k: False)
-    settings = Settings(kafka_bootstrap="kafka.example.invalid:9092", data_dir=tmp_path)
+    settings = Settings(
+        kafka_bootstrap="kafka.example.invalid:9092", data_dir=tmp_path,
+        kafka_username="ops", kafka_password=SecretStr("x"),
+    )  # fmt: skip
     with pytest.raises(KafkaUnavailable, match=r"no Kafka broker answers at kafka\.example"):
+        kafka_runtime.start(settings)
+
+
+def test_an_existing_cluster_without_a_sign_in_is_a_config_error(tmp_path: Path) -> None:
+    settings = Settings(kafka_bootstrap="kafka.example.invalid:9092", data_dir=tmp_path)
+    with pytest.raises(ConfigError, match=r"needs a sign-in .*SEND_HUB_KAFKA_USERNAME"):
         kafka_runtime.start(settings)
 
 
@@ -81,3 +92,27 @@ def test_hub_topics_follow_the_design_and_the_prefix() -> None:
     assert len(specs) == 13 and all(s.partitions == 6 for s in specs)
     compacted = [s.name for s in specs if s.configs.get("cleanup.policy") == "compact"]
     assert compacted == ["la42.identity.links", "la42.identity.review", "la42.auth.revocations"]
+
+
+def test_a_fresh_data_dir_gets_passwords_and_keeps_them(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    layout = KafkaLayout.from_settings(settings)
+    first = kafka_runtime.local_passwords(settings, layout)
+    assert kafka_runtime.local_passwords(settings, layout) == first  # read back, not remade
+
+
+def test_data_formatted_before_sign_in_existed_is_refused_not_started_open(
+    tmp_path: Path,
+) -> None:
+    settings = _settings(tmp_path)
+    layout = KafkaLayout.from_settings(settings)
+    layout.data_dir.mkdir(parents=True)
+    (layout.data_dir / "meta.properties").write_text("cluster.id=x\n")
+    with pytest.raises(InfraError, match="made before the broker required sign-in"):
+        kafka_runtime.local_passwords(settings, layout)
+
+
+def test_the_local_broker_is_never_started_without_sign_in(tmp_path: Path) -> None:
+    settings = _settings(tmp_path).model_copy(update={"kafka_security_protocol": "PLAINTEXT"})
+    with pytest.raises(ConfigError, match="speaks SASL_PLAINTEXT"):
+        kafka_runtime.local_passwords(settings, KafkaLayout.from_settings(settings))

@@ -38,7 +38,9 @@ from hub.models import (
     TimelineEntry,
 )
 from hub.web.server import spawn
+from infra.credentials import Principal
 from infra.process import free_port
+from infra.security import connection_for
 from schemas.serde import decode_model, encode_model
 
 __all__ = [
@@ -127,7 +129,9 @@ def publish(
 ) -> None:
     """Entries to ``send.timeline`` (key child id), links to the links topic (key = key), review
     items to ``send.identity.review`` (key = review id), consent records to ``send.consent``."""
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
+    # As admin: the test stands in for the worker and for a consent source at once.
+    admin = connection_for(settings, Principal.ADMIN)
+    producer = KafkaProducer(**admin.kafka_python(), acks="all")
     for record in consents:
         producer.send(settings.topic("consent"), key=record.consent_id.encode(),
                       value=encode_model(record))  # fmt: skip
@@ -190,7 +194,7 @@ def read_decisions(
 ) -> list[tuple[bytes, IdentityReviewDecision]]:
     """(key, decision) pairs on ``send.identity.decisions``, decoded with the serde."""
     consumer = KafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, group_id=None,
+        **connection_for(settings, Principal.ADMIN).kafka_python(), group_id=None,
         auto_offset_reset="earliest", consumer_timeout_ms=timeout_ms,
     )  # fmt: skip
     topic = settings.topic("identity.decisions")
