@@ -63,7 +63,7 @@ def simulator_truth(children: int, seed: int, folder: Path | None) -> Truth | No
         return None
     if folder is None or not (folder / "linkage" / "truth.csv").exists():
         folder = folder or Path(tempfile.mkdtemp(prefix="linkage-bench-"))
-        simulate(children=children, days=365, seed=seed, out=folder, linkage=True)
+        simulate(children=children, days=365, seed=seed, out=folder, linkage=True, families=True)
     truth = dict(
         line.split(",") for line in (folder / "linkage" / "truth.csv").read_text().split()[1:]
     )

@@ -51,7 +51,10 @@ __all__ = ["Grant", "ensure_hub_acls", "hub_acls", "worker_app_id"]
 _W, _R = "WRITE", "READ"
 _VISIBLE_TIMEOUT_S = 30.0
 _EVERY_ACL = ACLFilter(
-    principal=None, host=None, operation=ACLOperation.ANY, permission_type=ACLPermissionType.ANY,
+    principal=None,
+    host=None,
+    operation=ACLOperation.ANY,
+    permission_type=ACLPermissionType.ANY,
     resource_pattern=ResourcePatternFilter(ResourceType.ANY, None, ACLResourcePatternType.ANY),
 )
 # short topic name -> {principal: operations}; publishers' ingest grants are added per kind.

@@ -7,7 +7,8 @@ Public API (imported lazily, so ``hub.identity.resolve`` users do not pay for it
 - `CandidateIndex(model)` with ``add(child_id, record)``, ``remove(record_id)``,
   ``reassign(record_id, child_id)``, ``match(record)``; `match(index, record)`.
 - `MatchDecision` (``outcome``: `Outcome`, candidate, weight, probability, explanation).
-- `train(records, base)`; `link_records(a, b, model)` for bulk linkage.
+- `train(records, base)`; `link_records(a, b, model)` and `dedupe_records(records, model)`
+  for bulk linkage; `hub.identity.report.model_report(model)` for a trained model's report.
 - `hub.identity.matcher.IndexMatcher`: the ``Matcher`` of ``hub.identity.resolve``.
 """
 
@@ -22,6 +23,7 @@ __all__ = [
     "MatchModel",
     "Outcome",
     "PersonRecord",
+    "dedupe_records",
     "default_model",
     "link_records",
     "load_model",
@@ -36,7 +38,7 @@ _HOME = {
     "MatchDecision": "decision", "Outcome": "decision", "MatchModel": "model",
     "default_model": "model", "load_model": "model", "save_model": "model",
     "PersonRecord": "records", "prepare": "normalise", "train": "training",
-    "LinkRow": "bulk", "link_records": "bulk",
+    "LinkRow": "bulk", "link_records": "bulk", "dedupe_records": "bulk",
 }  # fmt: skip
 
 

@@ -35,18 +35,27 @@ __all__ = [
 ]
 
 FieldName = Literal[
-    "given_name", "family_name", "date_of_birth", "sex", "postcode", "nhs_number", "upn"
+    "given_name", "family_name", "date_of_birth", "sex", "postcode", "nhs_number", "upn", "home"
 ]
 _NAME_KINDS = frozenset(
-    {"exact", "token_overlap", "nickname", "jaro_winkler", "metaphone", "soundex", "initial"}
+    {"exact", "token_overlap", "nickname", "jaro_winkler", "metaphone", "soundex", "initial",
+     "damerau_levenshtein"}
+)  # fmt: skip
+_POSTCODE_KINDS = frozenset({"exact", "sector", "district", "area", "postcode_typo"})
+# Levels whose threshold is a similarity (JW, address) or a maximum edit distance (DL).
+_THRESHOLD_KINDS = frozenset(
+    {"jaro_winkler", "damerau_levenshtein", "same_home", "address", "street"}
 )
 _EXACT_ONLY = frozenset({"exact"})
 # Which level kinds each field supports (besides the final ``else``).
 FIELD_KINDS: dict[str, frozenset[str]] = {
     "given_name": _NAME_KINDS,
     "family_name": _NAME_KINDS,
-    "date_of_birth": frozenset({"exact", "transposed", "one_component", "same_year"}),
-    "postcode": frozenset({"exact", "sector", "district", "area"}),
+    "date_of_birth": frozenset(
+        {"exact", "transposed", "typo", "year_off_by_one", "one_component", "same_year"}
+    ),
+    "postcode": _POSTCODE_KINDS,
+    "home": (_POSTCODE_KINDS - {"exact"}) | {"same_home", "address", "street", "postcode"},
     "sex": _EXACT_ONLY,
     "nhs_number": _EXACT_ONLY,
     "upn": _EXACT_ONLY,
@@ -55,7 +64,8 @@ BlockKey = Literal[
     "nhs_number", "upn", "dob", "dob_unordered", "birth_year", "birth_year_month",
     "birth_year_day", "birth_month_day", "given_soundex", "given_formal_soundex",
     "family_soundex", "given_metaphone", "family_metaphone", "given_initial", "family_initial",
-    "postcode", "postcode_sector", "postcode_district",
+    "postcode", "postcode_sector", "postcode_district", "house_number", "street_word",
+    "given_name", "family_name", "names_unordered",
 ]  # fmt: skip
 
 
@@ -102,8 +112,11 @@ class Comparison(_Frozen):
         for level in self.levels[:-1]:
             if level.kind not in allowed:
                 raise ValueError(f"{self.name}: level kind {level.kind!r} not allowed")
-            if (level.kind == "jaro_winkler") != (level.threshold is not None):
-                raise ValueError(f"{self.name}: only jaro_winkler levels take a threshold")
+            if (level.kind in _THRESHOLD_KINDS) != (level.threshold is not None):
+                raise ValueError(
+                    f"{self.name}: {level.kind} levels "
+                    + ("need a threshold" if level.kind in _THRESHOLD_KINDS else "take none")
+                )
         return self
 
 
@@ -112,6 +125,9 @@ class BlockingRule(_Frozen):
 
     name: str
     keys: list[BlockKey] = Field(min_length=1)
+    # A broad rule (names alone, house number and street) helps small files; in a large
+    # index its blocks are big, and a smaller cap skips them there (other rules cover).
+    max_block: int | None = Field(default=None, ge=2)
 
 
 class IdentifierRule(_Frozen):
@@ -163,6 +179,12 @@ class MatchModel(_Frozen):
     nicknames: str = "nicknames-en-GB"
     prior: float = Field(gt=0, lt=1)
     blocking: list[BlockingRule] = Field(min_length=1)
+    # Extra rules for bulk linkage of two files only: broad keys (names alone, house
+    # number and street...) that find more pairs in files of thousands but would make
+    # every streaming query against a million children compare many more records.
+    bulk_blocking: list[BlockingRule] = []
+    # Blocks holding more records than this are skipped (see blocking.py).
+    max_block: int = Field(default=500, ge=2)
     # Training: EM runs once per rule; the first also gives the prior (see training.py).
     em_blocking: list[BlockingRule] = []
     comparisons: list[Comparison] = Field(min_length=1)

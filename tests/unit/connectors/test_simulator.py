@@ -122,3 +122,21 @@ def test_a_manifest_row_without_a_delivery_date_is_one_clear_error(
     with pytest.raises(InputError, match="no delivery date"):
         publish_simulation(broken, lambda _e: None, live_from=date(2025, 1, 1),
                            history_sink=lambda _e: None)  # fmt: skip
+
+
+def test_households_have_siblings_and_twins() -> None:
+    from connectors.simulator.world import build_world
+
+    world = build_world(2000, 30, 7, date(2025, 9, 1), families=True)
+    homes: dict[tuple[str, str], list] = {}
+    for child in world.children:
+        key = (child.surnames[0][1], child.addresses[0][1].text)
+        homes.setdefault(key, []).append(child)
+    families = [kids for kids in homes.values() if len(kids) > 1]
+    twins = [
+        (a, b) for kids in families for a in kids for b in kids
+        if a.child_id < b.child_id and a.dob == b.dob
+    ]  # fmt: skip
+    assert len(families) > 200 and len(twins) > 20
+    assert all(a.given_name != b.given_name for a, b in twins)
+    assert all(a.nhs_number != b.nhs_number for a, b in twins if a.nhs_number and b.nhs_number)
