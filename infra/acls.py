@@ -68,7 +68,8 @@ _TOPIC_GRANTS: dict[str, dict[Principal, tuple[str, ...]]] = {
     "audit": {Principal.WEB: (_R, _W)},
     # Signed-out tokens: every web instance writes its sign-outs and reads everyone's.
     "auth.revocations": {Principal.WEB: (_R, _W)},
-    "deadletter": {Principal.WORKER: (_W,)},
+    # The web's stream-health page (/ops) counts dead letters by reason: read only.
+    "deadletter": {Principal.WORKER: (_W,), Principal.WEB: (_R,)},
 }
 
 
@@ -116,7 +117,9 @@ def hub_acls(settings: Settings, app_id: str | None = None) -> list[Grant]:
     for kind in AgencyKind:
         topic = settings.topic(f"ingest.{kind.value.lower()}")
         grants += [Grant(publisher_for(kind), _W, "TOPIC", topic),
-                   Grant(Principal.WORKER, _R, "TOPIC", topic)]  # fmt: skip
+                   Grant(Principal.WORKER, _R, "TOPIC", topic),
+                   # /ops: end offsets and the worker's committed offsets (no reading).
+                   Grant(Principal.WEB, "DESCRIBE", "TOPIC", topic)]  # fmt: skip
     own = worker_app_id(settings, app_id)
     grants += [
         # The worker's state: changelog topics and Faust's leader topic, created by itself.
@@ -124,6 +127,8 @@ def hub_acls(settings: Settings, app_id: str | None = None) -> list[Grant]:
         # Its ingest group (<app id>) and its decisions group (<app id>-decisions).
         Grant(Principal.WORKER, _R, "GROUP", own, prefixed=True),
         Grant(Principal.WEB, _R, "GROUP", f"{settings.topic_prefix}-web", prefixed=True),
+        # /ops: the worker group's members and committed offsets, described, never joined.
+        Grant(Principal.WEB, "DESCRIBE", "GROUP", own),
     ]
     return sorted(grants)
 

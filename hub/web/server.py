@@ -22,6 +22,8 @@ from hub.files.policy import load_policy
 from hub.web.app import create_app
 from hub.web.children.access import AccessRules
 from hub.web.context import WebState
+from hub.web.demo.people import load_people, people_path
+from hub.web.ops.probe import OpsProbe
 from hub.web.readmodel import store
 from hub.web.readmodel.consent import backfill_marks
 from hub.web.readmodel.feeder import Feeder
@@ -31,7 +33,7 @@ from hub.web.sinks.alerts import KafkaAlertSink
 from hub.web.sinks.outbox import OutboxAuditSink
 from hub.web.sinks.review_decisions import KafkaDecisionSink
 from infra.credentials import Principal
-from infra.security import connection_for
+from infra.security import KafkaConnection, connection_for
 
 __all__ = ["browser_login", "build_state", "db_path", "outbox_path", "serve", "spawn"]
 
@@ -94,7 +96,23 @@ def build_state(settings: Settings, *, rebuild: bool = False) -> WebState:
         decisions=KafkaDecisionSink(bootstrap, settings.topic("identity.decisions")),
         access=AccessRules(load_policy(settings.consent_policy), settings.break_glass_hours),
         alerts=KafkaAlertSink(bootstrap, settings.topic("alerts")),
+        demo_people=load_people(people_path(settings.data_dir)),
+        ops=_ops_probe(settings, kafka),
+        feed_quiet_seconds=settings.feed_quiet_seconds,
+        assets_dir=settings.web_assets_dir,
+        # The generated per-data-dir key and no identity provider: a demo (`dev_mode`).
+        dev_key=not settings.auth_secret.get_secret_value() and not oidc_configured(settings),
     )
+
+
+_INGEST = ("ingest.education", "ingest.health", "ingest.social_care", "ingest.local_authority")
+
+
+def _ops_probe(settings: Settings, kafka: KafkaConnection) -> OpsProbe:
+    return OpsProbe(
+        kafka, [settings.topic(t) for t in _INGEST],
+        settings.topic("deadletter"), settings.worker_group_id(),
+    )  # fmt: skip
 
 
 def serve(settings: Settings, *, rebuild: bool = False) -> None:

@@ -26,7 +26,6 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 
 from hub.errors import HubError
-from hub.metrics import CONSUMER_LAG
 from hub.models import (
     AccessAlert,
     Alert,
@@ -37,7 +36,7 @@ from hub.models import (
     ReviewItem,
     TimelineEntry,
 )
-from hub.web.metrics import READ_MODEL_READY, READ_MODEL_RECORDS
+from hub.web.metrics import CONSUMER_LAG, READ_MODEL_READY, READ_MODEL_RECORDS
 from hub.web.readmodel import store
 from hub.web.readmodel.consent import apply_audit, apply_consent
 from hub.web.readmodel.projection import (
