@@ -68,19 +68,8 @@ def browser_login(settings: Settings) -> OidcLogin | None:
 def build_state(settings: Settings, *, rebuild: bool = False) -> WebState:
     """A web service fed from the hub's topics, auditing to ``send.audit``, deciding reviews,
     verifying tokens as the settings say and sharing sign-outs on ``send.auth.revocations``."""
-    path = db_path(settings)
-    if rebuild:
-        store.wipe(path)
-    conn = store.connect(path)  # create the file and tables before any reader opens it
-    with store.transaction(conn):
-        backfill_marks(conn)  # a read model projected before relationship marks were stored
-    conn.close()
+    path = _prepare_read_model(settings, rebuild)
     kafka = connection_for(settings, Principal.WEB)  # the web principal's sign-in
-    feeder = Feeder(
-        kafka, settings.topic("timeline"), settings.topic("identity.links"),
-        path, settings.topic("identity.review"), settings.topic("identity.decisions"),
-        settings.topic("consent"), settings.topic("audit"), settings.topic("alerts"),
-    )  # fmt: skip
     bootstrap = kafka
     auth = authenticator_from(settings)
     revocations = settings.topic("auth.revocations")
@@ -92,7 +81,7 @@ def build_state(settings: Settings, *, rebuild: bool = False) -> WebState:
         partnership=load_partnership(settings.partnership_file),
         login=browser_login(settings),
         audit=OutboxAuditSink(bootstrap, settings.topic("audit"), outbox_path(settings)),
-        feeder=feeder,
+        feeder=_feeder(settings, kafka, path),
         decisions=KafkaDecisionSink(bootstrap, settings.topic("identity.decisions")),
         access=AccessRules(load_policy(settings.consent_policy), settings.break_glass_hours),
         alerts=KafkaAlertSink(bootstrap, settings.topic("alerts")),
@@ -103,6 +92,26 @@ def build_state(settings: Settings, *, rebuild: bool = False) -> WebState:
         # The generated per-data-dir key and no identity provider: a demo (`dev_mode`).
         dev_key=not settings.auth_secret.get_secret_value() and not oidc_configured(settings),
     )
+
+
+def _prepare_read_model(settings: Settings, rebuild: bool) -> Path:
+    """The read model's file, created (or wiped first, to rebuild) before any reader opens it."""
+    path = db_path(settings)
+    if rebuild:
+        store.wipe(path)
+    conn = store.connect(path)
+    with store.transaction(conn):
+        backfill_marks(conn)  # a read model projected before relationship marks were stored
+    conn.close()
+    return path
+
+
+def _feeder(settings: Settings, kafka: KafkaConnection, path: Path) -> Feeder:
+    return Feeder(
+        kafka, settings.topic("timeline"), settings.topic("identity.links"),
+        path, settings.topic("identity.review"), settings.topic("identity.decisions"),
+        settings.topic("consent"), settings.topic("audit"), settings.topic("alerts"),
+    )  # fmt: skip
 
 
 _INGEST = ("ingest.education", "ingest.health", "ingest.social_care", "ingest.local_authority")
