@@ -46,9 +46,16 @@ def demo_people(orgs: DemoOrganisations) -> list[DemoPerson]:
     ]  # fmt: skip
     return [
         DemoPerson(
-            key=key, title=title, organisation=org_name, does=does,
-            subject=f"demo.{key}", org=org, org_kind=kind, role=role,
-            purpose=_PURPOSE.get(key, Purpose.DIRECT_CARE), home=_HOME.get(key, "/search"),
+            key=key,
+            title=title,
+            organisation=org_name,
+            does=does,
+            subject=f"demo.{key}",
+            org=org,
+            org_kind=kind,
+            role=role,
+            purpose=_PURPOSE.get(key, Purpose.DIRECT_CARE),
+            home=_HOME.get(key, "/search"),
         )
         for key, title, org_name, does, org, kind, role in rows
     ]

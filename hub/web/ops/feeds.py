@@ -42,8 +42,6 @@ def feed_health(
         age = max(timedelta(0), now - last)
         feed = FeedHealth(row["agency"], str(row["system"]), last, row["entries"], age,
                           age > quiet_after)  # fmt: skip
-        metrics.SOURCE_LAST_EVENT_AGE.labels(feed.agency_kind, feed.system).set(
-            age.total_seconds()
-        )
+        metrics.SOURCE_LAST_EVENT_AGE.labels(feed.agency_kind, feed.system).set(age.total_seconds())
         out.append(feed)
     return out

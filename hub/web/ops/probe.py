@@ -119,9 +119,7 @@ class OpsProbe:
                 client.close()
         self._clients = None
 
-    def _partitions(
-        self, offsets: KafkaConsumer, admin: KafkaAdminClient
-    ) -> list[PartitionHealth]:
+    def _partitions(self, offsets: KafkaConsumer, admin: KafkaAdminClient) -> list[PartitionHealth]:
         tps = [TopicPartition(t, p) for t in self._topics
                for p in sorted(offsets.partitions_for_topic(t) or ())]  # fmt: skip
         ends = offsets.end_offsets(tps) if tps else {}
@@ -168,7 +166,7 @@ class OpsProbe:
             self._letters["unreadable"] += 1
             return
         self._letters[letter.reason] += 1
-        self._recent = [*self._recent[-(_RECENT - 1):], letter]
+        self._recent = [*self._recent[-(_RECENT - 1) :], letter]
 
 
 def _why(exc: BaseException) -> str:

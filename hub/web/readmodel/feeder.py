@@ -17,9 +17,10 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
@@ -68,25 +69,25 @@ class FeederStatus:
     bad: int = 0
 
 
+# What each topic of the read model holds, and how a record of it is projected.
+_PROJECTIONS: dict[tuple[str, type], Callable[[sqlite3.Connection, Any], None]] = {
+    ("timeline", TimelineEntry): apply_entry,
+    ("links", IdentityLink): apply_link,
+    ("review", ReviewItem): apply_review_item,
+    ("decisions", IdentityReviewDecision): apply_review_decision,
+    ("consent", ConsentRecord): apply_consent,
+    ("audit", AuditRecord): apply_audit,
+    ("alerts", Alert): apply_alert,
+    # Break-glass alerts share the alerts topic: the audit log already shows them.
+    ("alerts", AccessAlert): lambda conn, model: None,
+}
+
+
 def _apply_model(conn: sqlite3.Connection, kind: str, model: object) -> None:
-    if kind == "timeline" and isinstance(model, TimelineEntry):
-        apply_entry(conn, model)
-    elif kind == "links" and isinstance(model, IdentityLink):
-        apply_link(conn, model)
-    elif kind == "review" and isinstance(model, ReviewItem):
-        apply_review_item(conn, model)
-    elif kind == "decisions" and isinstance(model, IdentityReviewDecision):
-        apply_review_decision(conn, model)
-    elif kind == "consent" and isinstance(model, ConsentRecord):
-        apply_consent(conn, model)
-    elif kind == "audit" and isinstance(model, AuditRecord):
-        apply_audit(conn, model)
-    elif kind == "alerts" and isinstance(model, Alert):
-        apply_alert(conn, model)
-    elif kind == "alerts" and isinstance(model, AccessAlert):
-        pass  # break-glass alerts on the same topic: the audit log already shows them
-    else:
+    project = _PROJECTIONS.get((kind, type(model)))
+    if project is None:
         raise HubError(f"a {type(model).__name__} record on a {kind} topic")
+    project(conn, model)
 
 
 def apply_record(
