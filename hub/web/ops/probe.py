@@ -22,7 +22,7 @@ from kafka.errors import KafkaError
 
 from hub.models import DeadLetter
 from hub.web import metrics
-from infra.security import KafkaConnection
+from infra.security import KafkaConnection, start_client
 from schemas.serde import decode
 
 __all__ = ["OpsProbe", "PartitionHealth", "StreamHealth"]
@@ -105,9 +105,9 @@ class OpsProbe:
             # The web principal's own sign-in (SASL/TLS as configured), read-only grants.
             common: dict[str, Any] = {**self._kafka.kafka_python(),
                                       "request_timeout_ms": _TIMEOUT_MS + 2000}  # fmt: skip
-            offsets = KafkaConsumer(group_id=None, enable_auto_commit=False, **common)
-            admin = KafkaAdminClient(**common)
-            dlq = KafkaConsumer(group_id=None, enable_auto_commit=False,
+            offsets = start_client(KafkaConsumer, group_id=None, enable_auto_commit=False, **common)
+            admin = start_client(KafkaAdminClient, **common)
+            dlq = start_client(KafkaConsumer, group_id=None, enable_auto_commit=False,
                                 consumer_timeout_ms=500, **common)  # fmt: skip
             self._clients = (offsets, admin, dlq)
             self._assign_dead_letters(dlq)

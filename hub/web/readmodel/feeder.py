@@ -47,7 +47,7 @@ from hub.web.readmodel.projection import (
     apply_link_tombstone,
 )
 from hub.web.readmodel.review_queue import apply_review_decision, apply_review_item
-from infra.security import KafkaConnection, as_connection
+from infra.security import KafkaConnection, as_connection, start_client
 from schemas.serde import decode_model
 
 __all__ = ["Feeder", "FeederStatus", "apply_record"]
@@ -166,8 +166,8 @@ class Feeder:
             conn.close()
 
     def _consumer(self) -> KafkaConsumer:
-        return KafkaConsumer(
-            **self.kafka.kafka_python(), group_id=None, client_id="send-hub-web",
+        return start_client(
+            KafkaConsumer, **self.kafka.kafka_python(), group_id=None, client_id="send-hub-web",
             enable_auto_commit=False, auto_offset_reset="earliest",
             allow_auto_create_topics=False, isolation_level="read_committed",
         )  # fmt: skip

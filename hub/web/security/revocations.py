@@ -22,7 +22,7 @@ from hub.models import TokenRevocation
 from hub.revocation import Revocations
 from hub.web.metrics import TOKEN_REVOCATIONS
 from hub.web.sinks.acked import AckedProducer
-from infra.security import KafkaConnection, as_connection
+from infra.security import KafkaConnection, as_connection, start_client
 from schemas.serde import decode_model
 
 __all__ = [
@@ -115,8 +115,9 @@ class RevocationFollower:
                 self._stop.wait(_RETRY_SECONDS)
 
     def _follow(self) -> None:
-        consumer = KafkaConsumer(
-            **self.kafka.kafka_python(), group_id=None, client_id="send-hub-web-revocations",
+        consumer = start_client(
+            KafkaConsumer, **self.kafka.kafka_python(), group_id=None,
+            client_id="send-hub-web-revocations",
             enable_auto_commit=False, auto_offset_reset="earliest",
             allow_auto_create_topics=False,
         )  # fmt: skip
