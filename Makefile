@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 LOCK   := requirements.lock
 
 .DEFAULT_GOAL := help
-.PHONY: help install kafka-jars demo test test-unit test-integration test-faults lint typecheck bench clean lock
+.PHONY: help install assets kafka-jars demo test test-unit test-integration test-faults lint typecheck bench clean lock
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-18s %s\n", $$1, $$2}'
@@ -27,7 +27,16 @@ lock: $(STAMP) ## regenerate requirements.lock (with hashes) after changing a de
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
 		--universal --quiet -o $(LOCK)
 
-install: $(STAMP) kafka-jars ## create .venv, install packages and the Kafka broker jars (idempotent)
+NODE_STAMP := node_modules/.package-lock.json
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 18+ (it brings npm), e.g. apt-get install -y nodejs npm" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+assets: $(NODE_STAMP) ## GOV.UK Frontend, MOJ Frontend and axe-core from npm (npm ci, once)
+
+install: $(STAMP) assets kafka-jars ## create .venv, install packages, web assets and the Kafka broker jars (idempotent)
 
 kafka-jars: $(STAMP) ## resolve Apache Kafka jars from Maven Central into the cache (once)
 	$(BIN)/send-hub kafka install
@@ -35,7 +44,7 @@ kafka-jars: $(STAMP) ## resolve Apache Kafka jars from Maven Central into the ca
 demo: install ## run the whole hub locally: Kafka, worker, web, simulated agencies
 	$(BIN)/send-hub demo
 
-test: install browser ## run unit tests, then integration tests against a real Kafka broker
+test: install browser promtool ## run unit tests, then integration tests against a real Kafka broker
 	$(BIN)/pytest -m "not integration" -q
 	$(BIN)/pytest -m "integration and not faults" -q
 
@@ -50,10 +59,21 @@ browser: ## Debian's chromium for the browser tests (apt-get, only when /usr/bin
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 	fi
 
-test-unit: $(STAMP) ## unit tests only (no broker)
+.PHONY: promtool
+promtool: ## Prometheus's promtool (Debian's prometheus package), which checks infra/prometheus rules
+	@if command -v promtool >/dev/null; then \
+		echo "promtool: $$(promtool --version 2>&1 | head -1)"; \
+	elif [ "$$(id -u)" != "0" ]; then \
+		echo "make promtool: promtool is missing; as root run: apt-get update && apt-get install -y prometheus" >&2; \
+		exit 1; \
+	else \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus; \
+	fi
+
+test-unit: $(STAMP) assets ## unit tests only (no broker)
 	$(BIN)/pytest -m "not integration" -q
 
-test-integration: install ## integration tests only (starts a real Kafka broker)
+test-integration: install browser promtool ## integration tests only (starts a real Kafka broker)
 	$(BIN)/pytest -m "integration and not faults" -q
 
 test-faults: install ## the worker's fault suite on a real broker (long; CI runs it)
@@ -68,4 +88,4 @@ bench: install ## run the benchmark scripts (print figures)
 	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean: ## remove local data (not the venv or the jar cache)
-	rm -rf .send-hub .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .send-hub .pytest_cache .mypy_cache .ruff_cache test-artefacts

@@ -30,10 +30,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from hub.files.linkage_csv import read_person_csv
+from hub.files.matching_model import load_model
 from hub.identity.bulk import link_records
-from hub.identity.bulk_io import read_person_csv
 from hub.identity.index import CandidateIndex
-from hub.identity.model import MatchModel, default_model, load_model
+from hub.identity.model import MatchModel, default_model
 from hub.identity.records import PersonRecord
 from tests.unit.identity import synthetic
 
@@ -63,7 +64,7 @@ def simulator_truth(children: int, seed: int, folder: Path | None) -> Truth | No
         return None
     if folder is None or not (folder / "linkage" / "truth.csv").exists():
         folder = folder or Path(tempfile.mkdtemp(prefix="linkage-bench-"))
-        simulate(children=children, days=365, seed=seed, out=folder, linkage=True)
+        simulate(children=children, days=365, seed=seed, out=folder, linkage=True, families=True)
     truth = dict(
         line.split(",") for line in (folder / "linkage" / "truth.csv").read_text().split()[1:]
     )

@@ -81,6 +81,17 @@ class Settings(BaseSettings):
     consent_policy: Path | None = None  # a sharing policy file; None: the shipped v1
     break_glass_hours: float = Field(default=4.0, gt=0, le=72)
     audit_outbox: Path | None = None  # None: <data_dir>/web/<prefix>-audit-outbox.sqlite3
+    # Where `npm ci` put GOV.UK Frontend and MOJ Frontend (default: the repository's node_modules).
+    web_assets_dir: Path | None = None
+    # Stream health (the web's /ops page): a source system that has sent nothing for this
+    # long is shown as quiet; the worker's consumer group whose lag is shown (default: the
+    # worker's own default, "<topic prefix>-hub").
+    feed_quiet_seconds: float = Field(default=6 * 3600.0, gt=0)
+    worker_group: str | None = None
+
+    def worker_group_id(self) -> str:
+        """The stream worker's consumer group id."""
+        return self.worker_group or f"{self.topic_prefix}-hub"
 
     def topic(self, name: str) -> str:
         """Full topic name for a short name such as ``ingest.health``."""

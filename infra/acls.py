@@ -51,7 +51,10 @@ __all__ = ["Grant", "ensure_hub_acls", "hub_acls", "worker_app_id"]
 _W, _R = "WRITE", "READ"
 _VISIBLE_TIMEOUT_S = 30.0
 _EVERY_ACL = ACLFilter(
-    principal=None, host=None, operation=ACLOperation.ANY, permission_type=ACLPermissionType.ANY,
+    principal=None,
+    host=None,
+    operation=ACLOperation.ANY,
+    permission_type=ACLPermissionType.ANY,
     resource_pattern=ResourcePatternFilter(ResourceType.ANY, None, ACLResourcePatternType.ANY),
 )
 # short topic name -> {principal: operations}; publishers' ingest grants are added per kind.
@@ -65,7 +68,8 @@ _TOPIC_GRANTS: dict[str, dict[Principal, tuple[str, ...]]] = {
     "audit": {Principal.WEB: (_R, _W)},
     # Signed-out tokens: every web instance writes its sign-outs and reads everyone's.
     "auth.revocations": {Principal.WEB: (_R, _W)},
-    "deadletter": {Principal.WORKER: (_W,)},
+    # The web's stream-health page (/ops) counts dead letters by reason: read only.
+    "deadletter": {Principal.WORKER: (_W,), Principal.WEB: (_R,)},
 }
 
 
@@ -113,7 +117,9 @@ def hub_acls(settings: Settings, app_id: str | None = None) -> list[Grant]:
     for kind in AgencyKind:
         topic = settings.topic(f"ingest.{kind.value.lower()}")
         grants += [Grant(publisher_for(kind), _W, "TOPIC", topic),
-                   Grant(Principal.WORKER, _R, "TOPIC", topic)]  # fmt: skip
+                   Grant(Principal.WORKER, _R, "TOPIC", topic),
+                   # /ops: end offsets and the worker's committed offsets (no reading).
+                   Grant(Principal.WEB, "DESCRIBE", "TOPIC", topic)]  # fmt: skip
     own = worker_app_id(settings, app_id)
     grants += [
         # The worker's state: its changelog topics, created by itself.
@@ -123,6 +129,8 @@ def hub_acls(settings: Settings, app_id: str | None = None) -> list[Grant]:
         # Its intake transactions (<app id>-intake-<partition>): WRITE covers DESCRIBE.
         Grant(Principal.WORKER, _W, "TRANSACTIONAL_ID", f"{own}-", prefixed=True),
         Grant(Principal.WEB, _R, "GROUP", f"{settings.topic_prefix}-web", prefixed=True),
+        # /ops: the worker group's members and committed offsets, described, never joined.
+        Grant(Principal.WEB, "DESCRIBE", "GROUP", own),
     ]
     return sorted(grants)
 

@@ -16,9 +16,11 @@ client. So TLS + SASL against another cluster is configuration.
 """
 
 import ssl
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import SecretStr
 
@@ -27,7 +29,20 @@ from hub.errors import ConfigError
 from infra.credentials import Principal, credentials_path, load_credentials
 from infra.kraft import is_local
 
-__all__ = ["KafkaConnection", "as_connection", "connection_for"]
+__all__ = ["KafkaConnection", "as_connection", "connection_for", "start_client"]
+
+_Client = TypeVar("_Client")
+# kafka-python 3.0 bootstraps in a client's constructor. Two clients of one process that
+# bootstrapped at the same moment over SASL were seen to both time out and then fail every
+# retry, still in step (the web's feeder and revocation follower, 2 of 4 CI runs). Starting
+# a process's clients one at a time avoids that.
+_CLIENT_START = threading.Lock()
+
+
+def start_client(factory: Callable[..., _Client], **config: Any) -> _Client:
+    """``factory(**config)`` (a kafka-python client), never while another one bootstraps."""
+    with _CLIENT_START:
+        return factory(**config)
 
 
 @dataclass(frozen=True)

@@ -142,7 +142,7 @@ class ClockStage:
             if messages:
                 work.changes.offsets[(tp.topic, tp.partition)] = messages[-1].offset + 1
         work.changes.freshness = self.freshness
-        await self._commit(work)
+        await self._publish_and_save(work)
 
     def _decode(self, value: bytes, model: type[TimelineEntry] | type[IdentityLink]) -> object:
         try:
@@ -204,10 +204,10 @@ class ClockStage:
         self.freshness, quiet = check(self.freshness, now, self.policy)
         work.alerts.extend(quiet)
         work.changes.freshness = self.freshness
-        await self._commit(work)
+        await self._publish_and_save(work)
         self._gauges(now)
 
-    async def _commit(self, work: _Batch) -> None:
+    async def _publish_and_save(self, work: _Batch) -> None:
         if work.alerts:
             messages = [(self._key(a), self.serde.encode(ALERT, to_avro(a))) for a in work.alerts]
             await asyncio.gather(*await self.sender.send(self.alerts_topic, messages))

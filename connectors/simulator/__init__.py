@@ -14,7 +14,9 @@ arguments, byte-identical files):
 - ``ehc_truth.csv``: every delivered EHC milestone with its dates, exceptions and true child
   (columns in `connectors.simulator.truth_ehc`), to check the hub's clocks and KPIs against;
 - with ``linkage=True``, ``linkage/<source>.csv`` in the bulk-linkage format plus
-  ``linkage/truth.csv``.
+  ``linkage/truth.csv``;
+- with ``families=True``, siblings and twins who share surname and home
+  (`connectors.simulator.families`); off by default, as it changes what a seed produces.
 """
 
 from __future__ import annotations
@@ -69,10 +71,11 @@ def simulate(
     out: Path,
     start: date = DEFAULT_START,
     linkage: bool = False,
+    families: bool = False,
 ) -> SimulationResult:
     """Simulate ``children`` children for ``days`` days from ``start`` into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
-    world = build_world(children, days, seed, start)
+    world = build_world(children, days, seed, start, families=families)
     registry = Registry(world.rng, world.ref)
     batches = schedule(world, registry, _journeys(world))
     deliveries = write_deliveries(world, batches, out)

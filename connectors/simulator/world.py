@@ -1,4 +1,4 @@
-"""The simulated world: population, schools, school careers, house moves and name changes.
+"""The simulated world: population, families, schools, school careers, house moves, name changes.
 
 `build_world` is the only place a seed becomes randomness: one `random.Random`
 and one seeded Faker are created here and passed on, so the same seed gives the
@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from faker import Faker
 
 from connectors.simulator.calendar import academic_year, year_group
+from connectors.simulator.families import make_families
 from connectors.simulator.population import (
     Child,
     School,
@@ -137,13 +138,19 @@ def _life_changes(world: World, child: Child) -> None:
         child.surnames.append((world.day_in_window(), world.fake.last_name()))
 
 
-def build_world(count: int, days: int, seed: int, start: date) -> World:
-    """A deterministic world of ``count`` children over ``days`` days from ``start``."""
+def build_world(count: int, days: int, seed: int, start: date, families: bool = False) -> World:
+    """A deterministic world of ``count`` children over ``days`` days from ``start``.
+
+    ``families``: siblings and twins share surname and home (`families`); off by default
+    because it changes which journeys a seed produces, and other measurements use seeds.
+    """
     rng = random.Random(seed)
     fake = Faker("en_GB")
     fake.seed_instance(seed)
     ref = load_reference()
     children = make_population(count, rng, fake, ref, start)
+    if families:
+        make_families(children, ref, start)
     world = World(start, start + timedelta(days=days), rng, fake, ref, children)
     _make_schools(world)
     for child in children:

@@ -2,9 +2,12 @@
 
 Starts (or reuses) the local Kafka broker, then the stream worker, the web service
 and the synthetic-agency simulator as child processes of their own CLI
-subcommands, so each runs exactly as an operator would run it by hand. Prints the
-URL and a ready-to-use caseworker token once the web service answers ``/ready``. Unless
-``SEND_HUB_PARTNERSHIP_FILE`` is set, the demo writes a partnership file in which every
+subcommands, so each runs exactly as an operator would run it by hand. Before the web
+service starts it writes the demo people (`hub.cli.demo_setup`), so the sign-in page
+offers one-click sign-in. The simulator publishes the history as fast as the hub takes
+it, then the last ``--live-days`` at ``--rate``, so timelines are rich within a minute
+and still grow. Prints the URL, what to try, and a caseworker token for the API.
+Unless ``SEND_HUB_PARTNERSHIP_FILE`` is set, the demo writes a partnership file in which every
 organisation shares casework (the simulated agencies are all one partnership), so its
 reviewers may decide any review item; a real deployment lists its members.
 """
@@ -21,6 +24,7 @@ from datetime import date, timedelta
 
 import click
 
+from hub.cli.demo_setup import write_demo_people
 from hub.config import get_settings
 from hub.errors import InfraError
 
@@ -36,6 +40,8 @@ class Demo:
     children: int
     days: int
     rate: float
+    live_days: int = 30
+    seed: int = 2026
     procs: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
 
     def _spawn(self, name: str, *args: str) -> None:
@@ -50,26 +56,19 @@ class Demo:
 
     def start(self) -> None:
         _demo_partnership()
+        # History ends today, so no simulated event lies in the future.
+        start = date.today() - timedelta(days=self.days)
+        live_from = date.today() - timedelta(days=min(self.live_days, self.days))
+        write_demo_people(get_settings().data_dir, self.children, self.days, self.seed, start)
         self._run_once("kafka", "start")
         self._spawn("worker", "worker")
         self._spawn("web", "web")
         self._wait_ready()
-        # History ends today, so no simulated event lies in the future.
-        start = date.today() - timedelta(days=self.days)
         self._spawn(
-            "simulator",
-            "simulate",
-            "--children",
-            str(self.children),
-            "--days",
-            str(self.days),
-            "--rate",
-            str(self.rate),
-            "--seed",
-            "2026",
-            "--start",
-            start.isoformat(),
-        )
+            "simulator", "simulate", "--children", str(self.children), "--days", str(self.days),
+            "--rate", str(self.rate), "--seed", str(self.seed), "--start", start.isoformat(),
+            "--live-from", live_from.isoformat(),
+        )  # fmt: skip
 
     def _run_once(self, *args: str) -> None:
         done = subprocess.run([sys.executable, "-m", "hub.cli.main", *args], check=False)
@@ -139,12 +138,15 @@ def _banner(token: str) -> None:
     base = f"http://{settings.web_host}:{settings.web_port}"
     click.echo("")
     click.secho("send-hub demo is running", bold=True)
-    click.echo(f"  caseworker UI : {base}/")
+    click.echo(f"  caseworker UI : {base}/signin  (one click signs you in as a demo person)")
+    click.echo(f"  stream health : {base}/ops")
     click.echo(f"  API docs      : {base}/docs")
     click.echo(f"  metrics       : {base}/metrics")
     click.echo(f"  dev token     : {token}")
     click.echo(f"  logs          : {settings.data_dir / 'logs'}/{{worker,web,simulator}}.log")
-    click.echo(f'  try           : curl -H "Authorization: Bearer $TOKEN" {base}/api/children?...')
+    click.echo("  try           : sign in as the EHC coordinator, open a suggested child on")
+    click.echo("                  'Find a child' and read their journey across the agencies")
+    click.echo(f'  API           : curl -H "Authorization: Bearer $TOKEN" {base}/api/children?...')
     click.echo("Press Ctrl-C to stop everything.")
 
 
@@ -183,11 +185,14 @@ def register(group: click.Group) -> None:
     @group.command("demo")
     @click.option("--children", default=2000, show_default=True, help="synthetic children")
     @click.option("--days", default=730, show_default=True, help="days of history to simulate")
-    @click.option("--rate", default=50.0, show_default=True, help="events per second published")
+    @click.option("--rate", default=5.0, show_default=True,
+                  help="events per second once the history is in (the live part)")  # fmt: skip
+    @click.option("--live-days", default=30, show_default=True,
+                  help="the last days of the simulation published live at --rate")  # fmt: skip
     @click.option("--stop-kafka/--keep-kafka", default=True, help="stop the broker on exit")
-    def demo(children: int, days: int, rate: float, stop_kafka: bool) -> None:
+    def demo(children: int, days: int, rate: float, live_days: int, stop_kafka: bool) -> None:
         """Run everything locally: Kafka, worker, web service and simulated agencies."""
-        run = Demo(children=children, days=days, rate=rate)
+        run = Demo(children=children, days=days, rate=rate, live_days=live_days)
         # SIGTERM (e.g. from a service manager) stops the demo as cleanly as Ctrl-C.
         signal.signal(signal.SIGTERM, _raise_interrupt)
         try:

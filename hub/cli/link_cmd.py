@@ -18,10 +18,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from hub.errors import InputError
+from hub.files.linkage_csv import Reject, read_person_csv, write_links, write_rejects
+from hub.files.matching_model import load_model, save_model
 from hub.identity.bulk import LinkRow, link_records
-from hub.identity.bulk_io import Reject, read_person_csv, write_links, write_rejects
-from hub.identity.model import MatchModel, default_model, load_model, save_model
+from hub.identity.model import MatchModel, default_model
 from hub.identity.records import PersonRecord
+from hub.identity.report import model_report
 from hub.identity.training import train
 
 __all__ = ["register"]
@@ -63,8 +65,9 @@ def _model(path: Path | None) -> MatchModel:
 
 
 def _bulk(
-    files: list[Path], out: Path, model_path: Path | None, rejects_path: Path | None, quiet: bool
-) -> None:
+    files: list[Path], out: Path, model_path: Path | None, rejects_path: Path | None,
+    quiet: bool, one_to_one: bool = False,
+) -> None:  # fmt: skip
     if len(files) != 2:
         raise click.UsageError(
             "bulk linkage takes two files: send-hub link A.csv B.csv --out links.csv"
@@ -73,7 +76,9 @@ def _bulk(
     started = time.perf_counter()
     (a, b), rejects = _read(files)
     with _progress(len(a) + len(b), "linking", quiet) as tick:
-        rows: list[LinkRow] = link_records(a, b, model, tick)
+        rows: list[LinkRow] = link_records(
+            a, b, model, tick, one_to_one=one_to_one, warn=lambda m: _err.print(m)
+        )
     _write(lambda: write_links(rows, out), out)
     matches = sum(r.decision == "match" for r in rows)
     took = time.perf_counter() - started
@@ -92,7 +97,7 @@ def _write(action: Callable[[], object], out: Path) -> None:
 
 
 def _train(files: list[Path], out: Path, model_path: Path | None, rejects_path: Path | None,
-           version: str | None, seed: int, quiet: bool) -> None:  # fmt: skip
+           version: str | None, seed: int, quiet: bool, keep: bool = False) -> None:  # fmt: skip
     if not files:
         raise click.UsageError(
             "training needs record files: send-hub link train FILE... --out MODEL"
@@ -104,8 +109,10 @@ def _train(files: list[Path], out: Path, model_path: Path | None, rejects_path: 
         raise InputError(f"training needs at least 100 usable records, got {len(records)}")
     version = version or datetime.now(UTC).strftime("%Y.%m.%d")
     say = (lambda _m: None) if quiet else (lambda m: _err.print(f"  {m}"))
-    model = train(records, base, version=version, seed=seed, progress=say)
+    model = train(records, base, version=version, seed=seed, progress=say, keep_thresholds=keep)
     _write(lambda: save_model(model, out), out)
+    if not quiet:
+        click.echo(model_report(model))
     _finish(
         rejects, out, rejects_path, f"trained {model.label} on {len(records):,} records -> {out}"
     )
@@ -121,24 +128,36 @@ def _train(files: list[Path], out: Path, model_path: Path | None, rejects_path: 
               help="where rejected rows go (default: OUT's name + .rejects.csv)")  # fmt: skip
 @click.option("--version", "version", help="train: version string of the new model")
 @click.option("--seed", default=0, show_default=True, help="train: random seed for pair sampling")
+@click.option("--keep-thresholds", is_flag=True,
+              help="train: keep the base model's thresholds instead of fitting them")  # fmt: skip
+@click.option("--one-to-one", is_flag=True,
+              help="bulk: both files deduplicated; a record matches at most one")  # fmt: skip
 @click.option("--quiet", "-q", is_flag=True, help="no progress bar")
 def link(files: tuple[Path, ...], out: Path, model_path: Path | None, rejects_path: Path | None,
-         version: str | None, seed: int, quiet: bool) -> None:  # fmt: skip
+         version: str | None, seed: int, keep_thresholds: bool, one_to_one: bool,
+         quiet: bool) -> None:  # fmt: skip
     """Bulk-link two record files, or train a matching model.
 
     \b
-    send-hub link A.csv B.csv --out links.csv [--model FILE]
-    send-hub link train FILE... --out MODEL [--model BASE]
+    send-hub link A.csv B.csv --out links.csv [--model FILE] [--one-to-one]
+    send-hub link train FILE... --out MODEL [--model BASE] [--keep-thresholds]
 
     Input columns: record_id,given_name,family_name,date_of_birth,sex,postcode,
     address,nhs_number,upn,local_id (date_of_birth as YYYY-MM-DD). Output columns:
     record_id_a,record_id_b,score,decision; decision is match or review, score the
     match weight in bits. Rejected rows go to the rejects file (exit status 1).
+    Training prints the trained parameters, level by level.
     """
-    if str(files[0]) == "train":
-        _train(list(files[1:]), out, model_path, rejects_path, version, seed, quiet)
+    training = str(files[0]) == "train"
+    if training and one_to_one:
+        raise click.UsageError("--one-to-one is for bulk linkage, not for train")
+    if not training and keep_thresholds:
+        raise click.UsageError("--keep-thresholds is for train, not for bulk linkage")
+    if training:
+        _train(list(files[1:]), out, model_path, rejects_path, version, seed, quiet,
+               keep_thresholds)  # fmt: skip
     else:
-        _bulk(list(files), out, model_path, rejects_path, quiet)
+        _bulk(list(files), out, model_path, rejects_path, quiet, one_to_one)
 
 
 def register(group: click.Group) -> None:

@@ -40,6 +40,12 @@ __all__ = ["register"]
 )
 @click.option("--rate", type=click.FloatRange(min=0.1), help="Events per second (default: max).")
 @click.option(
+    "--live-from",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Deliveries before this day are history, published as fast as possible; "
+    "the rest follow at --rate.",
+)
+@click.option(
     "--publish/--no-publish",
     default=True,
     show_default=True,
@@ -56,6 +62,7 @@ def simulate_command(
     start: object,
     out: Path | None,
     rate: float | None,
+    live_from: object,
     publish: bool,
     dry_run: bool,
     export_linkage: bool,
@@ -74,21 +81,25 @@ def simulate_command(
     console.print(f"ground truth: {result.ground_truth}")
     console.print(f"EHC journey ground truth: {result.ehc_truth}")
     if publish or dry_run:
-        _publish(console, out, rate, dry_run, bootstrap, topic_prefix)
+        live = live_from.date() if hasattr(live_from, "date") else None
+        _publish(console, out, (rate, live), dry_run, bootstrap, topic_prefix)
 
 
 def _publish(
     console: Console,
     out: Path,
-    rate: float | None,
+    pace: tuple[float | None, date | None],
     dry_run: bool,
     bootstrap: str | None,
     topic_prefix: str | None,
 ) -> None:
     """Replay the written deliveries through the adapters into Kafka (or only encode them)."""
+    rate, live_from = pace
     sink = None if dry_run else PublisherSink(bootstrap, topic_prefix)
     try:
-        run = publish_simulation(out, Throttle(sink or dry_run_sink, rate))
+        base = sink or dry_run_sink
+        run = publish_simulation(out, Throttle(base, rate), live_from=live_from,
+                                 history_sink=base if live_from else None)  # fmt: skip
     finally:
         if sink is not None:
             sink.close()

@@ -3,11 +3,12 @@
 Public API (imported lazily, so ``hub.identity.resolve`` users do not pay for it):
 
 - `PersonRecord` — the bulk-linkage columns as a model; `prepare` normalises one.
-- `MatchModel`, `default_model()`, `load_model(path)`, `save_model(model, path)`.
+- `MatchModel`, `default_model()`; model files are read and written by `hub.files.matching_model`.
 - `CandidateIndex(model)` with ``add(child_id, record)``, ``remove(record_id)``,
   ``reassign(record_id, child_id)``, ``match(record)``; `match(index, record)`.
 - `MatchDecision` (``outcome``: `Outcome`, candidate, weight, probability, explanation).
-- `train(records, base)`; `link_records(a, b, model)` for bulk linkage.
+- `train(records, base)`; `link_records(a, b, model)` and `dedupe_records(records, model)`
+  for bulk linkage; `hub.identity.report.model_report(model)` for a trained model's report.
 - `hub.identity.matcher.IndexMatcher`: the ``Matcher`` of ``hub.identity.resolve``.
 """
 
@@ -22,21 +23,20 @@ __all__ = [
     "MatchModel",
     "Outcome",
     "PersonRecord",
+    "dedupe_records",
     "default_model",
     "link_records",
-    "load_model",
     "match",
     "prepare",
-    "save_model",
     "train",
 ]
 
 _HOME = {
     "CandidateIndex": "index", "match": "index", "ExplanationTerm": "scoring",
-    "MatchDecision": "decision", "Outcome": "decision", "MatchModel": "model",
-    "default_model": "model", "load_model": "model", "save_model": "model",
+    "MatchDecision": "match_decision", "Outcome": "match_decision", "MatchModel": "model",
+    "default_model": "model",
     "PersonRecord": "records", "prepare": "normalise", "train": "training",
-    "LinkRow": "bulk", "link_records": "bulk",
+    "LinkRow": "bulk", "link_records": "bulk", "dedupe_records": "bulk",
 }  # fmt: skip
 
 

@@ -5,14 +5,19 @@ Each blocking rule of a model names key features (``dob_unordered``,
 are all present: a hash of the rule number and the values (a hash collision only adds
 a candidate, which scoring then rejects). Features are computed once per record and
 shared by the rules, which keeps key computation to a few microseconds.
+
+A block larger than its rule's ``max_block`` (else the model's) is skipped (its records
+still meet in the other rules' blocks): one very common key would otherwise make every query
+compare thousands of records. `candidate_pairs` lists the deduplicated pairs of a
+bulk run and counts the blocks it skipped, so the caller can warn.
 """
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 
 from hub.identity.model import MatchModel
 from hub.identity.normalise import Prepared
 
-__all__ = ["BLOCK_KEYS", "Blocker", "KeyFn"]
+__all__ = ["BLOCK_KEYS", "Blocker", "KeyFn", "PairSet", "candidate_pairs"]
 
 KeyFn = Callable[[Prepared], Hashable | None]
 
@@ -43,33 +48,91 @@ BLOCK_KEYS: dict[str, KeyFn] = {
     "postcode": lambda p: p.postcode.full if p.postcode else None,
     "postcode_sector": lambda p: p.postcode.sector if p.postcode else None,
     "postcode_district": lambda p: p.postcode.district if p.postcode else None,
+    "house_number": lambda p: p.home.number if p.home else None,
+    "street_word": lambda p: _street_word(p),
+    "given_name": lambda p: p.given.key if p.given else None,
+    # Both names' sound codes in sorted order: given and family swapped meet here.
+    "names_unordered": lambda p: (
+        tuple(sorted((p.given.soundex, p.family.soundex))) if p.given and p.family else None
+    ),
+    "family_name": lambda p: p.family.key if p.family else None,
 }
+
+
+def _street_word(p: Prepared) -> Hashable | None:
+    # The longest word of the address: usually the street's own name, rarely a typo'd one.
+    if p.home is None or not p.home.tokens:
+        return None
+    words = [w for w in p.home.tokens if not w.isdigit()]
+    return max(words, key=lambda w: (len(w), w)) if words else None
 
 
 class Blocker:
     """A model's blocking rules, compiled: ``keys(record)`` lists its block keys."""
 
-    __slots__ = ("_features", "_rules")
+    __slots__ = ("_features", "_rules", "max_block")
 
-    def __init__(self, model: MatchModel) -> None:
-        names = sorted({key for rule in model.blocking for key in rule.keys})
+    def __init__(self, model: MatchModel, *, bulk: bool = False) -> None:
+        self.max_block = model.max_block
+        rules = model.blocking + model.bulk_blocking if bulk else model.blocking
+        names = sorted({key for rule in rules for key in rule.keys})
         self._features = tuple(BLOCK_KEYS[name] for name in names)
         where = {name: i for i, name in enumerate(names)}
         self._rules = tuple(
-            (n, tuple(where[key] for key in rule.keys)) for n, rule in enumerate(model.blocking)
+            (n, tuple(where[key] for key in rule.keys), rule.max_block or model.max_block)
+            for n, rule in enumerate(rules)
         )
 
-    def keys(self, p: Prepared) -> list[int]:
-        """One key per rule whose features are all present."""
+    def keyed(self, p: Prepared) -> list[tuple[int, int]]:
+        """(key, largest block worth comparing) for each rule whose features are present."""
         f = [fn(p) for fn in self._features]
         out = []
-        for n, idx in self._rules:
+        for n, idx, cap in self._rules:
             if len(idx) == 1:
                 a = f[idx[0]]
                 if a is not None:
-                    out.append(hash((n, a)))
+                    out.append((hash((n, a)), cap))
                 continue
             values = [f[i] for i in idx]
             if None not in values:
-                out.append(hash((n, *values)))
+                out.append((hash((n, *values)), cap))
         return out
+
+    def keys(self, p: Prepared) -> list[int]:
+        """One key per rule whose features are all present."""
+        return [key for key, _cap in self.keyed(p)]
+
+
+class PairSet:
+    """Candidate pairs of a bulk run (indexes into A and B) and the blocks skipped."""
+
+    def __init__(self) -> None:
+        self.pairs: set[tuple[int, int]] = set()
+        self.skipped_blocks = 0
+        self.skipped_records = 0
+
+
+def candidate_pairs(
+    model: MatchModel, a: Sequence[Prepared], b: Sequence[Prepared] | None = None
+) -> PairSet:
+    """Pairs sharing a block (bulk rules included), each once; ``b=None`` deduplicates ``a``."""
+    blocker = Blocker(model, bulk=True)
+    right = a if b is None else b
+    blocks: dict[int, list[int]] = {}
+    caps: dict[int, int] = {}
+    for j, p in enumerate(right):
+        for key, cap in blocker.keyed(p):
+            blocks.setdefault(key, []).append(j)
+            caps[key] = cap
+    out = PairSet()
+    for key, held in blocks.items():
+        if len(held) > caps[key]:
+            out.skipped_blocks += 1
+            out.skipped_records += len(held)
+            held.clear()
+    for i, p in enumerate(a):
+        for key, _cap in blocker.keyed(p):
+            for j in blocks.get(key, ()):
+                if b is not None or i < j:
+                    out.pairs.add((i, j))
+    return out

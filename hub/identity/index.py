@@ -125,13 +125,16 @@ class CandidateIndex:
         """Every indexed record sharing at least one block with the query."""
         seen: set[int] = set()
         blocks = self._blocks
-        for key in self._blocker.keys(query) if keys is None else keys:
+        keyed = self._blocker.keyed(query)
+        if keys is not None:  # keys given: same rules, so the caps line up
+            keyed = list(zip(keys, (cap for _key, cap in keyed), strict=True))
+        for key, cap in keyed:
             held = blocks.get(key)
             if held is None:
                 continue
             if isinstance(held, int):
                 seen.add(held)
-            else:
+            elif len(held) <= cap:  # an oversized block: the other rules still apply
                 seen.update(held)
         records, child = self._records, self._child
         return [(child[s], records[s]) for s in seen]  # type: ignore[misc]

@@ -11,7 +11,6 @@ import json
 import math
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -30,23 +29,32 @@ __all__ = [
     "Thresholds",
     "TrainingInfo",
     "default_model",
-    "load_model",
-    "save_model",
+    "model_json",
+    "parse_model",
 ]
 
 FieldName = Literal[
-    "given_name", "family_name", "date_of_birth", "sex", "postcode", "nhs_number", "upn"
+    "given_name", "family_name", "date_of_birth", "sex", "postcode", "nhs_number", "upn", "home"
 ]
 _NAME_KINDS = frozenset(
-    {"exact", "token_overlap", "nickname", "jaro_winkler", "metaphone", "soundex", "initial"}
+    {"exact", "token_overlap", "nickname", "jaro_winkler", "metaphone", "soundex", "initial",
+     "damerau_levenshtein"}
+)  # fmt: skip
+_POSTCODE_KINDS = frozenset({"exact", "sector", "district", "area", "postcode_typo"})
+# Levels whose threshold is a similarity (JW, address) or a maximum edit distance (DL).
+_THRESHOLD_KINDS = frozenset(
+    {"jaro_winkler", "damerau_levenshtein", "same_home", "address", "street"}
 )
 _EXACT_ONLY = frozenset({"exact"})
 # Which level kinds each field supports (besides the final ``else``).
 FIELD_KINDS: dict[str, frozenset[str]] = {
     "given_name": _NAME_KINDS,
     "family_name": _NAME_KINDS,
-    "date_of_birth": frozenset({"exact", "transposed", "one_component", "same_year"}),
-    "postcode": frozenset({"exact", "sector", "district", "area"}),
+    "date_of_birth": frozenset(
+        {"exact", "transposed", "typo", "year_off_by_one", "one_component", "same_year"}
+    ),
+    "postcode": _POSTCODE_KINDS,
+    "home": (_POSTCODE_KINDS - {"exact"}) | {"same_home", "address", "street", "postcode"},
     "sex": _EXACT_ONLY,
     "nhs_number": _EXACT_ONLY,
     "upn": _EXACT_ONLY,
@@ -55,7 +63,8 @@ BlockKey = Literal[
     "nhs_number", "upn", "dob", "dob_unordered", "birth_year", "birth_year_month",
     "birth_year_day", "birth_month_day", "given_soundex", "given_formal_soundex",
     "family_soundex", "given_metaphone", "family_metaphone", "given_initial", "family_initial",
-    "postcode", "postcode_sector", "postcode_district",
+    "postcode", "postcode_sector", "postcode_district", "house_number", "street_word",
+    "given_name", "family_name", "names_unordered",
 ]  # fmt: skip
 
 
@@ -102,8 +111,11 @@ class Comparison(_Frozen):
         for level in self.levels[:-1]:
             if level.kind not in allowed:
                 raise ValueError(f"{self.name}: level kind {level.kind!r} not allowed")
-            if (level.kind == "jaro_winkler") != (level.threshold is not None):
-                raise ValueError(f"{self.name}: only jaro_winkler levels take a threshold")
+            if (level.kind in _THRESHOLD_KINDS) != (level.threshold is not None):
+                raise ValueError(
+                    f"{self.name}: {level.kind} levels "
+                    + ("need a threshold" if level.kind in _THRESHOLD_KINDS else "take none")
+                )
         return self
 
 
@@ -112,6 +124,9 @@ class BlockingRule(_Frozen):
 
     name: str
     keys: list[BlockKey] = Field(min_length=1)
+    # A broad rule (names alone, house number and street) helps small files; in a large
+    # index its blocks are big, and a smaller cap skips them there (other rules cover).
+    max_block: int | None = Field(default=None, ge=2)
 
 
 class IdentifierRule(_Frozen):
@@ -163,6 +178,12 @@ class MatchModel(_Frozen):
     nicknames: str = "nicknames-en-GB"
     prior: float = Field(gt=0, lt=1)
     blocking: list[BlockingRule] = Field(min_length=1)
+    # Extra rules for bulk linkage of two files only: broad keys (names alone, house
+    # number and street...) that find more pairs in files of thousands but would make
+    # every streaming query against a million children compare many more records.
+    bulk_blocking: list[BlockingRule] = []
+    # Blocks holding more records than this are skipped (see blocking.py).
+    max_block: int = Field(default=500, ge=2)
     # Training: EM runs once per rule; the first also gives the prior (see training.py).
     em_blocking: list[BlockingRule] = []
     comparisons: list[Comparison] = Field(min_length=1)
@@ -195,28 +216,26 @@ class MatchModel(_Frozen):
         return self
 
 
-def load_model(path: str | Path) -> MatchModel:
-    """Read and validate a model file; any problem is one `InputError` line."""
+def parse_model(text: str, source: str) -> MatchModel:
+    """Validate a model file's text; any problem is one `InputError` line naming ``source``."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
         return MatchModel.model_validate(json.loads(text))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read model file {path}: {exc}") from exc
     except json.JSONDecodeError as exc:
-        raise InputError(f"{path} is not a valid matching model: bad JSON ({exc})") from exc
+        raise InputError(f"{source} is not a valid matching model: bad JSON ({exc})") from exc
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"]) or "model"
-        raise InputError(f"{path} is not a valid matching model: {where}: {err['msg']}") from exc
+        raise InputError(f"{source} is not a valid matching model: {where}: {err['msg']}") from exc
 
 
-def save_model(model: MatchModel, path: str | Path) -> None:
-    """Write a model as indented JSON (stable key order, diff-friendly)."""
-    Path(path).write_text(model.model_dump_json(indent=1) + "\n", encoding="utf-8")
+def model_json(model: MatchModel) -> str:
+    """A model as indented JSON (stable key order, diff-friendly), as its file holds it."""
+    return model.model_dump_json(indent=1) + "\n"
 
 
 @lru_cache(maxsize=1)
 def default_model() -> MatchModel:
     """The model shipped with send-hub (trained on synthetic data, see models/README.md)."""
+    # Shipped reference data read from the package (never a user's file: see hub.files).
     text = resources.files("hub.identity").joinpath("models", "default.json").read_text("utf-8")
-    return MatchModel.model_validate(json.loads(text))
+    return parse_model(text, "the shipped model")

@@ -17,7 +17,7 @@ from hub.identity.compare import (
     level_of,
 )
 from hub.identity.model import MatchModel
-from hub.identity.normalise import Prepared
+from hub.identity.normalise import Prepared, swapped_names
 
 __all__ = ["CompiledModel", "ExplanationTerm", "compile_model", "explain", "probability", "score"]
 
@@ -40,8 +40,8 @@ class CompiledModel:
     """A model compiled once for fast scoring; holds the thresholds too."""
 
     __slots__ = (
-        "by_name", "comparisons", "fast", "label", "link", "margin", "model", "prior", "review",
-        "terms",
+        "by_name", "comparisons", "fast", "label", "link", "margin", "model", "names", "prior",
+        "review", "terms",
     )  # fmt: skip
 
     def __init__(self, model: MatchModel) -> None:
@@ -49,6 +49,10 @@ class CompiledModel:
         self.label = model.label
         self.comparisons: tuple[CompiledComparison, ...] = compile_comparisons(model)
         self.by_name = {c.name: c for c in self.comparisons}
+        by_field = {c.spec.field: c for c in self.comparisons}
+        given, family = by_field.get("given_name"), by_field.get("family_name")
+        # The two name comparisons, for noticing names entered in each other's field.
+        self.names = (given, family) if given and family else None
         self.prior = model.prior_weight
         self.link = model.thresholds.link
         self.review = model.thresholds.review
@@ -85,8 +89,33 @@ def compile_model(model: MatchModel) -> CompiledModel:
     return hit[1]
 
 
+def names_swapped(cm: CompiledModel, a: Prepared, b: Prepared) -> bool:
+    """True when the names agree better crosswise (given against family) than straight.
+
+    Only pairs whose given and family names both disagree straight are looked at, so
+    the usual pair pays two failed comparisons at most.
+    """
+    ag, af, bg, bf = a.given, a.family, b.given, b.family
+    names = cm.names
+    if names is None or ag is None or af is None or bg is None or bf is None:
+        return False
+    if ag.initial != bf.initial and af.initial != bg.initial:
+        return False  # crosswise the names do not even share an initial
+    given, family = names
+    last_g, last_f = len(given.levels) - 1, len(family.levels) - 1
+    if given.evaluate(given.levels, ag, bg) != last_g:
+        return False
+    if family.evaluate(family.levels, af, bf) != last_f:
+        return False
+    cross = given.weights[given.evaluate(given.levels, ag, bf)]
+    cross += family.weights[family.evaluate(family.levels, af, bg)]
+    return cross > given.weights[last_g] + family.weights[last_f]
+
+
 def score(cm: CompiledModel, a: Prepared, b: Prepared) -> tuple[float, bool]:
     """Total match weight in bits and whether any level caps the pair at review."""
+    if names_swapped(cm, a, b):
+        b = swapped_names(b)  # names entered in the wrong fields: compare them crosswise
     total = cm.prior
     capped = False
     av, bv = a.vals, b.vals
@@ -97,6 +126,8 @@ def score(cm: CompiledModel, a: Prepared, b: Prepared) -> tuple[float, bool]:
             capped = capped or null_cap
             continue
         i = (0 if va == vb else last) if evaluate is None else evaluate(levels, va, vb)
+        if i < 0:
+            continue  # nothing comparable on this field (e.g. postcode vs address only)
         total += weights[i]
         if i == tf_level:
             total += tf.get(va.full, tf_default)  # type: ignore[union-attr]
@@ -139,8 +170,21 @@ def _term(cm: CompiledModel, k: int, a: Prepared, b: Prepared) -> ExplanationTer
 
 def explain(cm: CompiledModel, a: Prepared, b: Prepared) -> tuple[list[ExplanationTerm], float]:
     """Every comparison's term and the total (equal to ``score``'s)."""
+    swap = names_swapped(cm, a, b)
+    b = swapped_names(b) if swap else b
     terms = [_term(cm, k, a, b) for k in range(len(cm.comparisons))]
+    if swap:
+        terms.append(_SWAP_TERM)
     return terms, cm.prior + sum(t.weight + t.tf_adjustment for t in terms)
+
+
+_SWAP_TERM = ExplanationTerm(
+    comparison="names",
+    level="swapped",
+    weight=0.0,
+    sentence="Given and family names agree better crosswise (entered in each other's "
+    "field): compared crosswise (+0.0)",
+)
 
 
 def probability(weight: float) -> float:

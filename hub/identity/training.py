@@ -18,6 +18,7 @@ from hub.identity.em import run_em
 from hub.identity.model import Comparison, MatchModel, TermFrequencies, TrainingInfo, default_model
 from hub.identity.normalise import Prepared, prepare
 from hub.identity.records import PersonRecord
+from hub.identity.training_fit import fit_thresholds, relax_guards
 from hub.identity.training_pairs import blocked_vectors, exact_u, fixed_comparisons, sample_u
 
 __all__ = ["train"]
@@ -28,9 +29,22 @@ _TF_MAX_VALUES = 3000
 _U_FLOOR = 1e-9
 
 
+def _word_frequencies(preps: Sequence[Prepared], name: str) -> TermFrequencies:
+    """Share of records whose address holds each word (for rarity weights)."""
+    counts = Counter(w for p in preps if p.home is not None for w in p.home.tokens)
+    total = sum(1 for p in preps if p.home is not None and p.home.tokens) or 1
+    common = counts.most_common(_TF_MAX_VALUES)
+    freqs = {w: c / total for w, c in common if c >= 2}
+    floor = min(1.0, 1 / total)
+    return TermFrequencies(comparison=name, min_frequency=floor, frequencies=freqs)
+
+
 def _term_frequencies(preps: Sequence[Prepared], model: MatchModel) -> list[TermFrequencies]:
     out = []
     for comp in model.comparisons:
+        if comp.field == "home":
+            out.append(_word_frequencies(preps, comp.name))
+            continue
         if not any(level.tf_adjust for level in comp.levels):
             continue
         attr = "given" if comp.field == "given_name" else "family"
@@ -57,6 +71,22 @@ def _u_row(preps: Sequence[Prepared], c: CompiledComparison, counts: Counter[int
     for i in others:
         row[i] = max(_U_FLOOR, (1.0 - u_exact) * (counts[i] + 0.5) / seen)
     return row
+
+
+def _unmixed_u(u: list[float], m: list[float], prior: float) -> list[float]:
+    """u with the true matches among the random pairs taken out.
+
+    A random pair is a match with probability λ (the prior), so what random pairs show is
+    λ·m + (1 - λ)·u. Where duplicates are common (a file half duplicates), leaving the
+    matches in would make agreeing on a whole address look far more ordinary than it is.
+    """
+    # At most 90 % is taken out: an m estimated too high must not make u vanish.
+    row = [
+        max(_U_FLOOR, 0.1 * uu, (uu - prior * mm) / (1.0 - prior))
+        for uu, mm in zip(u, m, strict=True)
+    ]
+    total = sum(row)
+    return [x / total for x in row]
 
 
 class _Session:
@@ -113,42 +143,73 @@ def _updated(spec: Comparison, m: list[float] | None, u: list[float]) -> Compari
     return spec.model_copy(update={"levels": levels})
 
 
-def train(
-    records: Sequence[PersonRecord],
-    base: MatchModel | None = None,
-    *,
-    version: str = "trained",
-    seed: int = 0,
-    u_pairs: int = 300_000,
-    progress: Progress | None = None,
-) -> MatchModel:
-    """A model with the base model's structure and probabilities estimated from ``records``."""
-    base = base or default_model()
-    say = progress or (lambda _msg: None)
-    rng = random.Random(seed)
-    preps = [prepare(r) for r in records]
+def _estimate(
+    preps: Sequence[Prepared], base: MatchModel, rng: random.Random, u_pairs: int,
+    say: Progress,
+) -> tuple[list[Comparison], float, list[TermFrequencies]]:  # fmt: skip
+    """Trained comparisons (m by EM, u from random pairs with matches taken out), λ, tf."""
     tf = _term_frequencies(preps, base)
-    comps = compile_comparisons(base.model_copy(update={"term_frequencies": []}))
+    # Name tables are left out while estimating (tf adjusts weights only at scoring);
+    # the address word table is kept: it defines the home levels themselves.
+    homes = {c.name for c in base.comparisons if c.field == "home"}
+    kept = [t for t in tf if t.comparison in homes]
+    comps = compile_comparisons(base.model_copy(update={"term_frequencies": kept}))
     counts = sample_u(preps, comps, rng, u_pairs)
     u = [_u_row(preps, c, counts[k]) for k, c in enumerate(comps)]
     say(f"u from {u_pairs:,} random pairs of {len(preps):,} records")
     sessions = _sessions(preps, base, comps, u, rng, say)
     means = [_mean_m(sessions, k) for k in range(len(comps))]
     m = [row or [lv.m for lv in comps[k].spec.levels] for k, row in enumerate(means)]
+    prior = _prior(sessions, m, preps, comps, base.prior)
+    u = [_unmixed_u(u[k], m[k], prior) for k in range(len(comps))]
+    return [_updated(c.spec, means[k], u[k]) for k, c in enumerate(comps)], prior, tf
+
+
+def train(
+    records: Sequence[PersonRecord],
+    base: MatchModel | None = None,
+    *,
+    version: str = "trained",
+    seed: int = 0,
+    u_pairs: int = 150_000,
+    progress: Progress | None = None,
+    keep_thresholds: bool = False,
+) -> MatchModel:
+    """A model with the base model's structure and probabilities estimated from ``records``.
+
+    Thresholds are fitted to the trained score distribution unless ``keep_thresholds``
+    (the shipped model keeps thresholds chosen for streaming against a large index).
+    """
+    base = base or default_model()
+    say = progress or (lambda _msg: None)
+    preps = [prepare(r) for r in records]
+    trained, prior, tf = _estimate(preps, base, random.Random(seed), u_pairs, say)
+    comparisons, guard_note, households = relax_guards(trained, preps)
+    say(guard_note)
     fields = {
         "version": version,
-        "prior": _prior(sessions, m, preps, comps, base.prior),
+        "prior": prior,
         "term_frequencies": tf,
-        "training": _info(base, len(preps), u_pairs),
-        "comparisons": [_updated(c.spec, means[k], u[k]) for k, c in enumerate(comps)],
+        "training": _info(base, len(preps), u_pairs, guard_note, keep_thresholds),
+        "comparisons": comparisons,
     }
-    return MatchModel.model_validate(base.model_dump() | fields)
+    model = MatchModel.model_validate(base.model_dump() | fields)
+    if keep_thresholds:
+        return model
+    thresholds = fit_thresholds(model, preps, households=households)
+    say(f"thresholds from the trained score distribution: link {thresholds.link:+.1f} bits, "
+        f"review {thresholds.review:+.1f} bits")  # fmt: skip
+    return model.model_copy(update={"thresholds": thresholds})
 
 
-def _info(base: MatchModel, records: int, u_pairs: int) -> TrainingInfo:
+def _info(
+    base: MatchModel, records: int, u_pairs: int, guard_note: str, kept: bool
+) -> TrainingInfo:
+    source = "kept from the base model" if kept else "from the trained score distribution"
     return TrainingInfo(
         records=records,
         u_pairs_sampled=u_pairs,
         em_sessions=[r.name for r in base.em_blocking],
-        notes="unsupervised: u from random pairs, m by EM on blocked pairs; no labels",
+        notes=f"unsupervised: u from random pairs, m by EM on blocked pairs, thresholds "
+        f"{source}; no labels. {guard_note}",
     )

@@ -21,6 +21,7 @@ Vector = tuple[int, ...]
 _KEY_PREFIX_FIELD = (
     ("dob", "date_of_birth"), ("birth", "date_of_birth"), ("given", "given_name"),
     ("family", "family_name"), ("postcode", "postcode"), ("nhs", "nhs_number"), ("upn", "upn"),
+    ("postcode", "home"), ("house", "home"), ("street", "home"),
 )  # fmt: skip
 _EXACT_VALUE = {"given": "full", "family": "full", "postcode": "full"}
 _MAX_BLOCK = 60

@@ -24,14 +24,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub.auth import AuthError
 from hub.errors import HubError
-from hub.metrics import (
-    HTTP_REQUEST_SECONDS,
-    HTTP_REQUESTS,
-    KPI_VALUE,
-    REVIEW_QUEUE_OLDEST_SECONDS,
-    REVIEW_QUEUE_SIZE,
-)
 from hub.web import site
+from hub.web.assets import NODE_MODULES, mount_assets
 from hub.web.children import access_api
 from hub.web.children import api as children_api
 from hub.web.children import pages as children_pages
@@ -40,6 +34,15 @@ from hub.web.clocks import api as clocks_api
 from hub.web.clocks import pages as clocks_pages
 from hub.web.clocks.reads import partnership_kpis
 from hub.web.context import NotOperations, SignInRequired, WebState
+from hub.web.metrics import (
+    HTTP_REQUEST_SECONDS,
+    HTTP_REQUESTS,
+    KPI_VALUE,
+    REGISTRY,
+    REVIEW_QUEUE_OLDEST_SECONDS,
+    REVIEW_QUEUE_SIZE,
+)
+from hub.web.ops import pages as ops_pages
 from hub.web.readmodel import review_queue, store
 from hub.web.readmodel.queries import QueryError
 from hub.web.review import api as review_api
@@ -185,10 +188,12 @@ def _install_ops(app: FastAPI) -> None:
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics",
              response_class=PlainTextResponse)  # fmt: skip
     def metrics(request: Request) -> Response:
-        """Prometheus text exposition format."""
-        _refresh_review_gauges(request.app.state.web)
-        _refresh_kpi_gauges(request.app.state.web)
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        """Prometheus text exposition format: the web process's own metrics only."""
+        state: WebState = request.app.state.web
+        _refresh_review_gauges(state)
+        _refresh_kpi_gauges(state)
+        ops_pages.refresh_gauges(state)  # stream health, at most once per refresh interval
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
 
 def _lifespan(state: WebState) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
@@ -204,7 +209,7 @@ def _lifespan(state: WebState) -> Callable[[FastAPI], AbstractAsyncContextManage
         finally:
             for service in reversed(started):
                 service.stop()
-            for sink in (state.revocations, state.audit, state.decisions, state.alerts):
+            for sink in (state.revocations, state.audit, state.decisions, state.alerts, state.ops):
                 if sink is not None:
                     sink.close()
 
@@ -228,8 +233,9 @@ def create_app(state: WebState, *, max_body_bytes: int = 64 * 1024) -> FastAPI:
     for router in (
         children_api.router, access_api.router, review_api.router, approvals.router,
         clocks_api.router, site.router, login.router,
-        children_pages.router, review_pages.router, clocks_pages.router,
+        children_pages.router, review_pages.router, clocks_pages.router, ops_pages.router,
     ):  # fmt: skip
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    mount_assets(app, state.assets_dir or NODE_MODULES)
     return app

@@ -25,6 +25,8 @@ from hub.errors import HubError
 from hub.files.policy import load_policy
 from hub.identity.involvement import Partnership
 from hub.web.children.access import AccessRules
+from hub.web.demo.people import DemoPerson
+from hub.web.ops.probe import OpsProbe
 from hub.web.readmodel import store
 from hub.web.readmodel.feeder import Feeder
 from hub.web.review.views import PendingDecision
@@ -44,6 +46,7 @@ __all__ = [
     "api_caller",
     "bearer_token",
     "database",
+    "dev_mode",
     "ops_caller",
     "page_caller",
     "page_session",
@@ -78,6 +81,11 @@ class WebState:
     sent: dict[str, PendingDecision] = field(default_factory=dict)  # decided by this process
     access: AccessRules = field(default_factory=lambda: AccessRules(load_policy()))
     alerts: AlertSink | None = None  # None: break-glass alerts cannot be sent (503)
+    demo_people: list[DemoPerson] = field(default_factory=list)  # offered only in dev mode
+    ops: OpsProbe | None = None  # None: no broker to ask (the ops page says so)
+    feed_quiet_seconds: float = 6 * 3600.0
+    assets_dir: Path | None = None  # None: the repository's node_modules
+    dev_key: bool = False  # signing with the generated development key (see dev_mode)
 
     def ready(self) -> bool:
         """Caught up with the topics (an app without a feeder serves a prepared store)."""
@@ -102,6 +110,17 @@ class WebState:
         self.auth.sign_out(session)
         if self.revocations is not None:
             self.revocations.publish(session, self.clock())
+
+
+def dev_mode(state: WebState) -> bool:
+    """Tokens are signed with the generated development key and no identity provider is
+    configured, so this is a demo: one-click sign-in is on.
+
+    The one place that decides it; a deployment with ``SEND_HUB_AUTH_SECRET`` or an identity
+    provider is never in dev mode (``build_state`` sets ``dev_key`` from the settings).
+    """
+    auth = state.auth
+    return state.dev_key and auth is not None and auth.local_key is not None and auth.oidc is None
 
 
 class SignInRequired(Exception):  # a control-flow signal: redirect to sign in

@@ -22,6 +22,8 @@ from hub.files.policy import load_policy
 from hub.web.app import create_app
 from hub.web.children.access import AccessRules
 from hub.web.context import WebState
+from hub.web.demo.people import load_people, people_path
+from hub.web.ops.probe import OpsProbe
 from hub.web.readmodel import store
 from hub.web.readmodel.consent import backfill_marks
 from hub.web.readmodel.feeder import Feeder
@@ -31,7 +33,7 @@ from hub.web.sinks.alerts import KafkaAlertSink
 from hub.web.sinks.outbox import OutboxAuditSink
 from hub.web.sinks.review_decisions import KafkaDecisionSink
 from infra.credentials import Principal
-from infra.security import connection_for
+from infra.security import KafkaConnection, connection_for
 
 __all__ = ["browser_login", "build_state", "db_path", "outbox_path", "serve", "spawn"]
 
@@ -66,19 +68,8 @@ def browser_login(settings: Settings) -> OidcLogin | None:
 def build_state(settings: Settings, *, rebuild: bool = False) -> WebState:
     """A web service fed from the hub's topics, auditing to ``send.audit``, deciding reviews,
     verifying tokens as the settings say and sharing sign-outs on ``send.auth.revocations``."""
-    path = db_path(settings)
-    if rebuild:
-        store.wipe(path)
-    conn = store.connect(path)  # create the file and tables before any reader opens it
-    with store.transaction(conn):
-        backfill_marks(conn)  # a read model projected before relationship marks were stored
-    conn.close()
+    path = _prepare_read_model(settings, rebuild)
     kafka = connection_for(settings, Principal.WEB)  # the web principal's sign-in
-    feeder = Feeder(
-        kafka, settings.topic("timeline"), settings.topic("identity.links"),
-        path, settings.topic("identity.review"), settings.topic("identity.decisions"),
-        settings.topic("consent"), settings.topic("audit"), settings.topic("alerts"),
-    )  # fmt: skip
     bootstrap = kafka
     auth = authenticator_from(settings)
     revocations = settings.topic("auth.revocations")
@@ -90,11 +81,47 @@ def build_state(settings: Settings, *, rebuild: bool = False) -> WebState:
         partnership=load_partnership(settings.partnership_file),
         login=browser_login(settings),
         audit=OutboxAuditSink(bootstrap, settings.topic("audit"), outbox_path(settings)),
-        feeder=feeder,
+        feeder=_feeder(settings, kafka, path),
         decisions=KafkaDecisionSink(bootstrap, settings.topic("identity.decisions")),
         access=AccessRules(load_policy(settings.consent_policy), settings.break_glass_hours),
         alerts=KafkaAlertSink(bootstrap, settings.topic("alerts")),
+        demo_people=load_people(people_path(settings.data_dir)),
+        ops=_ops_probe(settings, kafka),
+        feed_quiet_seconds=settings.feed_quiet_seconds,
+        assets_dir=settings.web_assets_dir,
+        # The generated per-data-dir key and no identity provider: a demo (`dev_mode`).
+        dev_key=not settings.auth_secret.get_secret_value() and not oidc_configured(settings),
     )
+
+
+def _prepare_read_model(settings: Settings, rebuild: bool) -> Path:
+    """The read model's file, created (or wiped first, to rebuild) before any reader opens it."""
+    path = db_path(settings)
+    if rebuild:
+        store.wipe(path)
+    conn = store.connect(path)
+    with store.transaction(conn):
+        backfill_marks(conn)  # a read model projected before relationship marks were stored
+    conn.close()
+    return path
+
+
+def _feeder(settings: Settings, kafka: KafkaConnection, path: Path) -> Feeder:
+    return Feeder(
+        kafka, settings.topic("timeline"), settings.topic("identity.links"),
+        path, settings.topic("identity.review"), settings.topic("identity.decisions"),
+        settings.topic("consent"), settings.topic("audit"), settings.topic("alerts"),
+    )  # fmt: skip
+
+
+_INGEST = ("ingest.education", "ingest.health", "ingest.social_care", "ingest.local_authority")
+
+
+def _ops_probe(settings: Settings, kafka: KafkaConnection) -> OpsProbe:
+    return OpsProbe(
+        kafka, [settings.topic(t) for t in _INGEST],
+        settings.topic("deadletter"), settings.worker_group_id(),
+    )  # fmt: skip
 
 
 def serve(settings: Settings, *, rebuild: bool = False) -> None:

@@ -1,15 +1,17 @@
-"""Site-wide pages: home, sign in and out, the ops status page and the API docs page.
+"""Site-wide pages: home, sign in and out (with the demo's one-click sign-in) and the API docs.
 
 Pages use a sign-in cookie (HttpOnly, SameSite=Strict, Secure unless the browser talks to a
 loopback address over plain HTTP, for local development) holding the caller's token: the
 sign-in form checks the token and sets it until the token expires; every page verifies it
 again (`hub.web.context`). Sign-out revokes the token (`WebState.sign_out`), on every web
-instance, not just drops the cookie. ``/ops`` needs an operations role. No external assets:
-the stylesheet is served from ``/static``.
+instance, not just drops the cookie. With the generated development key (`dev_mode`), the
+sign-in page also lists demo people: choosing one posts only the person's key, and the
+server mints their token. No external assets: stylesheets come from ``/static`` and
+``/vendor``.
 """
 
 from contextlib import suppress
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -19,13 +21,12 @@ from hub.auth import AuthError, Session
 from hub.authn import is_loopback
 from hub.web.context import (
     COOKIE,
-    Db,
-    OpsCaller,
     State,
     WebState,
     api_session,
+    dev_mode,
 )
-from hub.web.readmodel import store
+from hub.web.demo.people import find_person, sign_in_as
 from hub.web.templating import render
 
 __all__ = [
@@ -61,10 +62,19 @@ def home() -> RedirectResponse:
     return RedirectResponse("/search", status_code=303)
 
 
+_DEMO_FORM_LIMIT = 4 * 1024  # a person's key and a path; refuse anything far larger unread
+
+
+def _sign_in_page(request: Request, status: int, target: str, error: str | None) -> HTMLResponse:
+    state: WebState = request.app.state.web
+    people: list[Any] = state.demo_people if dev_mode(state) else []
+    return render(request, "signin.html", status, next=target, error=error, login=state.login,
+                  people=people)  # fmt: skip
+
+
 @router.get("/signin")
 def sign_in_form(request: Request, next: str = "/search") -> HTMLResponse:
-    state: WebState = request.app.state.web
-    return render(request, "signin.html", next=safe_next(next), error=None, login=state.login)
+    return _sign_in_page(request, 200, safe_next(next), None)
 
 
 def secure_cookie(request: Request) -> bool:
@@ -87,9 +97,30 @@ async def sign_in(request: Request) -> Response:
     try:
         session = state.session(token)
     except AuthError as exc:
-        return render(request, "signin.html", 401, next=target, error=str(exc),
-                      login=state.login)  # fmt: skip
+        return _sign_in_page(request, 401, target, str(exc))
     return signed_in(request, state, token, session, target)
+
+
+@router.post("/signin/demo")
+async def sign_in_demo(request: Request) -> Response:
+    """One click signs in as a demo person: the server mints their token (dev key only)."""
+    state: WebState = request.app.state.web
+    if not dev_mode(state) or state.auth is None or state.auth.local_key is None:
+        # Not a demo: behave as if the route did not exist, so it reveals nothing.
+        return render(request, "error.html", 404, caller=None, title="Page not found",
+                      message="there is no such page")  # fmt: skip
+    body = await request.body()
+    if len(body) > _DEMO_FORM_LIMIT:
+        return _sign_in_page(request, 413, "/search", "that sign-in request is too large")
+    form = parse_qs(body.decode("utf-8", "replace"))
+    person = find_person(state.demo_people, (form.get("person") or [""])[0])
+    target = safe_next((form.get("next") or [""])[0])
+    if person is None:
+        return _sign_in_page(request, 400, target, "choose one of the demo people listed")
+    rules = state.auth.local_rules
+    token = sign_in_as(person, secret=state.auth.local_key, rules=rules, now=state.clock())
+    session = state.session(token)
+    return signed_in(request, state, token, session, person.home if target == "/search" else target)
 
 
 def signed_in(request: Request, state: WebState, token: str, session: Session,
@@ -129,13 +160,6 @@ def api_sign_out(session: Annotated[Session, Depends(api_session)], state: State
     refused from now on, until it would have expired anyway."""
     state.sign_out(session)
     return Response(status_code=204)
-
-
-@router.get("/ops")
-def ops_page(request: Request, db: Db, state: State, caller: OpsCaller) -> HTMLResponse:
-    feeder = state.feeder.status if state.feeder else None
-    return render(request, "ops.html", caller=caller, ready=state.ready(), feeder=feeder,
-                   counts=store.status(db))  # fmt: skip
 
 
 @router.get("/docs")

@@ -14,6 +14,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from hub.models import MatchExplanation
+from hub.web.children.journey import week_rate
+from hub.web.context import dev_mode
 
 __all__ = [
     "AGENCY_LABELS",
@@ -28,6 +30,12 @@ __all__ = [
 _HERE = Path(__file__).resolve().parent
 STATIC_DIR = _HERE / "static"
 
+_AGENCY_TAGS = {  # GOV.UK tag colours, one per agency kind, the same on every page
+    "EDUCATION": "govuk-tag--green",
+    "HEALTH": "govuk-tag--blue",
+    "SOCIAL_CARE": "govuk-tag--purple",
+    "LOCAL_AUTHORITY": "govuk-tag--orange",
+}
 AGENCY_LABELS = {
     "EDUCATION": "Education",
     "HEALTH": "Health",
@@ -117,6 +125,8 @@ TEMPLATES = Jinja2Templates(directory=_HERE / "templates")
 TEMPLATES.env.filters.update(day=_day, when=_when, sentence=_sentence)
 TEMPLATES.env.globals.update(
     agency_label=lambda code: AGENCY_LABELS.get(str(code), str(code)),
+    agency_tag=lambda code: _AGENCY_TAGS.get(str(code), "govuk-tag--grey"),
+    week_rate=week_rate,
     category_label=lambda code: CATEGORY_LABELS.get(str(code), str(code)),
     match_text=match_text,
     waterfall=waterfall,
@@ -127,4 +137,6 @@ TEMPLATES.env.globals.update(
 
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
     """The page ``name`` rendered with ``context``, answered with ``status``."""
+    state = getattr(request.app.state, "web", None)
+    context.setdefault("dev_mode", state is not None and dev_mode(state))
     return TEMPLATES.TemplateResponse(request, name, context, status_code=status)

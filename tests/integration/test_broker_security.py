@@ -155,9 +155,7 @@ def test_only_the_web_reads_the_audit_trail(
     assert _read(_as(secured, Principal.ADMIN), topic, partitions) == 1
 
 
-def test_a_wrong_password_is_refused(
-    secured: Settings, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_a_wrong_password_is_refused(secured: Settings, caplog: pytest.LogCaptureFixture) -> None:
     web = _as(secured, Principal.WEB)
     wrong = replace(web, password=SecretStr("not-the-password"))
 

@@ -67,9 +67,7 @@ def _worker(settings: Settings, tmp_path: Path, day: int) -> subprocess.Popen[by
 
 
 def _alerts(settings: Settings) -> list[Alert]:
-    found = [
-        decode_model(v) for v in read_topic(admin(settings), settings.topic("alerts"))
-    ]
+    found = [decode_model(v) for v in read_topic(admin(settings), settings.topic("alerts"))]
     return [a for a in found if isinstance(a, Alert)]
 
 

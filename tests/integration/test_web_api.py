@@ -4,6 +4,7 @@ Timeline entries and identity links are built with the pydantic models, encoded 
 serde and published to this test's own topics; ``send-hub web`` runs as a child process.
 """
 
+import re
 import time
 from datetime import timedelta
 
@@ -141,7 +142,9 @@ def test_a_restart_resumes_and_a_rebuild_rebuilds(topics: Settings) -> None:
             # also takes (from send.audit, for the access log).
             ops = httpx.get(f"{web.url}/ops", cookies=ops_cookie).text
             assert "Caught up" in ops
-            applied = int(ops.split("Records applied since start</dt><dd>")[1].split("<")[0])
+            found = re.search(r"Records applied since start</dt>\s*<dd[^>]*>(\d+)", ops)
+            assert found is not None, ops
+            applied = int(found.group(1))
             audits = len(_audit_children(topics, expect=10**6, timeout_ms=3000)) if rebuild else 0
             assert applied == records + audits
             ids = [item["entry_id"] for item in _timeline(web, A, token)]

@@ -8,7 +8,7 @@ withheld counts by reason class and, for the roles the policy names, the access 
 import sqlite3
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -19,8 +19,11 @@ from hub.web.children import reads
 from hub.web.children.access import Tally
 from hub.web.children.access_api import AccessLog, access_log_for
 from hub.web.children.api import audit_search
-from hub.web.children.filters import timeline_filter
-from hub.web.context import Db, PageCaller, State, WebState
+from hub.web.children.filters import MAX_LIMIT, timeline_filter
+from hub.web.children.journey import summarise
+from hub.web.children.views import TimelineItem
+from hub.web.context import Db, PageCaller, State, WebState, dev_mode
+from hub.web.demo.suggestions import suggest_children
 from hub.web.readmodel import queries
 from hub.web.security.ratelimit import RateLimited
 from hub.web.sinks.audit import audit_record
@@ -29,7 +32,7 @@ from hub.web.templating import render
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
-_PAGE_SIZE = 50
+_JOURNEY_LIMIT = 5000  # entries on one page; about 25 years of weekly attendance plus events
 _FIELDS = ("nhs_number", "upn", "given_name", "family_name", "date_of_birth")
 
 
@@ -84,8 +87,69 @@ def _search_page(request: Request, db: sqlite3.Connection, caller: Caller, state
             problem, status = str(exc), 429
         else:
             audit_search(state, caller, now, query, result, hidden, "page")
+    examples = _examples(db, caller, state) if not params and dev_mode(state) else []
     return render(request, "search.html", status, caller=caller, params=params,
-                   result=result, error=problem)  # fmt: skip
+                   result=result, error=problem, examples=examples)  # fmt: skip
+
+
+_EXAMPLES = 3
+_LOOK_AT = 12  # visible candidates described before choosing (each is a whole-timeline read)
+_CANDIDATES = 80  # ranked over the whole read model, before the caller's access is applied
+
+
+def _examples(db: sqlite3.Connection, caller: Caller, state: WebState) -> list[dict[str, Any]]:
+    """The demo's suggested children among those the caller may see, ranked and described by
+    what the caller may see (never by entries withheld from them); each offered one is audited
+    as a search hit."""
+    now = state.clock()
+    seen: list[dict[str, Any]] = []
+    for hint in suggest_children(db, count=_CANDIDATES):
+        if len(seen) == _LOOK_AT:
+            break
+        if reads.may_see_child(db, hint.child_id, caller, now, state.access):
+            example = _example(db, hint.child_id, caller, now, state)
+            seen += [example] if example else []
+    seen.sort(key=lambda e: (e["agencies"], e["years"] >= 2, e["entries"]), reverse=True)
+    for example in seen[:_EXAMPLES]:
+        _audit(state, caller, example["child_id"], AuditAction.SEARCH, now, "demo suggestion",
+               example["entries"], example.pop("tally"))  # fmt: skip
+    return seen[:_EXAMPLES]
+
+
+def _example(
+    db: sqlite3.Connection, child_id: str, caller: Caller, now: datetime, state: WebState
+) -> dict[str, Any] | None:
+    record, _ = reads.child_record(db, child_id, caller, now, state.access)
+    items, tally, _ = _whole_timeline(db, child_id, timeline_filter([], [], None, None),
+                                      caller, now, state)  # fmt: skip
+    if not items or not record.sources:
+        return None
+    lead, summary = record.sources[0], summarise(items).summary
+    name = f"{lead.given_name or ''} {lead.family_name or ''}".strip()
+    return {"child_id": record.child_id, "name": name, "agencies": len(summary.agencies),
+            "years": summary.years, "entries": summary.entries, "tally": tally}  # fmt: skip
+
+
+def _whole_timeline(
+    db: sqlite3.Connection, child_id: str, flt: queries.TimelineFilter, caller: Caller,
+    now: datetime, state: WebState,
+) -> tuple[list[TimelineItem], Tally, bool]:  # fmt: skip
+    """Every entry the caller may see (up to the page's limit), what was shown and withheld,
+    and whether more entries were left."""
+    items: list[TimelineItem] = []
+    total, cursor = Tally(), None
+    while len(items) < _JOURNEY_LIMIT:
+        page, tally = reads.timeline(db, child_id, flt, MAX_LIMIT, cursor, caller, now,
+                                     state.access)  # fmt: skip
+        items += page.items
+        total.shown += tally.shown
+        total.withheld += tally.withheld
+        total.by_reason.update(tally.by_reason)
+        total.by_basis.update(tally.by_basis)
+        cursor = page.next_cursor
+        if cursor is None:
+            return items, total, False
+    return items[:_JOURNEY_LIMIT], total, True
 
 
 def _child_view(
@@ -100,18 +164,22 @@ def _child_view(
     )  # fmt: skip
     now = state.clock()
     record, rtally = reads.child_record(db, child_id, caller, now, state.access)
-    cursor = qp.get("cursor") or None
-    page, tally = reads.timeline(db, child_id, flt, _PAGE_SIZE, cursor, caller, now, state.access)
+    items, tally, truncated = _whole_timeline(db, child_id, flt, caller, now, state)
+    # The summary band describes the whole journey, whatever the filters show below it.
+    everything, withheld = items, tally
+    if flt.agencies or flt.categories or flt.date_from or flt.date_to:
+        everything, withheld, _ = _whole_timeline(
+            db, child_id, timeline_filter([], [], None, None), caller, now, state
+        )
     _audit(state, caller, record.child_id, AuditAction.RECORD, now, "page", len(record.sources),
            rtally)  # fmt: skip
-    _audit(state, caller, record.child_id, AuditAction.TIMELINE, now, "page", len(page.items),
+    _audit(state, caller, record.child_id, AuditAction.TIMELINE, now, "page", len(items),
            tally)  # fmt: skip
-    log = _access_log(state, db, child_id, caller)
-    base = [(k, v) for k, v in qp.multi_items() if k != "cursor" and v]
-    next_url = f"?{urlencode([*base, ('cursor', page.next_cursor)])}" if page.next_cursor else None
-    first_url = f"?{urlencode(base)}" if qp.get("cursor") else None
-    return {"record": record, "page": page, "flt": flt, "next_url": next_url,
-            "first_url": first_url, "filters": dict(base), "access_log": log}  # fmt: skip
+    filters = {k: v for k, v in qp.multi_items() if v}
+    return {"record": record, "journey": summarise(everything, items), "flt": flt,
+            "truncated": truncated, "filters": filters, "filtered": bool(filters),
+            "limit": _JOURNEY_LIMIT, "withheld": dict(withheld.by_reason),
+            "access_log": _access_log(state, db, child_id, caller)}  # fmt: skip
 
 
 def _access_log(

@@ -17,16 +17,16 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 
 from hub.errors import HubError
-from hub.metrics import CONSUMER_LAG
 from hub.models import (
     AccessAlert,
     Alert,
@@ -37,7 +37,7 @@ from hub.models import (
     ReviewItem,
     TimelineEntry,
 )
-from hub.web.metrics import READ_MODEL_READY, READ_MODEL_RECORDS
+from hub.web.metrics import CONSUMER_LAG, READ_MODEL_READY, READ_MODEL_RECORDS
 from hub.web.readmodel import store
 from hub.web.readmodel.consent import apply_audit, apply_consent
 from hub.web.readmodel.projection import (
@@ -47,7 +47,7 @@ from hub.web.readmodel.projection import (
     apply_link_tombstone,
 )
 from hub.web.readmodel.review_queue import apply_review_decision, apply_review_item
-from infra.security import KafkaConnection, as_connection
+from infra.security import KafkaConnection, as_connection, start_client
 from schemas.serde import decode_model
 
 __all__ = ["Feeder", "FeederStatus", "apply_record"]
@@ -69,25 +69,25 @@ class FeederStatus:
     bad: int = 0
 
 
+# What each topic of the read model holds, and how a record of it is projected.
+_PROJECTIONS: dict[tuple[str, type], Callable[[sqlite3.Connection, Any], None]] = {
+    ("timeline", TimelineEntry): apply_entry,
+    ("links", IdentityLink): apply_link,
+    ("review", ReviewItem): apply_review_item,
+    ("decisions", IdentityReviewDecision): apply_review_decision,
+    ("consent", ConsentRecord): apply_consent,
+    ("audit", AuditRecord): apply_audit,
+    ("alerts", Alert): apply_alert,
+    # Break-glass alerts share the alerts topic: the audit log already shows them.
+    ("alerts", AccessAlert): lambda conn, model: None,
+}
+
+
 def _apply_model(conn: sqlite3.Connection, kind: str, model: object) -> None:
-    if kind == "timeline" and isinstance(model, TimelineEntry):
-        apply_entry(conn, model)
-    elif kind == "links" and isinstance(model, IdentityLink):
-        apply_link(conn, model)
-    elif kind == "review" and isinstance(model, ReviewItem):
-        apply_review_item(conn, model)
-    elif kind == "decisions" and isinstance(model, IdentityReviewDecision):
-        apply_review_decision(conn, model)
-    elif kind == "consent" and isinstance(model, ConsentRecord):
-        apply_consent(conn, model)
-    elif kind == "audit" and isinstance(model, AuditRecord):
-        apply_audit(conn, model)
-    elif kind == "alerts" and isinstance(model, Alert):
-        apply_alert(conn, model)
-    elif kind == "alerts" and isinstance(model, AccessAlert):
-        pass  # break-glass alerts on the same topic: the audit log already shows them
-    else:
+    project = _PROJECTIONS.get((kind, type(model)))
+    if project is None:
         raise HubError(f"a {type(model).__name__} record on a {kind} topic")
+    project(conn, model)
 
 
 def apply_record(
@@ -166,8 +166,8 @@ class Feeder:
             conn.close()
 
     def _consumer(self) -> KafkaConsumer:
-        return KafkaConsumer(
-            **self.kafka.kafka_python(), group_id=None, client_id="send-hub-web",
+        return start_client(
+            KafkaConsumer, **self.kafka.kafka_python(), group_id=None, client_id="send-hub-web",
             enable_auto_commit=False, auto_offset_reset="earliest",
             allow_auto_create_topics=False, isolation_level="read_committed",
         )  # fmt: skip

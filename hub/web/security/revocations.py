@@ -13,7 +13,7 @@ import threading
 from datetime import UTC, datetime
 from typing import Protocol
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from hub.auth import Session
@@ -21,8 +21,9 @@ from hub.errors import HubError
 from hub.models import TokenRevocation
 from hub.revocation import Revocations
 from hub.web.metrics import TOKEN_REVOCATIONS
-from infra.security import KafkaConnection, as_connection
-from schemas.serde import decode_model, encode_model
+from hub.web.sinks.acked import AckedProducer
+from infra.security import KafkaConnection, as_connection, start_client
+from schemas.serde import decode_model
 
 __all__ = [
     "KafkaRevocationSink",
@@ -32,7 +33,6 @@ __all__ = [
     "revocation_of",
 ]
 
-_ACK_SECONDS = 10.0
 _RETRY_SECONDS = 2.0
 _NO_TOPIC_SECONDS = 15.0
 log = logging.getLogger(__name__)
@@ -52,21 +52,8 @@ def revocation_of(session: Session, now: datetime) -> TokenRevocation:
                            revoked_at=now)  # fmt: skip
 
 
-class KafkaRevocationSink:
+class KafkaRevocationSink(AckedProducer):
     """Produces revocations to ``topic`` and waits for the broker's ack."""
-
-    def __init__(self, bootstrap: KafkaConnection | str, topic: str) -> None:
-        self.kafka = as_connection(bootstrap)  # address and the web principal's credentials
-        self.bootstrap, self.topic = self.kafka.bootstrap, topic
-        self._producer: KafkaProducer | None = None
-        self._lock = threading.Lock()
-
-    def _connect(self) -> KafkaProducer:
-        with self._lock:
-            if self._producer is None:
-                self._producer = KafkaProducer(**self.kafka.kafka_python(), acks="all",
-                                               retries=3, max_block_ms=10_000)  # fmt: skip
-            return self._producer
 
     def publish(self, session: Session, now: datetime) -> None:
         """Share the sign-out in the background: the caller is signed out here already, and a
@@ -76,18 +63,12 @@ class KafkaRevocationSink:
 
     def _send(self, record: TokenRevocation) -> None:
         try:
-            future = self._connect().send(self.topic, key=record.token_id.encode(),
-                                          value=encode_model(record))  # fmt: skip
-            future.get(timeout=_ACK_SECONDS)
+            self.send_acked(record.token_id, record)
         except KafkaError as exc:
             TOKEN_REVOCATIONS.labels("failed").inc()
             log.error("sign-out not shared with other web instances (%s): %s", self.topic, exc)
             return
         TOKEN_REVOCATIONS.labels("published").inc()
-
-    def close(self) -> None:
-        if self._producer is not None:
-            self._producer.close(timeout=10)
 
 
 def apply_revocation(revoked: Revocations, value: bytes | None) -> bool:
@@ -134,8 +115,9 @@ class RevocationFollower:
                 self._stop.wait(_RETRY_SECONDS)
 
     def _follow(self) -> None:
-        consumer = KafkaConsumer(
-            **self.kafka.kafka_python(), group_id=None, client_id="send-hub-web-revocations",
+        consumer = start_client(
+            KafkaConsumer, **self.kafka.kafka_python(), group_id=None,
+            client_id="send-hub-web-revocations",
             enable_auto_commit=False, auto_offset_reset="earliest",
             allow_auto_create_topics=False,
         )  # fmt: skip

@@ -6,20 +6,16 @@ break-glass is granted only when safeguarding leads will see it; otherwise `Aler
 """
 
 import logging
-import threading
 from typing import Protocol
 
-from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from hub.errors import HubError
 from hub.models import AccessAlert
-from infra.security import KafkaConnection, as_connection
-from schemas.serde import encode_model
+from hub.web.sinks.acked import AckedProducer
 
 __all__ = ["AlertSink", "AlertUnavailable", "KafkaAlertSink", "MemoryAlertSink"]
 
-_ACK_SECONDS = 15.0
 log = logging.getLogger(__name__)
 
 
@@ -48,31 +44,12 @@ class MemoryAlertSink:
         pass
 
 
-class KafkaAlertSink:
+class KafkaAlertSink(AckedProducer):
     """Produces alerts to ``topic`` (key = child id) and waits for the broker's ack."""
-
-    def __init__(self, bootstrap: KafkaConnection | str, topic: str) -> None:
-        self.kafka = as_connection(bootstrap)  # address and the web principal's credentials
-        self.bootstrap, self.topic = self.kafka.bootstrap, topic
-        self._producer: KafkaProducer | None = None
-        self._lock = threading.Lock()
-
-    def _connect(self) -> KafkaProducer:
-        with self._lock:
-            if self._producer is None:
-                self._producer = KafkaProducer(**self.kafka.kafka_python(), acks="all",
-                                               retries=3, max_block_ms=10_000)  # fmt: skip
-            return self._producer
 
     def send(self, alert: AccessAlert) -> None:
         try:
-            future = self._connect().send(self.topic, key=alert.child_id.encode(),
-                                          value=encode_model(alert))  # fmt: skip
-            future.get(timeout=_ACK_SECONDS)
+            self.send_acked(alert.child_id, alert)
         except KafkaError as exc:
             log.error("access alert not written to %s: %s", self.topic, exc)
             raise AlertUnavailable("the alert could not be sent, so nothing was granted") from exc
-
-    def close(self) -> None:
-        if self._producer is not None:
-            self._producer.close(timeout=10)

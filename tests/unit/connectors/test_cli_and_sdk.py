@@ -101,9 +101,7 @@ class _FakeProducer:
 
 def test_delivery_failures_are_raised_at_flush_not_swallowed() -> None:
     event = read("sen-case", "sen_case_activity.csv").events[0]
-    publisher = Publisher(
-        connection=KafkaConnection("127.0.0.1:1"), producer_factory=_FakeProducer
-    )
+    publisher = Publisher(connection=KafkaConnection("127.0.0.1:1"), producer_factory=_FakeProducer)
     publisher.publish(event)
     producer = publisher._producer(event.source.agency_kind)
     config = producer.config

@@ -2,13 +2,16 @@
 
 import csv
 import filecmp
+import shutil
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from connectors.simulator import simulate
 from connectors.simulator.replay import publish_simulation
+from hub.errors import InputError
 from hub.identifiers import is_valid_nhs_number, is_valid_upn
 from hub.models import Event
 
@@ -88,3 +91,52 @@ def test_linkage_files_use_the_bulk_linkage_columns(sim: Path) -> None:
         "nhs_number,upn,local_id"
     )
     assert (sim / "linkage" / "truth.csv").read_text().startswith("record_id,child_id\n")
+
+
+def test_history_goes_to_its_own_sink_and_the_live_part_to_the_paced_one(
+    sim: Path, events: list[Event]
+) -> None:
+    with (sim / "manifest.csv").open(newline="") as handle:
+        days = sorted({row["delivered"][:10] for row in csv.DictReader(handle)})
+    live_from = date.fromisoformat(days[len(days) // 2])
+    history: list[Event] = []
+    live: list[Event] = []
+    publish_simulation(sim, live.append, rejects=sim / "split-rejects.csv",
+                       live_from=live_from, history_sink=history.append)  # fmt: skip
+    assert history and live
+    assert [e.event_id for e in history + live] == [e.event_id for e in events]  # same order
+    assert max(e.recorded_at.date() for e in history) < live_from
+
+
+def test_a_manifest_row_without_a_delivery_date_is_one_clear_error(
+    sim: Path, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken"
+    shutil.copytree(sim, broken)
+    manifest = broken / "manifest.csv"
+    lines = manifest.read_text().splitlines()
+    header = lines[0].split(",")
+    first = lines[1].split(",")
+    first[header.index("delivered")] = "someday"
+    manifest.write_text("\n".join([lines[0], ",".join(first), *lines[2:]]) + "\n")
+    with pytest.raises(InputError, match="no delivery date"):
+        publish_simulation(broken, lambda _e: None, live_from=date(2025, 1, 1),
+                           history_sink=lambda _e: None)  # fmt: skip
+
+
+def test_households_have_siblings_and_twins() -> None:
+    from connectors.simulator.world import build_world
+
+    world = build_world(2000, 30, 7, date(2025, 9, 1), families=True)
+    homes: dict[tuple[str, str], list] = {}
+    for child in world.children:
+        key = (child.surnames[0][1], child.addresses[0][1].text)
+        homes.setdefault(key, []).append(child)
+    families = [kids for kids in homes.values() if len(kids) > 1]
+    twins = [
+        (a, b) for kids in families for a in kids for b in kids
+        if a.child_id < b.child_id and a.dob == b.dob
+    ]  # fmt: skip
+    assert len(families) > 200 and len(twins) > 20
+    assert all(a.given_name != b.given_name for a, b in twins)
+    assert all(a.nhs_number != b.nhs_number for a, b in twins if a.nhs_number and b.nhs_number)

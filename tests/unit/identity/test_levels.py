@@ -25,9 +25,12 @@ def level(model: MatchModel, comparison: str, a: dict, b: dict) -> str:
         ("Billy", "William", "nickname"),
         ("Ellie", "Eleanor", "nickname"),
         ("Alex", "Alexander", "nickname"),
-        ("Jonathon", "Jonathan", "jw_0.92"),
-        ("Cristopher", "Christopher", "jw_0.92"),
-        ("Mathias", "Matthias", "jw_0.92"),
+        ("Jonathon", "Jonathan", "one_edit"),
+        ("Cristopher", "Christopher", "one_edit"),
+        ("Mathias", "Matthias", "one_edit"),
+        ("Oilver", "Oliver", "one_edit"),  # transposition: one Damerau-Levenshtein edit
+        ("Amelia", "Amalie", "two_edits"),
+        ("Christopher", "Christofer", "jw_0.92"),
         ("Katelin", "Caitlyn", "sounds_alike"),
         ("O", "Oliver", "initial"),
         ("Oliver", "Harriet", "different"),
@@ -39,12 +42,14 @@ def test_given_name_levels(model: MatchModel, a: str, b: str | None, expected: s
 
 
 def test_jaro_winkler_lower_band(model: MatchModel) -> None:
-    # JW("BROWN", "BRAWN") = 0.893 and ("NOWAK", "NOWIK") = 0.907: in [0.88, 0.92).
+    # One edit apart is its own, stronger level; JW("MATTHEW", "MATHEU") = 0.894.
     assert (
-        level(model, "family_name", {"family_name": "Brown"}, {"family_name": "Brawn"}) == "jw_0.88"
+        level(model, "family_name", {"family_name": "Brown"}, {"family_name": "Brawn"})
+        == "one_edit"
     )
     assert (
-        level(model, "family_name", {"family_name": "Nowak"}, {"family_name": "Nowik"}) == "jw_0.88"
+        level(model, "family_name", {"family_name": "Matthew"}, {"family_name": "Matheu"})
+        == "jw_0.88"
     )
 
 
@@ -54,8 +59,9 @@ def test_jaro_winkler_lower_band(model: MatchModel) -> None:
         ("Smith-Jones", "smith jones", "exact"),
         ("O'Brien", "OBrien", "exact"),
         ("Smith-Jones", "Jones", "shared_part"),
-        ("Hartley", "Hartely", "jw_0.92"),
-        ("Thompson", "Thomson", "jw_0.92"),
+        ("Hartley", "Hartely", "one_edit"),
+        ("Thompson", "Thomson", "one_edit"),
+        ("Hartley", "Hatrleey", "jw_0.92"),
         ("Philips", "Fillips", "sounds_alike"),
         ("Hartley", "Nowak", "different"),
         (None, "Nowak", "missing"),
@@ -70,9 +76,11 @@ def test_family_name_levels(model: MatchModel, a: str | None, b: str, expected: 
     [
         (date(2015, 3, 7), date(2015, 3, 7), "exact"),
         (date(2015, 3, 7), date(2015, 7, 3), "day_month_swapped"),
-        (date(2015, 3, 7), date(2015, 3, 8), "one_part_differs"),
-        (date(2015, 3, 7), date(2016, 3, 7), "one_part_differs"),
-        (date(2015, 3, 7), date(2015, 9, 7), "one_part_differs"),
+        (date(2015, 3, 7), date(2015, 3, 8), "one_typo"),
+        (date(2015, 3, 7), date(2016, 3, 7), "one_typo"),
+        (date(2015, 3, 7), date(2015, 9, 7), "one_typo"),
+        (date(2019, 3, 7), date(2020, 3, 7), "year_off_by_one"),
+        (date(2015, 3, 7), date(2015, 3, 28), "one_part_differs"),
         (date(2015, 3, 7), date(2015, 10, 21), "same_year"),
         (date(2015, 3, 7), date(2012, 11, 30), "different"),
         (date(2015, 3, 3), date(2015, 3, 3), "exact"),
@@ -83,18 +91,50 @@ def test_date_of_birth_levels(model: MatchModel, a: date, b: date, expected: str
     assert level(model, "date_of_birth", {"date_of_birth": a}, {"date_of_birth": b}) == expected
 
 
+HOME = ("PR1 2AB", "12 Station Road, Preston")
+
+
 @pytest.mark.parametrize(
     ("a", "b", "expected"),
     [
-        ("PR1 2AB", "pr12ab", "exact"),
-        ("PR1 2AB", "PR1 2XY", "sector"),
-        ("PR1 2AB", "PR1 7XY", "district"),
-        ("PR1 2AB", "BB10 2AB", "different"),
-        ("PR1 2AB", "not a postcode", "missing"),
+        (HOME, ("pr12ab", "12 station road preston"), "same_home"),
+        (HOME, ("PR1 2AB", "12 Staiton Road Preston"), "same_home"),  # a typo'd word still counts
+        (HOME, ("BB10 2AB", "12 Station Road, Preston"), "same_address"),
+        (HOME, (None, "12 Station Road Preston"), "same_address"),
+        (HOME, ("PR1 2AB", "14 Station Road, Preston"), "same_street"),  # a neighbour
+        (HOME, ("PR1 2AB", "3 Mill Lane, Preston"), "same_postcode"),
+        (HOME, ("PR1 2AB", None), "same_home"),  # as far as known
+        (HOME, ("PR2 9ZZ", "12 Station Road"), "same_address"),  # a line missing
+        (HOME, ("PR2 9ZZ", "Station Road, Chorley"), "similar_address"),
+        (("4011", "6 tullaroop street"), ("4101", "9 bega flats"), "postcode_typo"),
+        (HOME, ("PR1 2XY", "3 Mill Lane"), "sector"),
+        (HOME, ("PR1 7XY", "3 Mill Lane"), "district"),
+        (HOME, ("BB10 2AB", "3 Mill Lane, Burnley"), "different"),
+        (("4011", "6 tullaroop street"), ("2600", "8 bega flats"), "different"),
+        (("PR1 2AB", None), (None, "12 Station Road"), "missing"),  # nothing comparable
+        ((None, None), HOME, "missing"),
     ],
 )
-def test_postcode_levels(model: MatchModel, a: str, b: str, expected: str) -> None:
-    assert level(model, "postcode", {"postcode": a}, {"postcode": b}) == expected
+def test_home_levels(
+    model: MatchModel, a: tuple[str | None, str | None], b: tuple[str | None, str | None],
+    expected: str,
+) -> None:  # fmt: skip
+    one = {"postcode": a[0], "address": a[1]}
+    two = {"postcode": b[0], "address": b[1]}
+    assert level(model, "home", one, two) == expected
+
+
+def test_rare_address_words_weigh_more_than_common_ones() -> None:
+    from hub.identity.address import address_similarity, token_weights
+
+    weights = token_weights({"STREET": 0.4, "ROAD": 0.3, "12": 0.02}, 0.0001)
+    a = frozenset({"12", "TULLAROOP", "STREET"})
+    # Sharing the rare street name beats sharing the common word "STREET".
+    rare = address_similarity(a, frozenset({"14", "TULLAROOP", "ROAD"}), weights)
+    common = address_similarity(a, frozenset({"12", "GIBLIN", "STREET"}), weights)
+    assert rare > common
+    assert address_similarity(a, a, weights) == 1.0
+    assert address_similarity(a, frozenset({"9", "BEGA"}), weights) == 0.0
 
 
 @pytest.mark.parametrize(
@@ -138,12 +178,14 @@ def test_upn_levels(model: MatchModel, a: str, b: str | None, expected: str) -> 
 def test_every_level_of_the_default_model_is_covered(model: MatchModel) -> None:
     # The parametrised cases above name each label; keep this list in step with the model.
     covered = {
-        "given_name": {"exact", "shared_part", "nickname", "jw_0.92", "jw_0.88", "sounds_alike",
-                       "initial", "different"},
-        "family_name": {"exact", "shared_part", "jw_0.92", "jw_0.88", "sounds_alike", "different"},
-        "date_of_birth": {"exact", "day_month_swapped", "one_part_differs", "same_year",
-                          "different"},
-        "postcode": {"exact", "sector", "district", "different"},
+        "given_name": {"exact", "shared_part", "nickname", "one_edit", "jw_0.92", "jw_0.88",
+                       "two_edits", "sounds_alike", "initial", "different"},
+        "family_name": {"exact", "shared_part", "one_edit", "jw_0.92", "jw_0.88", "two_edits",
+                        "sounds_alike", "different"},
+        "date_of_birth": {"exact", "day_month_swapped", "one_typo", "year_off_by_one",
+                          "one_part_differs", "same_year", "different"},
+        "home": {"same_home", "same_address", "same_street", "same_postcode", "similar_address",
+                 "postcode_typo", "sector", "district", "different"},
         "sex": {"exact", "different"},
         "nhs_number": {"exact", "different"},
         "upn": {"exact", "different"},

@@ -130,3 +130,34 @@ def test_train_writes_a_model_that_links(tmp_path: Path, capsys: pytest.CaptureF
 def test_train_needs_files(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert main(["link", "train", "--out", str(tmp_path / "m.json")]) != 0
     assert "training needs record files" in capsys.readouterr().err
+
+
+def test_train_prints_the_trained_parameters(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    rng = random.Random(4)
+    kids = synthetic.make_children(300, rng, date(2026, 6, 1))
+    data = write_csv(tmp_path / "all.csv", [r for _, _, r in synthetic.make_records(kids, rng)])
+    model = tmp_path / "model.json"
+    assert main(["link", "train", str(data), "--out", str(model), "--keep-thresholds"]) == 0
+    out = capsys.readouterr().out
+    assert "same_home" in out and "Given names match exactly" in out and " bits " in out
+    assert "match from +12.0 bits" in out  # --keep-thresholds: the base model's
+
+
+def test_one_to_one_bulk_link(tmp_path: Path) -> None:
+    a = write_csv(tmp_path / "a.csv", [person("a1")])
+    b = write_csv(tmp_path / "b.csv", [person("b1"), person("b2", address="12 Station Rd")])
+    out = tmp_path / "links.csv"
+    assert main(["link", str(a), str(b), "--out", str(out), "--one-to-one", "-q"]) == 0
+    assert [r["record_id_b"] for r in read_links(out) if r["decision"] == "match"] == ["b1"]
+    assert list(read_links(out)[0]) == ["record_id_a", "record_id_b", "score", "decision"]
+
+
+def test_options_of_the_other_form_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    a = write_csv(tmp_path / "a.csv", [person("a1")])
+    out = str(tmp_path / "o")
+    assert main(["link", "train", str(a), "--out", out, "--one-to-one"]) != 0
+    assert "--one-to-one is for bulk linkage" in capsys.readouterr().err
+    assert main(["link", str(a), str(a), "--out", out, "--keep-thresholds"]) != 0
+    assert "--keep-thresholds is for train" in capsys.readouterr().err

@@ -7,7 +7,8 @@ import pytest
 from pydantic import ValidationError
 
 from hub.errors import InputError
-from hub.identity.model import MatchModel, default_model, load_model, save_model
+from hub.files.matching_model import load_model, save_model
+from hub.identity.model import MatchModel, default_model
 
 
 def _raw(model: MatchModel) -> dict:

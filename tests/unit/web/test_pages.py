@@ -41,7 +41,9 @@ def signed_in(client: TestClient, token: str) -> TestClient:
     return client
 
 
-@pytest.mark.parametrize("url", ["/search", f"/children/{A}", "/search?nhs_number=9434765919"])
+@pytest.mark.parametrize(
+    "url", ["/search", f"/children/{A}", "/search?nhs_number=9434765919", "/ops"]
+)
 def test_pages_send_strangers_to_sign_in(client: TestClient, url: str) -> None:
     response = client.get(url, follow_redirects=False)
     assert response.status_code == 303
@@ -85,7 +87,7 @@ def test_search_explains_what_it_needs(signed_in: TestClient) -> None:
 
 def test_the_child_page_shows_the_timeline_in_order(signed_in: TestClient) -> None:
     page = signed_in.get(f"/children/{A}")
-    rows = re.findall(r'<td class="summary">([^<\n]+)', page.text)
+    rows = re.findall(r'<td class="govuk-table__cell summary">(?:<strong>)?([^<\n]+)', page.text)
     assert [html.unescape(r.strip()) for r in rows] == [
         "Joined a school roll (R)", "Health referral made (SALT)",
         "EHC needs assessment requested (EDUCATION_SETTING)", "Contact with children's social care",
@@ -95,7 +97,8 @@ def test_the_child_page_shows_the_timeline_in_order(signed_in: TestClient) -> No
 
 def test_the_child_page_filters(signed_in: TestClient) -> None:
     page = signed_in.get(f"/children/{A}", params={"agency": "HEALTH"})
-    assert page.text.count('class="entry"') == 1 and 'value="HEALTH" checked' in page.text
+    assert page.text.count('class="govuk-table__row entry') == 1
+    assert 'value="HEALTH" checked' in page.text
 
 
 def test_a_merged_child_id_redirects_to_the_survivor(signed_in: TestClient) -> None:

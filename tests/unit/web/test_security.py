@@ -15,13 +15,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from prometheus_client import REGISTRY
 
 from hub.auth import Caller, Role, Session, issue_token
 from hub.models import EventType as T
 from hub.revocation import Revocations
 from hub.web.app import create_app
 from hub.web.context import COOKIE, WebState
+from hub.web.metrics import REGISTRY  # the web process's own registry
 from hub.web.readmodel.projection import apply_entry
 from hub.web.security.limits import CSP, RequestGuard
 from hub.web.security.ratelimit import SearchLimiter
