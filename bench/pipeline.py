@@ -115,6 +115,8 @@ def _start_worker(
         "SEND_HUB_TOPIC_PREFIX": settings.topic_prefix,
         "SEND_HUB_DATA_DIR": str(tmp / f"{name}-data"),
         "SEND_HUB_WORKER_METRICS_PORT": "0",
+        # The clock stage (a downstream reader of send.timeline) is measured by bench/clocks.py.
+        "SEND_HUB_CLOCKS_ENABLED": "false",
         READY_FILE_ENV: str(ready),
     }
     started = time.perf_counter()

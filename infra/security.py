@@ -11,7 +11,8 @@ SASL mechanism and identity, and the TLS files. The identity is, in order:
    an existing cluster without a configured identity is a configuration error.
 
 `KafkaConnection` then renders the keyword arguments of each client library: kafka-python
-(`kafka_python`) and aiokafka (`aiokafka`); `sasl_identity` and `ssl_context` serve any other
+(`kafka_python`), aiokafka (`aiokafka`) and librdkafka's configuration for confluent-kafka
+(`librdkafka`, the worker's intake); `sasl_identity` and `ssl_context` serve any other
 client. So TLS + SASL against another cluster is configuration.
 """
 
@@ -115,6 +116,27 @@ class KafkaConnection:
     def aiokafka(self) -> dict[str, Any]:
         """``bootstrap_servers`` plus security, for aiokafka's producer/consumer."""
         return {"bootstrap_servers": self.bootstrap, **self.security()}
+
+    def librdkafka(self) -> dict[str, Any]:
+        """The same connection as librdkafka properties (confluent-kafka's clients)."""
+        out: dict[str, Any] = {
+            "bootstrap.servers": self.bootstrap, "security.protocol": self.protocol
+        }  # fmt: skip
+        identity = self.sasl_identity()
+        if identity is not None:
+            mechanism, username, password = identity
+            out |= {"sasl.mechanism": mechanism, "sasl.username": username,
+                    "sasl.password": password}  # fmt: skip
+        if self.uses_tls:
+            self.ssl_context()  # the same early check of the files as the other clients
+            check = "https" if self.check_hostname else "none"
+            out["ssl.endpoint.identification.algorithm"] = check
+            if self.cafile:
+                out["ssl.ca.location"] = str(self.cafile)
+            if self.certfile:
+                out["ssl.certificate.location"] = str(self.certfile)
+                out["ssl.key.location"] = str(self.keyfile or self.certfile)
+        return out
 
 
 def as_connection(target: "KafkaConnection | str") -> KafkaConnection:

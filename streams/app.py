@@ -19,11 +19,10 @@ import asyncio
 import contextlib
 import gc
 import logging
+import socket
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-
-from aiokafka import TopicPartition
 
 from hub import metrics
 from hub.config import Settings
@@ -37,6 +36,7 @@ from infra.security import connection_for
 from streams.clocks import ClockStage
 from streams.config import WorkerSettings
 from streams.identity import ReviewMatcher
+from streams.instance import claim_slot
 from streams.intake import IntakeLoop, IntakeOptions
 from streams.links import LinksFollower
 from streams.output import BatchSender
@@ -82,7 +82,10 @@ class HubWorker:
         self.topics: HubTopics = hub_topics(settings)
         self.kafka = connection_for(settings, Principal.WORKER)
         folder = _state_dir(settings, ws)
-        copy = None if ws.store == "memory" else folder / app_id(settings, ws)
+        # The slot keeps the transactional id stable across restarts on this data dir.
+        self.slot = claim_slot(folder / app_id(settings, ws))
+        slot_dir = folder / app_id(settings, ws) / f"instance-{self.slot.number}"
+        copy = None if ws.store == "memory" else slot_dir
         self.state = LocalState(copy, ws.dedupe_buckets)
         self.pipeline = Pipeline(
             self.topics, self.state, dedupe_bucket_size=ws.dedupe_bucket_size,
@@ -112,10 +115,16 @@ class HubWorker:
     def _options(self) -> IntakeOptions:
         ws = self.ws
         return IntakeOptions(
-            group_id=app_id(self.settings, ws), changelogs=changelog_topics(self.settings, ws),
+            group_id=app_id(self.settings, ws),
+            transactional_id=f"{app_id(self.settings, ws)}-intake-{self._instance_id()}",
+            changelogs=changelog_topics(self.settings, ws),
             batch_size=ws.batch_size, batch_wait_ms=int(ws.batch_within * 1000),
             cache_buckets=ws.timeline_cache_buckets, persist_timeline=ws.persist_timeline,
         )  # fmt: skip
+
+    def _instance_id(self) -> str:
+        """``SEND_HUB_WORKER_INSTANCE_ID``, else this host's name and the worker's slot on it."""
+        return self.ws.instance_id or f"{socket.gethostname()}-{self.slot.number}"
 
     def _review_parts(self, group: str) -> tuple[ReviewFollower | None, DecisionApplier | None]:
         """The review follower and decision applier (only when matching is on)."""
@@ -165,6 +174,7 @@ class HubWorker:
                     await task
             await self.sender.stop()
             self.state.close()
+            self.slot.release()
 
     async def _wait_followers(self, side: list[asyncio.Task[None]]) -> None:
         """Until every follower caught up; a follower that fails stops the worker."""
@@ -189,17 +199,12 @@ class HubWorker:
             size, oldest = self.matcher.queue_stats(datetime.now(UTC))
             metrics.REVIEW_QUEUE_SIZE.set(size)
             metrics.REVIEW_QUEUE_OLDEST_SECONDS.set(oldest)
-        self._lag(result)
+        self._lag()
         if self.intake.batches % 200 == 1:
             gc.freeze()  # long-lived state so far: out of the collector's way
 
-    def _lag(self, result: BatchResult) -> None:
-        lag: dict[str, int] = {}
-        for (topic, partition), offset in result.last_offsets.items():
-            high = self.intake.consumer.highwater(TopicPartition(topic, partition))
-            if high is not None:
-                lag[topic] = lag.get(topic, 0) + max(0, high - offset - 1)
-        for topic, value in lag.items():
+    def _lag(self) -> None:
+        for topic, value in self.intake.lag().items():
             metrics.CONSUMER_LAG.labels(topic=topic).set(value)
 
 

@@ -29,7 +29,10 @@ class WorkerSettings(BaseSettings):
     persist_timeline: bool = True
     # Probabilistic matching (score links, review queue) after the identifier rules.
     matching: bool = True
-    app_id: str | None = None  # Faust app (consumer group) id; default "<prefix>-hub"
+    app_id: str | None = None  # consumer group id and id prefix; default "<prefix>-hub"
+    # This worker's part of its transactional id (stable across its restarts, unique among
+    # running workers); default "<host name>-<slot>" (see streams/instance.py).
+    instance_id: str | None = None
     log_level: str = "warn"
 
 

@@ -1,57 +1,55 @@
 """The ingest hot path: consumer-group batches through the pipeline, one Kafka transaction each.
 
-One aiokafka consumer in the worker's group reads the four ingest topics (the range assignor
-gives one member the same partition number of every topic, since they have equal partition
-counts). A *task* is one partition number p: ingest partition p of every topic, changelog
-partition p of every store, and a transactional producer whose id is ``<app id>-intake-<p>``.
+One confluent-kafka (librdkafka) consumer in the worker's group reads the four ingest topics
+with the range assignor, so a member gets the same partition number of every topic (they have
+equal partition counts): partition number p owns its changelog partition p and its state.
 
-Per batch (``getmany``, up to the configured size), for each task: `Pipeline.process` runs
-the records, then in one transaction the task's producer sends the outputs (timeline entries,
-links, dead letters, reviews), the state changes to the changelogs and the next input offsets
-(``send_offsets_to_transaction``); only after the commit is the local state copy written.
-A ``read_committed`` reader therefore sees a batch's outputs exactly once or not at all, and a
-restarted worker resumes from offsets that match its changelogs. Batch n+1 is processed while
-batch n's transactions are in flight (pipelining); its own transactions begin once n's have
-committed, so each task has one open transaction at a time and commits in order.
+Per batch (``consume``, up to the configured size): `Pipeline.process` runs the records, then
+in ONE transaction the worker's producer sends the outputs (timeline entries, links, dead
+letters, reviews), the state changes to the changelogs and the next input offsets
+(``send_offsets_to_transaction`` with the consumer's group metadata, KIP-447). Only after the
+commit is the local state copy written. A ``read_committed`` reader therefore sees a batch's
+outputs exactly once or not at all, and a restarted worker resumes from offsets that match
+its changelogs. The transaction of batch n runs in a commit thread while batch n+1 is
+processed; batch n+1's transaction begins once n's committed (one open at a time).
 
-Why one producer per partition number: aiokafka's ``send_offsets_to_transaction`` takes only
-a group id (no KIP-447 group metadata), so zombie fencing comes from the transactional id.
-The new owner of p starts a producer with p's id; ``init_transactions`` aborts the previous
-owner's open transaction and fences its producer (its commit then fails: that worker stops).
+Fencing: the group metadata carries the consumer's generation, so the broker refuses the
+offsets of a worker that lost its partitions (a zombie): its transaction aborts and it stops.
+The transactional id is stable per worker instance (`streams.instance`), so a restarted
+worker's ``init_transactions`` aborts what its killed predecessor left open at once.
 
-Rebalances: a batch holds ``lock`` from before processing until its transactions committed,
-and ``on_partitions_revoked`` takes the same lock, so no batch straddles a rebalance. A batch
-fetched before a rebalance is dropped (positions were reset to the committed offsets). On
-assignment, tasks that stay keep their producer and state; tasks that leave are forgotten;
-new tasks get a producer (fencing), then their state from the changelogs, then their
-committed offsets.
+Rebalances (eager): ``on_revoke`` waits for the transaction in flight, so no batch straddles
+a generation. ``on_assign`` takes the partitions paused; the loop then drops what that
+``consume`` call returned (fetched before the rebalance: it comes again), reads the committed
+offsets (waiting for a previous owner's open transaction), restores every owned partition's
+state from its changelogs, and resumes.
 """
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
-from aiokafka.coordinator.assignors.range import RangePartitionAssignor
-from aiokafka.structs import ConsumerRecord
+from confluent_kafka import Consumer, KafkaException, Message, Producer, TopicPartition
 
+from hub.errors import HubError
 from infra.security import KafkaConnection
-from streams.output import BatchSender
 from streams.pipeline import BatchResult, Pipeline, Raw
-from streams.state import LocalState, Message, changelog_messages, restore_partition
+from streams.state import LocalState, changelog_messages, restore_partition
+from streams.state import Message as Record
 from streams.topics import HubTopics
 
 __all__ = ["BatchFailed", "IntakeLoop", "IntakeOptions"]
 
 log = logging.getLogger(__name__)
 Observe = Callable[[BatchResult, float], None]
-# partition number -> its share of a batch, and its changelog records per store
-_Results = dict[int, tuple[BatchResult, dict[str, list[Message]]]]
+_TIMEOUT_S = 60.0  # a transaction step or an offsets read; beyond it the batch fails
 
 
-class BatchFailed(Exception):
+class BatchFailed(HubError):
     """A batch's transaction could not commit (refused outputs, fenced): the worker stops."""
 
 
@@ -59,7 +57,8 @@ class BatchFailed(Exception):
 class IntakeOptions:
     """Names and sizes the intake loop needs."""
 
-    group_id: str  # the consumer group, also the prefix of the transactional ids
+    group_id: str  # the consumer group, also the prefix of the transactional id
+    transactional_id: str  # stable per worker instance (see `streams.instance`)
     changelogs: dict[str, str]  # store -> changelog topic
     batch_size: int = 2000
     batch_wait_ms: int = 50
@@ -68,68 +67,57 @@ class IntakeOptions:
     persist_timeline: bool = True  # off: only the dedupe window guards against repeats
 
 
-class _Listener(ConsumerRebalanceListener):
-    """Holds the intake lock from revocation until the new assignment is set up."""
+@dataclass
+class _Batch:
+    """A processed batch on its way to the broker."""
 
-    def __init__(self, loop: "IntakeLoop") -> None:
-        self.loop, self.held = loop, False
-
-    async def _hold(self) -> None:
-        if not self.held:
-            await self.loop.lock.acquire()  # waits for the batch in flight to commit
-            self.held = True
-
-    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
-        await self._hold()
-        await self.loop.drain()  # the batch being committed finishes first
-
-    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
-        await self._hold()
-        await self.loop.drain()
-        try:
-            await self.loop.assigned(set(assigned))
-        finally:
-            self.held = False
-            self.loop.lock.release()
+    result: BatchResult
+    records: dict[int, dict[str, list[Record]]]  # partition -> store -> changelog records
+    started: float
 
 
-class _Task:
-    """Partition number p: its transactional producer."""
-
-    def __init__(self, partition: int, sender: BatchSender) -> None:
-        self.partition, self.sender = partition, sender
+def _clients(kafka: KafkaConnection, options: IntakeOptions) -> tuple[Consumer, Producer, Consumer]:
+    """The group consumer, the transactional producer and the changelog restorer."""
+    base = kafka.librdkafka() | {"logger": logging.getLogger("librdkafka")}
+    consumer = Consumer(base | {
+        "group.id": options.group_id, "enable.auto.commit": False,
+        "auto.offset.reset": "earliest", "isolation.level": "read_committed",
+        "partition.assignment.strategy": "range",
+        "session.timeout.ms": options.session_timeout_ms, "heartbeat.interval.ms": 2000,
+        "max.poll.interval.ms": 300_000, "fetch.max.bytes": 64 * 1024 * 1024,
+        "max.partition.fetch.bytes": 4 * 1024 * 1024, "fetch.wait.max.ms": 50,
+    })  # fmt: skip
+    producer = Producer(base | {
+        "transactional.id": options.transactional_id, "transaction.timeout.ms": 30_000,
+        "linger.ms": 5, "compression.type": "lz4", "partitioner": "murmur2_random",
+        "queue.buffering.max.messages": 1_000_000, "queue.buffering.max.kbytes": 1_048_576,
+    })  # fmt: skip
+    restorer = Consumer(base | {
+        "group.id": f"{options.group_id}-restore", "enable.auto.commit": False,
+        "isolation.level": "read_committed", "enable.partition.eof": True,
+        "fetch.wait.max.ms": 10, "fetch.max.bytes": 64 * 1024 * 1024,
+    })  # fmt: skip
+    return consumer, producer, restorer
 
 
 class IntakeLoop:
-    """Consumes ingest batches and commits each task's share in one transaction."""
+    """Consumes ingest batches and commits each in one transaction."""
 
     def __init__(
         self, kafka: KafkaConnection, topics: HubTopics, pipeline: Pipeline, state: LocalState,
         options: IntakeOptions, observe: Observe,
     ) -> None:  # fmt: skip
-        self.kafka, self.topics, self.pipeline, self.state = kafka, topics, pipeline, state
+        self.topics, self.pipeline, self.state = topics, pipeline, state
         self.options, self.observe = options, observe
-        self.lock = asyncio.Lock()
-        self.tasks: dict[int, _Task] = {}
-        self.epoch = 0  # bumped on every assignment: batches fetched before it are stale
+        self.consumer, self.producer, self.restorer = _clients(kafka, options)
         self.ready = asyncio.Event()  # set once the first assignment is set up
         self.batches = 0
+        self.epoch = 0  # bumped by every rebalance callback
+        self.assignment: set[tuple[str, int]] = set()  # written by the callbacks
+        self.owned: set[int] = set()  # partition numbers whose state is set up
         self._stop = asyncio.Event()
-        self._pending: asyncio.Task[None] | None = None  # the batch being committed
-        self._failure: BatchFailed | None = None
-        self.consumer = AIOKafkaConsumer(
-            **kafka.aiokafka(), group_id=options.group_id, enable_auto_commit=False,
-            auto_offset_reset="earliest", isolation_level="read_committed",
-            partition_assignment_strategy=(RangePartitionAssignor,),
-            session_timeout_ms=options.session_timeout_ms, heartbeat_interval_ms=2_000,
-            max_poll_interval_ms=300_000, rebalance_timeout_ms=120_000,
-            fetch_max_bytes=64 * 1024 * 1024, max_partition_fetch_bytes=4 * 1024 * 1024,
-        )  # fmt: skip
-        self.restorer = AIOKafkaConsumer(
-            **kafka.aiokafka(), group_id=None, enable_auto_commit=False,
-            isolation_level="read_committed", fetch_max_bytes=64 * 1024 * 1024,
-            fetch_max_wait_ms=20,  # a restore waits for nothing: no long poll per partition
-        )  # fmt: skip
+        self._commits = ThreadPoolExecutor(1, thread_name_prefix="intake-commit")
+        self._pending: tuple[Future[None], _Batch] | None = None
 
     def stop(self) -> None:
         """Finish the batch in flight, then leave the group (SIGTERM)."""
@@ -137,185 +125,180 @@ class IntakeLoop:
 
     async def run(self) -> None:
         """Consume until `stop`; `BatchFailed` when a batch cannot commit."""
-        await self.restorer.start()
-        await self.consumer.start()
-        self.consumer.subscribe(list(self.topics.ingest), listener=_Listener(self))
         try:
-            while not self._stop.is_set() and self._failure is None:
-                await self._next_batch()
+            await asyncio.to_thread(self.producer.init_transactions, _TIMEOUT_S)
+        except KafkaException as exc:
+            raise BatchFailed(f"no transactional producer: {exc.args[0].str()}") from exc
+        self.consumer.subscribe(
+            list(self.topics.ingest), on_assign=self._on_assign, on_revoke=self._on_revoke,
+            on_lost=self._on_revoke,
+        )  # fmt: skip
+        try:
+            while not self._stop.is_set():
+                await self._step()
         finally:
-            await self.drain()  # the last batch commits before the worker leaves the group
-            await self._shutdown()
-        if self._failure is not None:
-            raise self._failure
+            try:
+                await self.drain()  # the last batch commits before the worker leaves
+            finally:
+                await asyncio.to_thread(self._close)
 
-    async def _next_batch(self) -> None:
-        epoch = self.epoch
-        batch = await self.consumer.getmany(
-            timeout_ms=self.options.batch_wait_ms, max_records=self.options.batch_size
-        )
-        if not batch:
+    async def _step(self) -> None:
+        epoch, wait = self.epoch, self.options.batch_wait_ms / 1000
+        messages = await asyncio.to_thread(self.consumer.consume, self.options.batch_size, wait)
+        if epoch != self.epoch:
+            await self._settle()  # what this call returned predates the rebalance: dropped
+            return
+        raws = _raws(messages)
+        if not raws:
             await self.drain()  # idle: nothing to overlap the commit with
             return
-        async with self.lock:
-            if epoch != self.epoch:
-                return  # a rebalance reset the positions: these records come again
-            started = asyncio.get_running_loop().time()
-            results = self._run_pipeline(batch)
-            # The previous batch's transactions ran while this one was processed; this
-            # batch's transactions start only once they are committed (one open per task).
-            await self.drain()
-            if self._failure is None:
-                self._pending = asyncio.create_task(self._commit_batch(results, started))
+        started = asyncio.get_running_loop().time()
+        batch = self._process(raws, started)
+        # The previous batch's transaction ran while this one was processed.
+        await self.drain()
+        self._pending = (self._commits.submit(self._commit, batch), batch)
+
+    def _process(self, raws: list[Raw], started: float) -> _Batch:
+        result = self.pipeline.process(raws, datetime.now(UTC))
+        if not self.options.persist_timeline:
+            for change in result.changes.values():
+                change.timeline = {}
+        # Serialised now: the state's lists are shared with the pipeline, and the next batch
+        # (processed while this one commits) changes them.
+        records = {p: changelog_messages(p, c) for p, c in result.changes.items()}
+        return _Batch(result, records, started)
 
     async def drain(self) -> None:
-        """Wait for the batch being committed; a failure is kept for `run` to raise."""
+        """Wait for the batch being committed, then write its state to the local copy."""
         pending, self._pending = self._pending, None
         if pending is None:
             return
-        try:
-            await pending
-        except BatchFailed as exc:
-            self._failure = self._failure or exc
-
-    def _run_pipeline(self, batch: dict[TopicPartition, list[ConsumerRecord]]) -> _Results:
-        by_task: dict[int, list[Raw]] = {}
-        for tp, records in batch.items():
-            by_task.setdefault(tp.partition, []).extend(_raw(r) for r in records)
-        now = datetime.now(UTC)
-        out: _Results = {}
-        for p, raws in by_task.items():
-            result = self.pipeline.process(raws, now)
-            # Serialised now: the state's lists are shared with the pipeline, and the next
-            # batch (processed while this one commits) changes them.
-            out[p] = (result, self._changelog(p, result))
-        return out
-
-    def _changelog(self, partition: int, result: BatchResult) -> dict[str, list[Message]]:
-        changes = result.changes.get(partition)
-        if changes is None:
-            return {}
-        if not self.options.persist_timeline:
-            changes.timeline = {}
-        return changelog_messages(partition, changes)
-
-    async def _commit_batch(self, results: _Results, started: float) -> None:
-        """Each task's share in its own transaction, concurrently; then the local state."""
-        loop = asyncio.get_running_loop()
-        committing = loop.time()
-        written = await asyncio.gather(
-            *(self._commit(self.tasks[p], *results[p]) for p in results), return_exceptions=True
-        )
-        failed = [w for w in written if isinstance(w, BaseException)]
-        if failed:
-            raise BatchFailed(type(failed[0]).__name__) from failed[0]
-        for messages in written:
-            assert not isinstance(messages, BaseException)
-            self.state.write(messages)
+        future, batch = pending
+        await asyncio.wrap_future(future)  # BatchFailed propagates: the worker stops
+        for stores in batch.records.values():
+            for records in stores.values():
+                self.state.write(records)
         self.pipeline.trim(self.options.cache_buckets)
-        log.debug(
-            "batch with %d entries: processed in %.3f s, committed in %.3f s",
-            sum(len(r.entry_timestamps_ms) for r, _ in results.values()),
-            committing - started,
-            loop.time() - committing,
-        )  # fmt: skip
-        for result, _ in results.values():
-            self.observe(result, started)
         self.batches += 1
+        self.observe(batch.result, batch.started)
 
-    async def _commit(
-        self, task: _Task, result: BatchResult, stores: dict[str, list[Message]]
-    ) -> list[Message]:
-        """Send ``result``, ``stores`` and the offsets in one transaction; the records sent."""
-        producer = task.sender.producer
-        await producer.begin_transaction()
+    def _commit(self, batch: _Batch) -> None:
+        """In the commit thread: outputs, changelog records and offsets in one transaction."""
+        producer = self.producer
         try:
-            futures = await self._send_outputs(task, result, stores)
-            offsets = {TopicPartition(t, p): o + 1 for (t, p), o in result.last_offsets.items()}
-            await producer.send_offsets_to_transaction(offsets, self.options.group_id)
-            await asyncio.gather(*futures)
-            await producer.commit_transaction()
-        except BaseException:
-            await _abort(producer)
-            raise
-        return [m for messages in stores.values() for m in messages]
+            producer.begin_transaction()
+            self._produce(batch)
+            offsets = [
+                TopicPartition(topic, partition, offset + 1)
+                for (topic, partition), offset in batch.result.last_offsets.items()
+            ]  # fmt: skip
+            metadata = self.consumer.consumer_group_metadata()
+            producer.send_offsets_to_transaction(offsets, metadata, _TIMEOUT_S)
+            producer.commit_transaction(_TIMEOUT_S)
+        except KafkaException as exc:
+            error = exc.args[0]
+            self._abort(error)
+            raise BatchFailed(f"{error.name()}: {error.str()}") from exc
 
-    async def _send_outputs(
-        self, task: _Task, result: BatchResult, stores: dict[str, list[Message]]
-    ) -> list[asyncio.Future[object]]:
-        sender, partition = task.sender, task.partition
-        futures = []
+    def _produce(self, batch: _Batch) -> None:
+        result, topics = batch.result, self.topics
         for topic, messages in (
-            (self.topics.links, result.links), (self.topics.timeline, result.timeline),
-            (self.topics.deadletter, result.deadletters), (self.topics.review, result.reviews),
+            (topics.links, result.links), (topics.timeline, result.timeline),
+            (topics.deadletter, result.deadletters), (topics.review, result.reviews),
         ):  # fmt: skip
-            futures.extend(await sender.send(topic, messages))
-        for store, records in stores.items():
-            topic = self.options.changelogs[store]
-            futures.extend(await sender.send_to(topic, partition, records))
-        return futures
+            for key, value in messages:
+                self._send(topic, key, value, -1)
+        for partition, stores in batch.records.items():
+            for store, records in stores.items():
+                topic = self.options.changelogs[store]
+                for key, record in records:
+                    self._send(topic, key, record, partition)
 
-    async def assigned(self, tps: set[TopicPartition]) -> None:
-        """Set up a new assignment (see the module docstring); called under ``lock``.
+    def _send(self, topic: str, key: bytes, value: bytes | None, partition: int) -> None:
+        """Queue one record (-1: the key's partition, as Java's murmur2 partitioner puts it)."""
+        while True:
+            try:
+                self.producer.produce(topic, value, key, partition)
+                return
+            except BufferError:  # the local queue is full: let deliveries drain it
+                self.producer.poll(0.05)
 
-        Every task starts afresh, also one this worker had before: if it was out of the group
-        for a while (paused, cut off), another worker may have owned the partition and
-        fenced this producer meanwhile. The local copy makes the restore a short catch-up.
-        """
+    def _abort(self, error: object) -> None:
+        """Abort the open transaction if it can be (a fenced or fatal producer cannot)."""
+        if getattr(error, "txn_requires_abort", lambda: False)():
+            try:
+                self.producer.abort_transaction(_TIMEOUT_S)
+            except KafkaException as exc:  # the original failure is what matters
+                log.warning("could not abort a transaction: %s", exc.args[0].name())
+
+    # -- rebalances: the callbacks run inside ``consume`` (in its thread) ------------------
+
+    def _wait_commit(self) -> None:
+        pending = self._pending
+        if pending is not None:
+            with contextlib.suppress(BatchFailed):  # `drain` raises it again
+                pending[0].result()
+
+    def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        self._wait_commit()  # the batch in flight commits under the generation it came from
+        self.assignment = set()
         self.epoch += 1
-        owned = {tp.partition for tp in tps if tp.topic in self.topics.ingest}
-        old, self.tasks = self.tasks, {}
-        await asyncio.gather(*(task.sender.stop() for task in old.values()))
-        self.pipeline.forget(set(old) | owned)
-        started = await asyncio.gather(*(self._start_task(p) for p in sorted(owned)))
-        self.tasks = {task.partition: task for task in started}
-        for p in sorted(owned):
-            restored = await restore_partition(
-                self.state, self.restorer, self.options.changelogs, p
+        consumer.unassign()
+
+    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        consumer.assign(partitions)
+        consumer.pause(partitions)  # until the loop restored their state (`_settle`)
+        self.assignment = {(tp.topic, tp.partition) for tp in partitions}
+        self.epoch += 1
+
+    async def _settle(self) -> None:
+        """After a rebalance: drop old state, restore the new partitions', then resume."""
+        await self.drain()
+        assignment = sorted(self.assignment)
+        owned = {partition for _, partition in assignment}
+        # Every owned partition starts afresh, also one this worker kept: it may have been
+        # out of the group a while and another worker may have owned it meanwhile.
+        self.pipeline.forget(self.owned | owned)
+        self.owned = set()
+        tps = [TopicPartition(topic, partition) for topic, partition in assignment]
+        if tps:  # read_committed: waits for a previous owner's pending offsets
+            await asyncio.to_thread(self.consumer.committed, tps, _TIMEOUT_S)
+        for partition in sorted(owned):
+            restored = await asyncio.to_thread(
+                restore_partition, self.state, self.restorer, self.options.changelogs, partition
             )
-            log.info("partition %d: state restored (%d changelog records)", p, restored)
-        await self._seek_committed(sorted(tps, key=lambda tp: (tp.topic, tp.partition)))
+            log.info("partition %d: state restored (%d changelog records)", partition, restored)
+        self.owned = owned
+        if tps:
+            self.consumer.resume(tps)
         self.ready.set()
 
-    async def _start_task(self, partition: int) -> _Task:
-        """A task's producer, made current: its first transaction fences any older owner."""
-        sender = BatchSender(
-            self.kafka, transactional_id=f"{self.options.group_id}-intake-{partition}"
-        )
-        await sender.start()
-        producer = sender.producer
-        await producer.begin_transaction()  # waits for the producer id: the old one is fenced
-        await producer.commit_transaction()
-        return _Task(partition, sender)
+    def _close(self) -> None:
+        self.consumer.close()  # leaves the group: the partitions move on at once
+        self.restorer.close()
+        self.producer.flush(_TIMEOUT_S)
+        self._commits.shutdown(wait=True)
 
-    async def _seek_committed(self, tps: list[TopicPartition]) -> None:
-        """Start new partitions at their committed offsets (read after fencing, so final)."""
-        committed = await asyncio.gather(*(self.consumer.committed(tp) for tp in tps))
-        fresh = [tp for tp, offset in zip(tps, committed, strict=True) if offset is None]
-        for tp, offset in zip(tps, committed, strict=True):
-            if offset is not None:
-                self.consumer.seek(tp, offset)
-        if fresh:
-            await self.consumer.seek_to_beginning(*fresh)
-
-    async def _shutdown(self) -> None:
-        await self.consumer.stop()  # leaves the group: the partitions move on at once
-        for task in self.tasks.values():
-            await task.sender.stop()
-        self.tasks.clear()
-        await self.restorer.stop()
+    def lag(self) -> dict[str, int]:
+        """Messages behind the high watermark per ingest topic (from the last fetches)."""
+        lag: dict[str, int] = {}
+        for tp in self.consumer.position([TopicPartition(t, p) for t, p in self.assignment]):
+            _, high = self.consumer.get_watermark_offsets(tp, cached=True)
+            if tp.offset >= 0 and high >= 0:
+                lag[tp.topic] = lag.get(tp.topic, 0) + max(0, high - tp.offset)
+        return lag
 
 
-def _raw(record: ConsumerRecord) -> Raw:
-    return Raw(
-        record.topic, record.partition, record.offset, record.timestamp, record.key,
-        record.value or b"",
-    )  # fmt: skip
-
-
-async def _abort(producer: AIOKafkaProducer) -> None:
-    """Abort the open transaction if the producer still can (a fenced one cannot)."""
-    try:
-        await producer.abort_transaction()
-    except Exception as exc:  # the original failure is what matters; this one is logged
-        log.warning("could not abort a transaction: %s", type(exc).__name__)
+def _raws(messages: list[Message]) -> list[Raw]:
+    """The good messages as `Raw`; a consumer error is logged (the client retries by itself)."""
+    raws = []
+    for m in messages:
+        error = m.error()
+        if error is None:
+            raws.append(Raw(m.topic(), m.partition(), m.offset(), m.timestamp()[1], m.key(),
+                            m.value() or b""))  # fmt: skip
+        elif error.fatal():
+            raise BatchFailed(f"consumer: {error.name()}: {error.str()}")
+        else:
+            log.warning("consumer: %s", error.str())
+    return raws

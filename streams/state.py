@@ -20,12 +20,14 @@ Values are JSON: lists of event ids, lists of ``[occurred_ms, recorded_ms, entry
 
 import json
 import logging
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, TopicPartition
 
+from hub.errors import InfraError
 from hub.timeline.buckets import TimelineItem
 from streams.pipeline import PartitionChanges
 
@@ -34,6 +36,9 @@ __all__ = ["STORES", "LocalState", "changelog_messages", "changelog_topic", "res
 log = logging.getLogger(__name__)
 STORES = ("dedupe", "timeline")
 Message = tuple[bytes, bytes | None]  # key, value (None: a tombstone)
+_TIMEOUT_S = 30.0  # one broker round trip (end offsets)
+_RESTORE_LIMIT_S = 600.0  # one partition's catch-up; beyond it something is wrong
+_RESTORE_BATCH = 20_000
 
 
 def changelog_topic(app_id: str, store: str) -> str:
@@ -145,32 +150,57 @@ class LocalState:
             close()
 
 
-async def restore_partition(
-    state: LocalState, consumer: AIOKafkaConsumer, topics: dict[str, str], partition: int
+def restore_partition(
+    state: LocalState, consumer: Consumer, topics: dict[str, str], partition: int
 ) -> int:
     """Catch ``partition`` of every store up from its changelog; returns records applied.
 
-    ``consumer`` is a group-less ``read_committed`` consumer (aborted records are skipped).
-    A checkpoint beyond the changelog's end (the topic was recreated) restarts from 0.
+    ``consumer`` is a ``read_committed`` consumer used only by assignment (aborted records are
+    skipped) with partition-end events on, so the end is the last committed record, past the
+    transaction markers. A checkpoint beyond the changelog's end (the topic was recreated)
+    restarts the partition from 0. Blocking: the worker runs it in a thread.
     """
-    applied = 0
     tps = {store: TopicPartition(topic, partition) for store, topic in topics.items()}
-    ends = await consumer.end_offsets(list(tps.values()))
-    if any(state.checkpoint(partition, store) > ends[tp] for store, tp in tps.items()):
+    ends = {
+        store: consumer.get_watermark_offsets(tp, timeout=_TIMEOUT_S, cached=False)[1]
+        for store, tp in tps.items()
+    }  # fmt: skip
+    if any(state.checkpoint(partition, store) > ends[store] for store in tps):
         log.warning("changelogs of partition %d are behind the local copy: rebuilt", partition)
         state.purge(partition)
-    for store, tp in tps.items():
-        end = ends[tp]
-        start = state.checkpoint(partition, store)
-        if start >= end:
-            continue  # nothing new (an empty or caught-up changelog): no fetch round trip
-        consumer.assign([tp])
-        consumer.seek(tp, start)
-        while await consumer.position(tp) < end:
-            batch = await consumer.getmany(tp, timeout_ms=500, max_records=20_000)
-            records = [(m.key, m.value) for m in batch.get(tp, []) if m.key is not None]
-            state.write(records)
-            applied += len(records)
-        state.set_checkpoint(partition, store, await consumer.position(tp))
-    consumer.unsubscribe()  # no background fetching between restores
+    starts = {store: state.checkpoint(partition, store) for store in tps}
+    todo = {store: tp for store, tp in tps.items() if starts[store] < ends[store]}
+    if not todo:
+        return 0  # empty or caught-up changelogs: no fetch round trip
+    consumer.assign([TopicPartition(tp.topic, partition, starts[s]) for s, tp in todo.items()])
+    try:
+        applied = _read_to_end(state, consumer, {tp.topic for tp in todo.values()})
+        positions = consumer.position(list(todo.values()))
+    finally:
+        consumer.unassign()
+    for store, position in zip(todo, positions, strict=True):
+        state.set_checkpoint(partition, store, position.offset)
+    return applied
+
+
+def _read_to_end(state: LocalState, consumer: Consumer, topics: set[str]) -> int:
+    """Apply records until every topic in ``topics`` reported its partition's end."""
+    waiting, applied = set(topics), 0
+    deadline = time.monotonic() + _RESTORE_LIMIT_S
+    while waiting:
+        if time.monotonic() > deadline:
+            late = sorted(waiting)
+            raise InfraError(f"restoring state from {late} took over {_RESTORE_LIMIT_S} s")
+        records: list[Message] = []
+        for message in consumer.consume(_RESTORE_BATCH, 0.5):
+            error = message.error()
+            if error is None:
+                if message.key() is not None:
+                    records.append((message.key(), message.value()))
+            elif error.code() == KafkaError._PARTITION_EOF:  # documented public code name
+                waiting.discard(message.topic())
+            else:
+                raise InfraError(f"restoring state from {message.topic()}: {error.str()}")
+        state.write(records)
+        applied += len(records)
     return applied

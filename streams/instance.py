@@ -1,0 +1,48 @@
+"""Which worker instance this process is on its machine: a stable, exclusive slot number.
+
+A transactional producer's id must be stable across restarts of one worker, so that the
+restarted worker's ``init_transactions`` aborts a transaction its killed predecessor left
+open (readers would otherwise wait for the broker's transaction timeout), and unique among
+running workers, who would otherwise fence each other. A slot is an exclusive ``flock`` on
+``<dir>/slot-<n>.lock``: the lowest free n is taken and held for the process's life; the
+kernel releases it when the process dies, however it dies, so the next worker started on
+this data dir gets the same n. The slot also names the worker's local state folder.
+"""
+
+import fcntl
+import os
+from pathlib import Path
+from typing import IO
+
+from hub.errors import ConfigError
+
+__all__ = ["InstanceSlot", "claim_slot"]
+
+_MAX_SLOTS = 64
+
+
+class InstanceSlot:
+    """A held slot: its number, and the open lock file that holds it."""
+
+    def __init__(self, number: int, handle: IO[bytes]) -> None:
+        self.number, self._handle = number, handle
+
+    def release(self) -> None:
+        self._handle.close()
+
+
+def claim_slot(folder: Path) -> InstanceSlot:
+    """The lowest free slot under ``folder`` (created if missing), held until released."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in range(_MAX_SLOTS):
+        handle = open(folder / f"slot-{number}.lock", "ab")  # noqa: SIM115 - held on purpose
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        handle.truncate(0)
+        handle.write(f"{os.getpid()}\n".encode())
+        handle.flush()
+        return InstanceSlot(number, handle)
+    raise ConfigError(f"more than {_MAX_SLOTS} workers share {folder}")
