@@ -36,7 +36,7 @@ from infra.security import connection_for
 from streams.clocks import ClockStage
 from streams.config import WorkerSettings
 from streams.identity import ReviewMatcher
-from streams.instance import claim_slot
+from streams.instance import claim_slot, slots_dir
 from streams.intake import IntakeLoop, IntakeOptions
 from streams.links import LinksFollower
 from streams.output import BatchSender
@@ -83,7 +83,7 @@ class HubWorker:
         self.kafka = connection_for(settings, Principal.WORKER)
         folder = _state_dir(settings, ws)
         # The slot keeps the transactional id stable across restarts on this data dir.
-        self.slot = claim_slot(folder / app_id(settings, ws))
+        self.slot = claim_slot(slots_dir(app_id(settings, ws)))
         slot_dir = folder / app_id(settings, ws) / f"instance-{self.slot.number}"
         copy = None if ws.store == "memory" else slot_dir
         self.state = LocalState(copy, ws.dedupe_buckets)

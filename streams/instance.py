@@ -3,20 +3,24 @@
 A transactional producer's id must be stable across restarts of one worker, so that the
 restarted worker's ``init_transactions`` aborts a transaction its killed predecessor left
 open (readers would otherwise wait for the broker's transaction timeout), and unique among
-running workers, who would otherwise fence each other. A slot is an exclusive ``flock`` on
-``<dir>/slot-<n>.lock``: the lowest free n is taken and held for the process's life; the
+running workers, who would otherwise fence each other. The worker's id is its host name and
+its slot on that host (`streams.app`). A slot is an exclusive ``flock`` on
+``<slots dir>/slot-<n>.lock``, where the slots dir is per user, host and app id (in the
+temporary directory, not the data dir: two workers of one host with different data dirs must
+still get different slots). The lowest free n is taken and held for the process's life; the
 kernel releases it when the process dies, however it dies, so the next worker started on
-this data dir gets the same n. The slot also names the worker's local state folder.
+this host gets the same n. The slot also names the worker's local state folder.
 """
 
 import fcntl
 import os
+import tempfile
 from pathlib import Path
 from typing import IO
 
 from hub.errors import ConfigError
 
-__all__ = ["InstanceSlot", "claim_slot"]
+__all__ = ["InstanceSlot", "claim_slot", "slots_dir"]
 
 _MAX_SLOTS = 64
 
@@ -29,6 +33,11 @@ class InstanceSlot:
 
     def release(self) -> None:
         self._handle.close()
+
+
+def slots_dir(app_id: str) -> Path:
+    """Where the slots of ``app_id``'s workers on this host are held."""
+    return Path(tempfile.gettempdir()) / f"send-hub-{os.getuid()}" / "worker-slots" / app_id
 
 
 def claim_slot(folder: Path) -> InstanceSlot:
