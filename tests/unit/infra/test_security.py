@@ -8,6 +8,7 @@ import ssl
 import stat
 from pathlib import Path
 
+import certifi
 import pytest
 from pydantic import SecretStr
 
@@ -109,6 +110,33 @@ def test_sasl_ssl_against_an_existing_cluster_is_configuration(tmp_path: Path) -
     assert connection.kafka_python()["bootstrap_servers"] == [
         "kafka-1.partnership.example:9093", "kafka-2.partnership.example:9093",
     ]  # fmt: skip
+
+
+def test_the_worker_intake_gets_the_same_connection_as_librdkafka_properties(
+    tmp_path: Path,
+) -> None:
+    ca = Path(certifi.where())  # any readable CA bundle will do
+    settings = Settings(
+        kafka_bootstrap="kafka-1.partnership.example:9093", kafka_security_protocol="SASL_SSL",
+        kafka_username="send-hub-worker", kafka_password=SecretStr("s3cret"),
+        kafka_ssl_cafile=ca,
+    )  # fmt: skip
+    conf = connection_for(settings, Principal.WORKER).librdkafka()
+    assert conf == {
+        "bootstrap.servers": "kafka-1.partnership.example:9093",
+        "security.protocol": "SASL_SSL", "sasl.mechanism": settings.kafka_sasl_mechanism,
+        "sasl.username": "send-hub-worker", "sasl.password": "s3cret",
+        "ssl.endpoint.identification.algorithm": "https", "ssl.ca.location": str(ca),
+    }  # fmt: skip
+    assert as_connection("127.0.0.1:9092").librdkafka() == {
+        "bootstrap.servers": "127.0.0.1:9092", "security.protocol": "PLAINTEXT",
+    }  # fmt: skip
+
+
+def test_librdkafka_properties_check_the_tls_files_like_the_other_clients(tmp_path: Path) -> None:
+    connection = KafkaConnection("k:9093", "SSL", cafile=tmp_path / "missing.pem")
+    with pytest.raises(ConfigError, match="SEND_HUB_KAFKA_SSL_"):
+        connection.librdkafka()
 
 
 def test_an_unreadable_ca_file_is_one_clear_error(tmp_path: Path) -> None:
