@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 LOCK   := requirements.lock
 
 .DEFAULT_GOAL := help
-.PHONY: help install assets kafka-jars demo test test-unit test-integration test-faults lint typecheck bench clean lock
+.PHONY: help install assets kafka-jars demo test test-unit test-integration test-faults lint typecheck bench bench-peers clean lock
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-18s %s\n", $$1, $$2}'
@@ -84,8 +84,27 @@ lint: $(STAMP) ## ruff, mypy and the layer contract (import-linter, see pyprojec
 	$(BIN)/mypy hub streams schemas connectors infra
 	$(BIN)/lint-imports
 
+# bench/peer_*.py are jobs that bench/peers.py starts, not benchmarks of their own.
 bench: install ## run the benchmark scripts (print figures)
-	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	@for f in bench/*.py; do case $$f in bench/peer_*) continue;; esac; \
+		echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+# Quix Streams 3.28 pins pydantic < 2.14 and confluent-kafka < 2.13, below the lock, so it
+# gets a virtualenv of its own; bench/peer_quix.py runs there without the project (fastavro
+# decodes). fastavro and confluent-kafka are pinned to the lock's versions.
+PEERS_PYTHON ?= python3.11
+PEERS_VENV   := .venv-peers
+PEERS_STAMP  := $(PEERS_VENV)/.installed
+PEERS_PINS   := quixstreams==3.28.1 fastavro==1.13.1 confluent-kafka==2.12.2
+
+$(PEERS_STAMP): Makefile
+	$(PEERS_PYTHON) -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/pip install --quiet --upgrade pip
+	$(PEERS_VENV)/bin/pip install --quiet $(PEERS_PINS)
+	touch $(PEERS_STAMP)
+
+bench-peers: install $(PEERS_STAMP) ## .venv-peers (Quix Streams), then Faust, Quix and confluent-kafka against the aiokafka reference
+	$(BIN)/python bench/peers.py
 
 clean: ## remove local data (not the venv or the jar cache)
 	rm -rf .send-hub .pytest_cache .mypy_cache .ruff_cache test-artefacts
