@@ -51,21 +51,6 @@ class PeerFailed(RuntimeError):
     """A peer did not get through its N messages (its log is named in the message)."""
 
 
-def _librdkafka(connection: KafkaConnection) -> dict[str, Any]:
-    """librdkafka's configuration for the connection (address, SASL, TLS files)."""
-    config: dict[str, Any] = {
-        "bootstrap.servers": connection.bootstrap, "security.protocol": connection.protocol,
-    }  # fmt: skip
-    identity = connection.sasl_identity()
-    if identity is not None:
-        mechanism, username, password = identity
-        config |= {"sasl.mechanism": mechanism, "sasl.username": username,
-                   "sasl.password": password}  # fmt: skip
-    files = {"ssl.ca.location": connection.cafile, "ssl.key.location": connection.keyfile,
-             "ssl.certificate.location": connection.certfile}  # fmt: skip
-    return config | {name: str(path) for name, path in files.items() if path is not None}
-
-
 def _assign_all(consumer: Consumer, topics: Sequence[str]) -> None:
     """Every partition of ``topics`` from its beginning, without a consumer group."""
     metadata = consumer.list_topics(timeout=30)
@@ -80,7 +65,7 @@ def confluent_rate(
 ) -> float:
     """Bare confluent-kafka consumer + the serde's decode over ``topics``: events/s."""
     consumer = Consumer({
-        **_librdkafka(connection), **_FETCH_BYTES, "group.id": f"peer-confluent-{uuid.uuid4()}",
+        **connection.librdkafka(), **_FETCH_BYTES, "group.id": f"peer-confluent-{uuid.uuid4()}",
         "enable.auto.commit": False, "auto.offset.reset": "earliest",
     })  # fmt: skip
     serde, seen, start = default_serde(), 0, 0.0

@@ -14,8 +14,13 @@ broker at ``SEND_HUB_KAFKA_BOOTSTRAP`` if set, else starts one (like the tests).
 5. the worker's peak RSS;
 6. the same replay on fresh topics with two worker processes.
 
-Not yet here: the same job on plain Faust with a table and on Quix Streams (the `bench`
-extra holds faust-streaming for it); the figures for those are in ADR 0012.
+2b. peers over the same topics (`bench/peers.py`): a bare confluent-kafka consumer + decode,
+   plain Faust (decode + a table write per message), Quix Streams 3.28 (decode + a state
+   write per message; needs ``make bench-peers``), each as a ratio to the reference.
+
+The worker runs with matching on and without its clock stage (``SEND_HUB_CLOCKS_ENABLED``
+false): the clock stage is a downstream reader of ``send.timeline``, measured by
+``bench/clocks.py``.
 """
 
 import argparse
@@ -192,6 +197,25 @@ def _core(settings: Settings, messages: list[Message]) -> float:
     return len(raws) / (time.perf_counter() - start)
 
 
+def _peers(settings: Settings, total: int, reference: float) -> None:
+    """Each peer's events/s over the same ingest topics, as a ratio to the reference."""
+    from peers import PeerFailed, confluent_rate, faust_rate, quix_rate
+
+    topics, connection = list(hub_topics(settings).ingest), _admin(settings.kafka_bootstrap)
+    for name, rate_of in (
+        ("bare confluent-kafka + serde decode", confluent_rate),
+        ("plain Faust, decode + a table write per message", faust_rate),
+        ("Quix Streams 3.28, decode + a state write per message", quix_rate),
+    ):  # fmt: skip
+        try:
+            rate = rate_of(connection, topics, total)
+        except PeerFailed as exc:
+            print(f"{name}: failed ({exc})")
+            continue
+        if rate is not None:
+            print(f"{name}: {rate:,.0f} events/s = {rate / reference:.2f} x reference")
+
+
 def _latencies(settings: Settings, sent: dict[str, float], timeout: float) -> list[float]:
     """Ingest send time -> timeline record timestamp, for every event in ``sent``."""
     consumer = KafkaConsumer(
@@ -304,6 +328,7 @@ def _run(args: argparse.Namespace, tmp: Path, bootstrap: str) -> None:
         reference = asyncio.run(_reference(settings, len(messages)))
         print(f"reference (bare aiokafka + serde decode): {reference:,.0f} events/s; "
               f"worker/reference = {replay_rate / reference:.2f} (target >= 0.35)")  # fmt: skip
+        _peers(settings, len(messages), reference)
         core = _core(settings, messages)
         ratios = f"core/reference {core / reference:.2f}; worker/core {replay_rate / core:.2f}"
         print(f"pipeline core alone (no Kafka): {core:,.0f} events/s ({ratios})")
