@@ -122,6 +122,7 @@ def _start_worker(
         "SEND_HUB_WORKER_METRICS_PORT": "0",
         # The clock stage (a downstream reader of send.timeline) is measured by bench/clocks.py.
         "SEND_HUB_CLOCKS_ENABLED": "false",
+        "SEND_HUB_WORKER_LOG_LEVEL": "info",  # its last line says how full the batches were
         READY_FILE_ENV: str(ready),
     }
     started = time.perf_counter()
@@ -337,6 +338,7 @@ def _run(args: argparse.Namespace, tmp: Path, bootstrap: str) -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(60)
+    print(f"batch fill: {_batch_fill(tmp / 'worker.log')}")
     args.bootstrap = bootstrap
     _two_workers(args, tmp, events, expected)
 
@@ -361,6 +363,12 @@ def _two_workers(args: argparse.Namespace, tmp: Path, events: list[Event], expec
             proc.send_signal(signal.SIGTERM)
         for proc in procs:
             proc.wait(60)
+
+
+def _batch_fill(log: Path) -> str:
+    """The worker's own count of its batches (logged at INFO when it stops)."""
+    lines = [line for line in log.read_text().splitlines() if "records per batch" in line]
+    return lines[-1].split("intake: ", 1)[-1] if lines else "not logged"
 
 
 def _bootstrap(args: argparse.Namespace) -> str:

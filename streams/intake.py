@@ -74,6 +74,7 @@ class _Batch:
     result: BatchResult
     records: dict[int, dict[str, list[Record]]]  # partition -> store -> changelog records
     started: float
+    size: int  # ingest records
 
 
 def _clients(kafka: KafkaConnection, options: IntakeOptions) -> tuple[Consumer, Producer, Consumer]:
@@ -112,6 +113,7 @@ class IntakeLoop:
         self.consumer, self.producer, self.restorer = _clients(kafka, options)
         self.ready = asyncio.Event()  # set once the first assignment is set up
         self.batches = 0
+        self.records = 0  # ingest records in committed batches (batch fill = records / batches)
         self.epoch = 0  # bumped by every rebalance callback
         self.assignment: set[tuple[str, int]] = set()  # written by the callbacks
         self.owned: set[int] = set()  # partition numbers whose state is set up
@@ -166,7 +168,7 @@ class IntakeLoop:
         # Serialised now: the state's lists are shared with the pipeline, and the next batch
         # (processed while this one commits) changes them.
         records = {p: changelog_messages(p, c) for p, c in result.changes.items()}
-        return _Batch(result, records, started)
+        return _Batch(result, records, started, len(raws))
 
     async def drain(self) -> None:
         """Wait for the batch being committed, then write its state to the local copy."""
@@ -180,6 +182,7 @@ class IntakeLoop:
                 self.state.write(records)
         self.pipeline.trim(self.options.cache_buckets)
         self.batches += 1
+        self.records += batch.size
         self.observe(batch.result, batch.started)
 
     def _commit(self, batch: _Batch) -> None:
@@ -274,6 +277,8 @@ class IntakeLoop:
         self.ready.set()
 
     def _close(self) -> None:
+        mean = self.records / self.batches if self.batches else 0.0
+        log.info("intake: %d batches, %.0f records per batch", self.batches, mean)
         self.consumer.close()  # leaves the group: the partitions move on at once
         self.restorer.close()
         self.producer.flush(_TIMEOUT_S)
