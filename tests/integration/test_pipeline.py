@@ -18,7 +18,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from kafka import KafkaConsumer, TopicPartition
 
 from connectors.sdk import Publisher, ingest_topics
 from connectors.simulator import simulate
@@ -35,6 +34,7 @@ from infra.topics import ensure_hub_topics
 from schemas.serde import decode, decode_model, encode_model
 from streams.runner import READY_FILE_ENV, start_worker_process, wait_ready
 from streams.topics import AGENCY_OF_TOPIC
+from tests.integration.committed_reader import CommittedReader, follower
 
 TIMEOUT = 120.0
 
@@ -103,22 +103,11 @@ def admin(settings: Settings) -> KafkaConnection:
 
 def read_topic(kafka: KafkaConnection, topic: str) -> list[bytes]:
     """Every value on ``topic`` right now (all partitions, from the beginning, no group)."""
-    consumer = KafkaConsumer(
-        **kafka.kafka_python(), group_id=None, enable_auto_commit=False,
-        isolation_level="read_committed",  # as every reader of the worker's outputs
-    )  # fmt: skip
+    reader = CommittedReader(kafka, topic)  # as every reader of the worker's outputs
     try:
-        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
-        ends = consumer.end_offsets(tps)
-        values: list[bytes] = []
-        while any(consumer.position(tp) < end for tp, end in ends.items()):
-            for messages in consumer.poll(timeout_ms=1000, max_records=10_000).values():
-                values.extend(m.value for m in messages if m.value is not None)
-        return values
+        return reader.read()
     finally:
-        consumer.close()
+        reader.close()
 
 
 def entries(settings: Settings) -> list[TimelineEntry]:
@@ -141,11 +130,8 @@ def crosswalk(settings: Settings) -> Crosswalk:
 
 
 def entry_ids(settings: Settings) -> list[str]:
-    """Entry ids on the timeline topic (decoded without pydantic: cheap enough to poll)."""
-    return [
-        decode(v).record["entry_id"]
-        for v in read_topic(admin(settings), settings.topic("timeline"))
-    ]
+    """Entry ids on the timeline topic (one kept reader per topic: cheap to poll)."""
+    return list(follower(admin(settings), settings.topic("timeline")).entry_ids())
 
 
 def wait_for_entries(
