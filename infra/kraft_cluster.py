@@ -118,9 +118,8 @@ def plan_cluster(
 ) -> ClusterLayout:
     """The cluster to start: node 1 at the configured ports, the others as recorded, or new.
 
-    ``keep``: node ids that are running (their recorded ports stay, whatever ``taken`` says).
-    A recorded port ``taken`` by another process is replaced by a ``free_port()`` while no
-    node runs; with nodes running the quorum knows the old one, so that is an error.
+    ``keep``: ids of running nodes (their ports stay). A recorded port ``taken`` by another
+    process is replaced by a ``free_port()`` while no node runs, else it is an error.
     """
     if not 1 < brokers <= MAX_BROKERS:
         raise ConfigError(f"a local cluster has 2 to {MAX_BROKERS} brokers, not {brokers}")

@@ -233,9 +233,8 @@ def test_broker_leading_most_partitions_killed_mid_stream_loses_and_duplicates_n
             before = _wait_committed(settings, int(len(expected) * KILL_AT), worker, 120.0)
             victim, readers = _kill_busiest_broker(kafka_cluster, settings)
             publishing.gate.set()
-            print(f"\nSIGKILL {victim} at {time.monotonic() - began:.1f} s: "
-                  f"{before}/{len(expected)} entries committed; the second half of the events "
-                  "is published from now on")  # fmt: skip
+            print(f"\nSIGKILL {victim} at {time.monotonic() - began:.1f} s: {before}/"
+                  f"{len(expected)} entries committed; publishing the second half")  # fmt: skip
             publishing.join(TIMEOUT)
             assert publishing.error is None, f"publishing failed: {publishing.error}"
             _wait_committed(readers, len(expected), worker, TIMEOUT)
