@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     kafka_version: str = "4.1.1"
     kafka_cache_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "send-hub")
     kafka_start_timeout: float = 60.0
+    # Replicas of each hub topic send-hub creates; unset: min(3, brokers in the cluster). With
+    # 3 or more the topics also get min.insync.replicas=2 (infra.topics).
+    kafka_replication_factor: int | None = Field(default=None, ge=1)
     # Connection security of every Kafka client. The local broker speaks SASL_PLAINTEXT with
     # SCRAM-SHA-512 on loopback; an existing cluster is usually SASL_SSL (see the README).
     kafka_security_protocol: KafkaSecurityProtocol = "SASL_PLAINTEXT"

@@ -5,6 +5,8 @@
 - ``jars``: resolving the broker jars with Maven into a shared cache, once.
 - ``java``: finding Java 17+ and Maven, with actionable errors.
 - ``kraft``: data-dir layout, ``server.properties``/log4j2 config, storage format.
+- ``kraft_cluster`` / ``cluster_runtime``: a local multi-broker KRaft cluster
+  (``send-hub kafka start --brokers 3``): its nodes' layout and config; start, stop, status.
 - ``process``: ports, detached launch, pid file, graceful stop.
 - ``probe``: kafka-python admin client and "does a broker answer" probe.
 - ``topics``: the hub's topics - create idempotently, describe, delete.

@@ -30,12 +30,14 @@ __all__ = [
     "Bootstrap",
     "KafkaLayout",
     "Passwords",
+    "authorizer_lines",
     "format_storage",
     "is_formatted",
     "is_local",
     "log4j2_xml",
     "new_cluster_id",
     "parse_bootstrap",
+    "sasl_lines",
     "scram_users",
     "server_properties",
     "write_config",
@@ -76,9 +78,12 @@ def parse_bootstrap(value: str) -> list[Bootstrap]:
 
 
 def is_local(settings: Settings) -> bool:
-    """True when the bootstrap is one loopback address, i.e. a broker send-hub may start."""
-    addresses = parse_bootstrap(settings.kafka_bootstrap)
-    return len(addresses) == 1 and addresses[0].host in _LOOPBACK
+    """True when every bootstrap address is on loopback: send-hub's own broker or cluster.
+
+    The broker (or a local cluster's node 1) listens at the first address; a local cluster's
+    clients may list every node's address (``send-hub kafka status`` prints them).
+    """
+    return all(a.host in _LOOPBACK for a in parse_bootstrap(settings.kafka_bootstrap))
 
 
 @dataclass(frozen=True)
@@ -151,8 +156,8 @@ def server_properties(layout: KafkaLayout, passwords: Passwords) -> str:
         "controller.listener.names=CONTROLLER",
         "inter.broker.listener.name=CLIENT",
         "listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,CLIENT:SASL_PLAINTEXT",
-        *_sasl_lines(passwords),
-        *_authorizer_lines(),
+        *sasl_lines(passwords),
+        *authorizer_lines(),
         f"log.dirs={layout.data_dir}",
         "num.partitions=1",
         # One node: every internal topic can only have one replica.
@@ -167,7 +172,8 @@ def server_properties(layout: KafkaLayout, passwords: Passwords) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _sasl_lines(passwords: Passwords) -> list[str]:
+def sasl_lines(passwords: Passwords) -> list[str]:
+    """SCRAM on the client listener (clients, inter-broker), PLAIN on the controller's."""
     broker = passwords[Principal.BROKER].get_secret_value()
     controller = passwords[Principal.CONTROLLER].get_secret_value()
     return [
@@ -185,7 +191,8 @@ def _sasl_lines(passwords: Passwords) -> list[str]:
     ]
 
 
-def _authorizer_lines() -> list[str]:
+def authorizer_lines() -> list[str]:
+    """KRaft's StandardAuthorizer, denying by default; the super users."""
     supers = ";".join(f"User:{p}" for p in SUPER_USERS)
     return [
         "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
@@ -224,14 +231,17 @@ def log4j2_xml(layout: KafkaLayout) -> str:
 """
 
 
-def write_config(layout: KafkaLayout, passwords: Passwords) -> None:
-    """Create the directories and (re)write ``server.properties`` (0600) and ``log4j2.xml``."""
+def write_config(layout: KafkaLayout, passwords: Passwords, properties: str | None = None) -> None:
+    """Create the directories and (re)write ``server.properties`` (0600) and ``log4j2.xml``.
+
+    ``properties``: that text instead of the single node's (a cluster node's, ``kraft_cluster``).
+    """
     for directory in (layout.config_dir, layout.data_dir, layout.logs_dir):
         directory.mkdir(parents=True, exist_ok=True)
     layout.config_dir.chmod(0o700)
     fd = os.open(layout.properties, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
-        handle.write(server_properties(layout, passwords))
+        handle.write(properties or server_properties(layout, passwords))
     layout.properties.chmod(0o600)
     layout.log4j2.write_text(log4j2_xml(layout))
 
@@ -263,8 +273,12 @@ def scram_users(passwords: Passwords) -> list[str]:
     return args
 
 
-def format_storage(layout: KafkaLayout, java: Path, libs: Path, passwords: Passwords) -> bool:
+def format_storage(
+    layout: KafkaLayout, java: Path, libs: Path, passwords: Passwords, cluster_id: str | None = None
+) -> bool:
     """Format the log dirs for KRaft, with the SCRAM users, unless done; True if formatted now.
+
+    ``cluster_id``: the id every node of a cluster shares (default: a new one, one node).
 
     SCRAM users live in the cluster metadata; adding them at format time is how a KRaft
     cluster gets its first ones (the broker needs its own before it can start).
@@ -273,7 +287,7 @@ def format_storage(layout: KafkaLayout, java: Path, libs: Path, passwords: Passw
         return False
     cmd = [
         str(java), f"-Dlog4j2.configurationFile={layout.log4j2}", "-cp", f"{libs}/*",
-        "kafka.tools.StorageTool", "format", "-t", new_cluster_id(),
+        "kafka.tools.StorageTool", "format", "-t", cluster_id or new_cluster_id(),
         "-c", str(layout.properties), *scram_users(passwords),
     ]  # fmt: skip
     try:

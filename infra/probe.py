@@ -18,7 +18,13 @@ from kafka.errors import KafkaError
 from hub.errors import KafkaUnavailable
 from infra.security import KafkaConnection, as_connection
 
-__all__ = ["admin_client", "broker_answers", "broker_api_version", "quiet_kafka_logs"]
+__all__ = [
+    "admin_client",
+    "broker_answers",
+    "broker_api_version",
+    "broker_ids",
+    "quiet_kafka_logs",
+]
 
 _CLIENT_ID = "send-hub-infra"
 
@@ -69,17 +75,22 @@ def admin_client(target: KafkaConnection | str, timeout: float = 10.0) -> Iterat
 
 def broker_answers(target: KafkaConnection | str, timeout: float = 2.0) -> bool:
     """True when a broker answers this connection's metadata request within ``timeout`` s."""
+    return bool(broker_ids(target, timeout))
+
+
+def broker_ids(target: KafkaConnection | str, timeout: float = 2.0) -> set[int]:
+    """The ids of the brokers the cluster's metadata lists now; empty if none answers."""
     try:
         with quiet_kafka_logs():
             admin = _new_admin(as_connection(target), timeout)
     except (KafkaError, OSError):
-        return False
+        return set()
     try:
         with quiet_kafka_logs():
             cluster = admin.describe_cluster()
-        return bool(cluster.get("brokers"))
+        return {int(b["broker_id"]) for b in cluster.get("brokers", [])}
     except (KafkaError, OSError):
-        return False
+        return set()
     finally:
         with quiet_kafka_logs(), contextlib.suppress(Exception):
             admin.close()

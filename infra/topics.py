@@ -3,6 +3,10 @@
 Creation is idempotent - existing topics are left as they are - so ``send-hub kafka
 start`` can run it every time. Topics are created as the admin principal, and on the local
 broker `ensure_hub_topics` also grants each service its ACLs for the prefix (``infra.acls``).
+Each topic gets ``SEND_HUB_KAFKA_REPLICATION_FACTOR`` replicas, by default min(3, the brokers
+the cluster's metadata lists): 1 on the single local broker, 3 on a local cluster
+(``send-hub kafka start --brokers 3``), where each also gets ``min.insync.replicas=2`` so that
+an ``acks=all`` write survives, and is not refused for, the loss of one broker.
 ``send.identity.links`` and ``send.identity.review`` are compacted: they hold the latest
 link per record id and the latest state of each review item, which is all a consumer
 rebuilding state needs.
@@ -17,11 +21,12 @@ from kafka.admin import ConfigResource
 from kafka.errors import KafkaError
 
 from hub.config import Settings
-from hub.errors import InfraError
+from hub.errors import ConfigError, InfraError
 from infra.acls import ensure_hub_acls
 from infra.credentials import Principal
 from infra.kraft import is_local
-from infra.probe import admin_client
+from infra.kraft_cluster import min_insync, replication_for
+from infra.probe import admin_client, broker_ids
 from infra.security import KafkaConnection, as_connection, connection_for
 
 __all__ = [
@@ -32,6 +37,7 @@ __all__ = [
     "delete_topics",
     "describe_topics",
     "ensure_hub_topics",
+    "hub_replication",
     "hub_topic_specs",
     "list_hub_topics",
     "manages_acls",
@@ -79,15 +85,17 @@ _TOPIC_EXISTS = 36  # Kafka error code TOPIC_ALREADY_EXISTS
 _NOT_AUTHORISED = 29  # TOPIC_AUTHORIZATION_FAILED
 _UNKNOWN_TOPIC = 3  # Kafka error code UNKNOWN_TOPIC_OR_PARTITION
 _TIMEOUT_MS = 30_000
+_DESCRIBED = ("cleanup.policy", "min.insync.replicas")
 
 
 @dataclass(frozen=True)
 class TopicSpec:
-    """A topic to create: partitions and topic-level configs."""
+    """A topic to create: partitions, topic-level configs, replicas (-1: the cluster's default)."""
 
     name: str
     partitions: int
     configs: Mapping[str, str] = field(default_factory=dict)
+    replication: int = -1
 
 
 @dataclass(frozen=True)
@@ -98,23 +106,48 @@ class TopicInfo:
     exists: bool
     partitions: int = 0
     cleanup_policy: str | None = None
+    replicas: int = 0  # of partition 0
+    min_insync: str | None = None  # the topic's own min.insync.replicas; None: the broker's
 
 
-def hub_topic_specs(settings: Settings) -> list[TopicSpec]:
-    """The hub's topics with full names, ``settings.topic_partitions`` partitions each."""
-    return [
-        TopicSpec(settings.topic(short), settings.topic_partitions, _TOPIC_CONFIGS.get(short, {}))
-        for short in HUB_TOPICS
-    ]
+def hub_topic_specs(settings: Settings, replication: int = -1) -> list[TopicSpec]:
+    """The hub's topics with full names, ``settings.topic_partitions`` partitions each.
+
+    ``replication`` replicas each (-1: the cluster's default); with 3 or more, each also has
+    ``min.insync.replicas=2``.
+    """
+    durable = {"min.insync.replicas": str(min_insync(replication))} if replication >= 3 else {}
+    partitions = settings.topic_partitions
+    specs = []
+    for short in HUB_TOPICS:
+        configs = {**_TOPIC_CONFIGS.get(short, {}), **durable}
+        specs.append(TopicSpec(settings.topic(short), partitions, configs, replication))
+    return specs
+
+
+def hub_replication(settings: Settings, admin: KafkaConnection) -> int:
+    """``SEND_HUB_KAFKA_REPLICATION_FACTOR``, else min(3, brokers the cluster lists now)."""
+    brokers = len(broker_ids(admin, timeout=10.0))
+    if brokers == 0:
+        raise InfraError(f"no Kafka broker answers at {admin.bootstrap} as {admin.username!r}")
+    wanted = settings.kafka_replication_factor
+    if wanted is None:
+        return replication_for(brokers)
+    if wanted > brokers:
+        raise ConfigError(
+            f"SEND_HUB_KAFKA_REPLICATION_FACTOR={wanted} but the cluster at {admin.bootstrap} "
+            f"has {brokers} broker(s): lower it, or start more brokers"
+        )
+    return wanted
 
 
 def create_topics(target: KafkaConnection | str, specs: Iterable[TopicSpec]) -> list[str]:
     """Create the topics that do not exist yet; returns the names created now."""
-    # replication_factor -1: the cluster's default (1 on the local broker).
     wanted = {
-        s.name: {"num_partitions": s.partitions, "replication_factor": -1, "configs": {**s.configs}}
+        s.name: {"num_partitions": s.partitions, "replication_factor": s.replication,
+                 "configs": {**s.configs}}
         for s in specs
-    }
+    }  # fmt: skip
     if not wanted:
         return []
     bootstrap = as_connection(target).bootstrap
@@ -167,7 +200,7 @@ def describe_topics(target: KafkaConnection | str, names: Iterable[str]) -> list
         try:
             meta = {t["name"]: t for t in admin.describe_topics(names)}
             present = [n for n in names if meta.get(n, {}).get("error_code") == 0]
-            resources = [ConfigResource("topic", n, ["cleanup.policy"]) for n in present]
+            resources = [ConfigResource("topic", n, list(_DESCRIBED)) for n in present]
             configs = admin.describe_configs(resources).get("topic", {}) if present else {}
         except KafkaError as exc:
             raise InfraError(f"describing Kafka topics at {bootstrap} failed: {exc}") from exc
@@ -179,7 +212,12 @@ def _info(name: str, meta: Mapping[str, Any] | None, configs: Mapping[str, Any])
         return TopicInfo(name=name, exists=False)
     # describe_configs reports only non-default values; Kafka's default policy is delete.
     policy = configs.get("cleanup.policy", {}).get("value") or "delete"
-    return TopicInfo(name, True, len(meta.get("partitions", [])), policy)
+    partitions = meta.get("partitions", [])
+    first: Mapping[str, Any] = min(
+        partitions, key=lambda p: p.get("partition_index", 0), default={}
+    )
+    isr = configs.get("min.insync.replicas", {}).get("value")
+    return TopicInfo(name, True, len(partitions), policy, len(first.get("replica_nodes", [])), isr)
 
 
 def manages_acls(settings: Settings) -> bool:
@@ -202,7 +240,7 @@ def ensure_hub_topics(settings: Settings, app_id: str | None = None) -> list[str
     not the default ``<prefix>-hub`` (its groups and changelogs are named after it).
     """
     admin = connection_for(settings, Principal.ADMIN)
-    created = create_topics(admin, hub_topic_specs(settings))
+    created = create_topics(admin, hub_topic_specs(settings, hub_replication(settings, admin)))
     if manages_acls(settings):
         ensure_hub_acls(admin, settings, app_id)
     return created

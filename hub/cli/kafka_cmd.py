@@ -2,9 +2,11 @@
 
 ``install`` resolves the broker jars with Maven into the cache (once). ``start``
 starts a single-node KRaft broker on loopback unless one is already up, waits until
-it answers, and creates the hub's topics. ``stop`` shuts it down gracefully.
-``status`` says whether it runs and where; ``topics`` lists the hub's topics; ``acls`` prints
-the grants each service principal needs (``--apply`` creates them on an existing cluster).
+it answers, and creates the hub's topics; ``start --brokers 3`` starts a 3-broker cluster
+instead (``infra.cluster_runtime``: its topics get 3 replicas, 2 of them in sync). ``stop``
+shuts down whatever this data dir started, gracefully. ``status`` says whether it runs and
+where; ``topics`` lists the hub's topics (partitions, replicas, min ISR); ``acls`` prints the
+grants each service principal needs (``--apply`` creates them on an existing cluster).
 The local broker requires SASL/SCRAM sign-in and keeps its ACLs itself (``infra.acls``).
 With ``SEND_HUB_KAFKA_BOOTSTRAP`` pointing at an existing cluster, ``start`` just
 checks it answers and creates the topics there.
@@ -16,12 +18,15 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from hub.cli.kafka_cluster_cmd import cluster_size, show_cluster, start_cluster_cmd, stopped_cluster
 from hub.config import get_settings
 from hub.errors import InfraError
 from infra import kafka_runtime
 from infra.acls import ensure_hub_acls, hub_acls
+from infra.cluster_runtime import cluster_status, stop_cluster
 from infra.credentials import Principal
 from infra.java import find_java, find_maven
+from infra.kraft_cluster import MAX_BROKERS
 from infra.security import connection_for
 from infra.topics import ensure_hub_topics, list_hub_topics
 
@@ -54,9 +59,17 @@ def install_cmd() -> None:
 
 @kafka_group.command("start")
 @click.option("--no-topics", is_flag=True, help="Do not create the hub's topics.")
-def start_cmd(no_topics: bool) -> None:
+@click.option(
+    "--brokers", type=click.IntRange(1, MAX_BROKERS), default=None,
+    help="1: one broker; 2 or more: a local KRaft cluster of that many (default: what runs).",
+)  # fmt: skip
+def start_cmd(no_topics: bool, brokers: int | None) -> None:
     """Start the local broker (if not running), wait until it answers, create the topics."""
     settings = get_settings()
+    size = cluster_size(settings, brokers)
+    if size > 1:
+        start_cluster_cmd(settings, size, no_topics)
+        return
     console = Console(stderr=True)
     created: list[str] = []
     with console.status("Starting Apache Kafka") as spinner:
@@ -86,6 +99,9 @@ def stop_cmd(grace: float) -> None:
     settings = get_settings()
     with Console(stderr=True).status("Stopping Apache Kafka"):
         result = kafka_runtime.stop(settings, grace=grace)
+        nodes = stop_cluster(settings, grace=grace)
+    if stopped_cluster(nodes) and result.pid is None:
+        return
     if result.pid is None:
         click.echo(f"Kafka is not running (nothing started from {settings.data_dir})")
         return
@@ -96,7 +112,12 @@ def stop_cmd(grace: float) -> None:
 @kafka_group.command("status")
 def status_cmd() -> None:
     """Say whether the broker runs, and where (pid, address, data dir, version)."""
-    state = kafka_runtime.status(get_settings())
+    settings = get_settings()
+    cluster = cluster_status(settings)
+    if cluster is not None and cluster.running:
+        show_cluster(cluster)
+        return
+    state = kafka_runtime.status(settings)
     if not state.managed:
         word = "running" if state.running else "not answering"
         click.echo(f"Kafka at {state.bootstrap}: {word} (a cluster not started by send-hub)")
@@ -114,10 +135,12 @@ def topics_cmd() -> None:
     """List the hub's topics: partitions, cleanup policy, present or missing."""
     settings = get_settings()
     infos = list_hub_topics(settings)
-    table = Table("topic", "partitions", "cleanup.policy", "state")
+    table = Table("topic", "partitions", "replicas", "min ISR", "cleanup.policy", "state")
     for info in infos:
         state = "ok" if info.exists else "[red]missing[/red]"
-        table.add_row(info.name, str(info.partitions or "-"), info.cleanup_policy or "-", state)
+        isr = info.min_insync or ("broker's" if info.exists else "-")
+        table.add_row(info.name, str(info.partitions or "-"), str(info.replicas or "-"), isr,
+                      info.cleanup_policy or "-", state)  # fmt: skip
     Console().print(table)
     missing = [i.name for i in infos if not i.exists]
     if missing:

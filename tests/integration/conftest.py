@@ -32,6 +32,9 @@ Fixtures
 ``local_broker`` (session) -> ``Settings``
     The settings the session's broker was started with (for fault tests that stop and start
     it again); the test is skipped against an existing cluster.
+``kafka_cluster`` (session) -> ``tests.integration.cluster_fixtures.LocalCluster``
+    A separate local 3-broker cluster, started only when a test asks for it
+    (``cluster_fixtures``); skipped against an existing cluster.
 
 Example::
 
@@ -57,8 +60,9 @@ from infra.probe import broker_answers, broker_api_version
 from infra.process import free_port
 from infra.security import KafkaConnection, connection_for
 from infra.topics import TopicSpec, create_topics, delete_topics, hub_topic_specs
+from tests.integration.cluster_fixtures import cluster_report, kafka_cluster
 
-__all__: list[str] = []
+__all__ = ["kafka_cluster"]  # a fixture of cluster_fixtures, made visible to the tests here
 
 TopicFactory = Callable[..., str]
 _ENV_BOOTSTRAP = "SEND_HUB_KAFKA_BOOTSTRAP"
@@ -193,9 +197,10 @@ def new_topic(topic_factory: TopicFactory) -> str:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Repeat which broker the tests ran against, after the results."""
-    if "line" in _report:
+    if "line" in _report or cluster_report:
         terminalreporter.write_sep("-", "integration broker")
-        terminalreporter.write_line(_report["line"])
+        for line in [*_report.values(), *cluster_report]:
+            terminalreporter.write_line(line)
 
 
 @pytest.hookimpl(wrapper=True)

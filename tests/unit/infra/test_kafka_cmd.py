@@ -84,3 +84,34 @@ def test_acls_apply_without_a_password_is_one_line(
     assert main(["kafka", "acls", "--apply"]) == 1
     err = capsys.readouterr().err.strip()
     assert "needs a SASL username and password" in err and "\n" not in err
+
+
+def test_start_brokers_out_of_range_is_one_line(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["kafka", "start", "--brokers", "9"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("send-hub: error:") and "--brokers" in err and "\n" not in err
+
+
+def test_start_a_cluster_without_java_is_one_line(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", str(env))
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    assert main(["kafka", "start", "--brokers", "3"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("send-hub: error: Java not found") and "\n" not in err
+
+
+def test_status_of_a_stopped_cluster_is_the_single_brokers(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from infra.kraft_cluster import plan_cluster, save_cluster
+
+    ports = iter(range(31000, 31010))
+    save_cluster(plan_cluster(get_settings(), 3, free_port=lambda: next(ports)))
+    assert main(["kafka", "status"]) == 0
+    assert main(["kafka", "stop"]) == 0
+    out = capsys.readouterr().out
+    assert "Kafka: not running" in out and "Kafka is not running" in out

@@ -101,9 +101,10 @@ def test_parse_bootstrap() -> None:
 @pytest.mark.parametrize(
     ("bootstrap", "local"),
     [("127.0.0.1:9092", True), ("localhost:9092", True), ("kafka:9092", False),
-     ("127.0.0.1:9092,127.0.0.1:9094", False)],
+     # a local cluster's nodes (send-hub kafka start --brokers 3)
+     ("127.0.0.1:9092,127.0.0.1:9094", True), ("127.0.0.1:9092,kafka:9092", False)],
 )  # fmt: skip
-def test_only_one_loopback_address_is_started_locally(bootstrap: str, local: bool) -> None:
+def test_only_loopback_addresses_are_started_locally(bootstrap: str, local: bool) -> None:
     assert is_local(Settings(kafka_bootstrap=bootstrap)) is local
 
 
