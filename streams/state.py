@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from confluent_kafka import Consumer, KafkaError, TopicPartition
+from confluent_kafka import Message as ConsumerMessage
 
 from hub.errors import InfraError
 from hub.timeline.buckets import TimelineItem
@@ -174,33 +175,54 @@ def restore_partition(
         return 0  # empty or caught-up changelogs: no fetch round trip
     consumer.assign([TopicPartition(tp.topic, partition, starts[s]) for s, tp in todo.items()])
     try:
-        applied = _read_to_end(state, consumer, {tp.topic for tp in todo.values()})
-        positions = consumer.position(list(todo.values()))
+        topics_todo = {tp.topic for tp in todo.values()}
+        applied, ends_seen = _read_to_end(state, consumer, topics_todo, partition)
     finally:
         consumer.unassign()
-    for store, position in zip(todo, positions, strict=True):
-        state.set_checkpoint(partition, store, position.offset)
+    for store, tp in todo.items():
+        state.set_checkpoint(partition, store, ends_seen.get(tp.topic, starts[store]))
     return applied
 
 
-def _read_to_end(state: LocalState, consumer: Consumer, topics: set[str]) -> int:
-    """Apply records until every topic in ``topics`` reported its partition's end."""
-    waiting, applied = set(topics), 0
+def _read_to_end(
+    state: LocalState, consumer: Consumer, topics: set[str], partition: int
+) -> tuple[int, dict[str, int]]:
+    """Apply records until every topic in ``topics`` reported ``partition``'s end.
+
+    Returns the records applied and, per topic that had any, the offset after the last one:
+    where the next restore starts. Neither the end event's offset nor the consumer's position
+    after it is that offset when transaction markers and aborted records sit at the end
+    (measured: both were off), so they are not used.
+    """
+    applied, nexts, ended = 0, dict[str, int](), set[str]()
     deadline = time.monotonic() + _RESTORE_LIMIT_S
-    while waiting:
+    while ended != topics:
         if time.monotonic() > deadline:
-            late = sorted(waiting)
+            late = sorted(topics - ended)
             raise InfraError(f"restoring state from {late} took over {_RESTORE_LIMIT_S} s")
         records: list[Message] = []
         for message in consumer.consume(_RESTORE_BATCH, 0.5):
-            error = message.error()
-            if error is None:
+            if message.partition() not in (partition, -1):
+                continue  # left over from the previous partition's restore
+            if _is_end(message):
+                ended.add(message.topic())
+            elif message.error() is None:
+                nexts[message.topic()] = message.offset() + 1
                 if message.key() is not None:
                     records.append((message.key(), message.value()))
-            elif error.code() == KafkaError._PARTITION_EOF:  # documented public code name
-                waiting.discard(message.topic())
-            else:
-                raise InfraError(f"restoring state from {message.topic()}: {error.str()}")
         state.write(records)
         applied += len(records)
-    return applied
+    return applied, nexts
+
+
+def _is_end(message: ConsumerMessage) -> bool:
+    """Whether ``message`` is a partition's end event; raises on a fatal error."""
+    error = message.error()
+    if error is None:
+        return False
+    if error.code() == KafkaError._PARTITION_EOF:  # a documented public code name
+        return True
+    if error.fatal():
+        raise InfraError(f"restoring state from {message.topic()}: {error.str()}")
+    log.warning("restoring state: %s", error.str())  # the client retries by itself
+    return False
