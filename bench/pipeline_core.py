@@ -95,11 +95,12 @@ def build_pipeline(topics: HubTopics, matching: bool = True) -> Pipeline:
     return pipeline
 
 
-def _run(pipeline: Pipeline, records: Sequence[Raw], now: datetime) -> float:
-    start = time.perf_counter()
+def _run(pipeline: Pipeline, records: Sequence[Raw], now: datetime) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process): on a busy machine the second is steadier."""
+    start, cpu = time.perf_counter(), time.process_time()
     for i in range(0, len(records), BATCH):
         pipeline.process(records[i : i + BATCH], now)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def core_rate(
@@ -116,7 +117,7 @@ def core_rate(
     settings = settings or Settings()
     records = raws(msgs if msgs is not None else messages(simulator_events(), settings))
     pipeline = build_pipeline(hub_topics(settings), matching)
-    return len(records) / _run(pipeline, records, now)
+    return len(records) / _run(pipeline, records, now)[0]
 
 
 def _profile(pipeline: Pipeline, records: Sequence[Raw]) -> None:
@@ -138,10 +139,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     settings = Settings()
     records = raws(messages(simulator_events(args.events, args.seed), settings))
     pipeline = build_pipeline(hub_topics(settings), args.matching)
-    seconds = _run(pipeline, records, NOW)
+    seconds, cpu = _run(pipeline, records, NOW)
     label = "on" if args.matching else "off"
     print(f"pipeline core (matching {label}): {len(records):,} events in {seconds:.2f} s "
-          f"= {len(records) / seconds:,.0f} events/s")  # fmt: skip
+          f"= {len(records) / seconds:,.0f} events/s (CPU time {cpu:.2f} s "
+          f"= {len(records) / cpu:,.0f} events/s)")  # fmt: skip
     if args.profile:
         _profile(build_pipeline(hub_topics(settings), args.matching), records)
 

@@ -29,7 +29,8 @@ Why it is fast (figures: ``bench/serde.py``). fastavro's cost is per field, so a
 
 Layout: ``schemas.wire`` (header, ``Decoded``, errors), ``schemas.engine`` (per-value fastavro
 calls and their probe), ``schemas.plans`` (layouts and read plans), ``schemas.codec``
-(``Serde``). This module is the one public entry point; import from it, not from those.
+(``Serde``), ``schemas.entries`` (timeline entries written from their values,
+``TimelineWriter``). This module is the one public entry point; import from it, not from those.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ from schemas.catalogue import (
     default_catalogue,
 )
 from schemas.codec import Serde
+from schemas.entries import TimelineWriter
 from schemas.wire import (
     HEADER_SIZE,
     MARKER,
@@ -90,6 +92,7 @@ __all__ = [
     "EncodeError",
     "ReaderMismatch",
     "Serde",
+    "TimelineWriter",
     "TruncatedMessage",
     "UnknownFingerprint",
     "decode",

@@ -28,12 +28,12 @@ from hub.identity.resolve import Matcher, Resolution, resolve
 from hub.intake.deadletter import dead_letter_id
 from hub.intake.dedupe import DedupeWindow
 from hub.intake.validate import DEFAULT_POLICY, Accepted, IntakePolicy, Rejected, validate
-from hub.models import DeadLetter, IdentityLink, MatchInfo, Provenance, TimelineEntry
+from hub.models import DeadLetter, IdentityLink, MatchInfo
 from hub.models.timeline import EntryFlag
 from hub.timeline.buckets import TimelineItem, TimelineState, bucket_key
 from hub.timeline.summary import summarise
-from schemas.catalogue import DEADLETTER, EVENT, IDENTITY_LINK, TIMELINE_ENTRY
-from schemas.serde import Serde, default_serde, encode_model, timeline_entry_avro, to_avro
+from schemas.catalogue import DEADLETTER, EVENT, IDENTITY_LINK
+from schemas.serde import Serde, TimelineWriter, default_serde, encode_model, to_avro
 from streams.identity import ReviewMatcher
 from streams.topics import HubTopics
 
@@ -113,6 +113,7 @@ class Pipeline:
         self.topics, self.loader, self.matcher, self.policy = topics, loader, matcher, policy
         self.crosswalk = crosswalk if crosswalk is not None else Crosswalk()
         self.serde = serde or default_serde()
+        self.entries = TimelineWriter(self.serde)
         self._window_shape = (dedupe_bucket_size, dedupe_buckets)
         self.windows: dict[int, DedupeWindow] = {}
         self.timelines: dict[int, TimelineState] = {}
@@ -243,17 +244,14 @@ class Pipeline:
         flags: tuple[EntryFlag, ...],
         now: datetime,
     ) -> tuple[bytes, bytes]:
-        provenance = Provenance.model_construct(
-            event_id=event["event_id"], topic=raw.topic, partition=raw.partition,
-            offset=raw.offset, match=match,
+        event_id = event["event_id"]
+        summary = summarise(event["event_type"], event.get("payload"))
+        where = (event_id, raw.topic, raw.partition, raw.offset)
+        # raw.value: the entry carries the event's original bytes, never a re-encode
+        value = self.entries.encode(
+            event_id, child_id, raw.value, summary, where, match, flags, now
         )  # fmt: skip
-        entry = TimelineEntry.model_construct(
-            entry_id=event["event_id"], child_id=child_id, event=None,
-            summary=summarise(event["event_type"], event.get("payload")),
-            provenance=provenance, flags=flags, published_at=now,
-        )  # fmt: skip
-        record = timeline_entry_avro(entry, raw.value)  # the original bytes: no re-encode
-        return child_id.encode(), self.serde.encode(TIMELINE_ENTRY, record)
+        return child_id.encode(), value
 
     def _reject(
         self,
