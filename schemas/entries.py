@@ -36,8 +36,13 @@ _double = struct.Struct("<d").pack
 _CACHE_LIMIT = 4096  # distinct summaries/topics/flag sets kept encoded (bounded memory)
 
 
+_ONE_BYTE = tuple(bytes([2 * n]) for n in range(64))  # 0..63: most lengths and partitions
+
+
 def _long(n: int) -> bytes:
     """Avro long: zig-zag, then a little-endian base-128 varint."""
+    if 0 <= n < 64:
+        return _ONE_BYTE[n]
     n = (n << 1) ^ (n >> 63)
     out = bytearray()
     while n >= 0x80:
@@ -113,11 +118,12 @@ class TimelineWriter:
             values = (entry_id, child_id, event, summary, where, match, flags, published_at)
             return self._generic(*values)
         event_id, topic, partition, offset = where
+        entry = _str(entry_id)
+        source = entry if event_id == entry_id else _str(event_id)  # the same id, as a rule
         return b"".join((
-            self._header, _str(entry_id), _str(child_id), _long(len(event)), event,
-            self._cached(summary), _str(event_id), self._cached(topic), _long(partition),
-            _long(offset), self._match(match), self._flag_bytes(flags),
-            self._published(published_at),
+            self._header, entry, _str(child_id), _long(len(event)), event, self._cached(summary),
+            source, self._cached(topic), _long(partition), _long(offset), self._match(match),
+            self._flag_bytes(flags), self._published(published_at),
         ))  # fmt: skip
 
     def _cached(self, value: str) -> bytes:

@@ -223,17 +223,19 @@ class Pipeline:
             for link in res.links
         ]  # fmt: skip
 
-    def _ensure_bucket(self, partition: int, child_id: str, occurred_ms: int) -> None:
+    def _ensure_bucket(self, partition: int, child_id: str, occurred_ms: int) -> str:
+        """Load the bucket ``child_id``'s entry at ``occurred_ms`` goes in; returns its key."""
         state = self.timeline(partition)
         key = bucket_key(child_id, occurred_ms)
         if key not in state.buckets:
             stored = self.loader.timeline_bucket(partition, key)
             if stored:
                 state.load(key, stored)
+        return key
 
     def _add_to_timeline(self, partition: int, child_id: str, item: TimelineItem) -> bool:
-        self._ensure_bucket(partition, child_id, item.occurred_ms)
-        return self.timeline(partition).add(child_id, item)
+        key = self._ensure_bucket(partition, child_id, item.occurred_ms)
+        return self.timeline(partition).add(child_id, item, key)
 
     def _entry(
         self,
