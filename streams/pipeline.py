@@ -33,7 +33,14 @@ from hub.models.timeline import EntryFlag
 from hub.timeline.buckets import TimelineItem, TimelineState, bucket_key
 from hub.timeline.summary import summarise
 from schemas.catalogue import DEADLETTER, EVENT, IDENTITY_LINK
-from schemas.serde import Serde, TimelineWriter, default_serde, encode_model, to_avro
+from schemas.serde import (
+    DecodeMemo,
+    Serde,
+    TimelineWriter,
+    default_serde,
+    encode_model,
+    to_avro,
+)
 from streams.identity import ReviewMatcher
 from streams.topics import HubTopics
 
@@ -114,6 +121,7 @@ class Pipeline:
         self.crosswalk = crosswalk if crosswalk is not None else Crosswalk()
         self.serde = serde or default_serde()
         self.entries = TimelineWriter(self.serde)
+        self.memo = DecodeMemo()  # a person's subject and common event tails, decoded once
         self._window_shape = (dedupe_bucket_size, dedupe_buckets)
         self.windows: dict[int, DedupeWindow] = {}
         self.timelines: dict[int, TimelineState] = {}
@@ -161,7 +169,7 @@ class Pipeline:
         out.counts[("ingested", kind)] += 1
         event_id = None
         try:
-            subject, _, record = self.serde.decode(raw.value)
+            subject, _, record = self.serde.decode(raw.value, None, self.memo)
             if subject != EVENT:
                 self._reject(raw, Rejected("not_an_event", f"a {subject} record"), now, out)
                 return
