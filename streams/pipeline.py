@@ -201,7 +201,7 @@ class Pipeline:
             if isinstance(verdict, Rejected):
                 self._reject(raw, verdict, now, out, record)
                 return
-            self._accept(raw, verdict, now, out)
+            self._accept(raw, verdict, now, out, kind)
         except DecodeError as exc:
             self._reject(raw, Rejected("decode", str(exc), type(exc).__name__), now, out)
         except Exception as exc:  # a bug must not stop the worker: count and dead-letter
@@ -211,8 +211,7 @@ class Pipeline:
             detail = f"unexpected {type(exc).__name__} while processing"
             self._reject(raw, Rejected("internal_error", detail, type(exc).__name__), now, out)
 
-    def _accept(self, raw: Raw, ok: Accepted, now: datetime, out: BatchResult) -> None:
-        kind = self.topics.agency_of(raw.topic)
+    def _accept(self, raw: Raw, ok: Accepted, now: datetime, out: BatchResult, kind: str) -> None:
         event = ok.event
         out.counts[("validated", kind)] += 1
         if not self.window(raw.partition).add(event["event_id"]):
@@ -220,10 +219,8 @@ class Pipeline:
             return
         _, res = resolve(self.crosswalk, event, ok.keys, now, self.matcher)
         out.counts[("match", res.match.outcome)] += 1
-        for link in self._identity_outputs(event, res, now, out):
-            out.links.append(link_message(link, self.serde))
-            if link.kind == "MERGE":
-                out.counts[("merge", "")] += 1
+        if res.links or res.proposal is not None:  # else no link and no review: most events
+            self._publish_identity(event, res, now, out)
         item = TimelineItem(
             _ms(event["occurred_at"]), _ms(event["recorded_at"]), event["event_id"],
             f"{raw.topic}:{raw.partition}:{raw.offset}",
@@ -235,6 +232,14 @@ class Pipeline:
         out.timeline.append(self._entry(raw, event, res.child_id, res.match, flags, now))
         out.entry_timestamps_ms.append(raw.timestamp_ms or 0)
         out.counts[("entry", kind)] += 1
+
+    def _publish_identity(
+        self, event: Any, res: Resolution, now: datetime, out: BatchResult
+    ) -> None:
+        for link in self._identity_outputs(event, res, now, out):
+            out.links.append(link_message(link, self.serde))
+            if link.kind == "MERGE":
+                out.counts[("merge", "")] += 1
 
     def _identity_outputs(
         self, event: Any, res: Resolution, now: datetime, out: BatchResult
@@ -259,14 +264,20 @@ class Pipeline:
         state = self.timeline(partition)
         key = bucket_key(child_id, occurred_ms)
         if key not in state.buckets:
-            stored = self.loader.timeline_bucket(partition, key)
-            if stored:
-                state.load(key, stored)
+            self._load_bucket(state, partition, key)
         return key
 
+    def _load_bucket(self, state: TimelineState, partition: int, key: str) -> None:
+        stored = self.loader.timeline_bucket(partition, key)
+        if stored:
+            state.load(key, stored)
+
     def _add_to_timeline(self, partition: int, child_id: str, item: TimelineItem) -> bool:
-        key = self._ensure_bucket(partition, child_id, item.occurred_ms)
-        return self.timeline(partition).add(child_id, item, key)
+        state = self.timeline(partition)
+        key = bucket_key(child_id, item.occurred_ms)
+        if key not in state.buckets:
+            self._load_bucket(state, partition, key)
+        return state.add(child_id, item, key)
 
     def _entry(
         self,

@@ -19,7 +19,7 @@ crosswalk is updated in place (it is large) and returned for the pure-core signa
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from hub.identity.crosswalk import Crosswalk, child_id_for, merge_link
 from hub.intake.validate import SubjectKeys
@@ -56,8 +56,7 @@ class Matcher(Protocol):
     def observe(self, child_id: str, event: Mapping[str, Any]) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Resolution:
+class Resolution(NamedTuple):  # a tuple, not a frozen dataclass: built once per event, 2x faster
     """The child an event belongs to, how it was matched, and the links to publish."""
 
     child_id: str

@@ -46,7 +46,7 @@ def _month_of_day(day: int) -> str:
 
 def bucket_key(child_id: str, occurred_ms: int) -> str:
     """``<child_id>|<YYYY-MM>``: the bucket an entry occurring at ``occurred_ms`` belongs in."""
-    return f"{child_id}|{month_of(occurred_ms)}"
+    return f"{child_id}|{_month_of_day(occurred_ms // _DAY_MS)}"  # month_of, one call less
 
 
 def insert(bucket: list[TimelineItem], item: TimelineItem) -> bool:
