@@ -141,12 +141,14 @@ class Serde:
         error it always raised.
         """
         assert plan.parts is not None
-        before, subject, after = plan.parts
+        before, subject, after, stamps = plan.parts
         read, named = self._engine.read, plan.named
         try:
             buf = BytesIO(data)
             buf.seek(HEADER_SIZE)
             record = read(buf, before, named, None, PLAIN)
+            for name in stamps:
+                record[name] = memo.stamp(record[name])
             start = buf.tell()
             end = memo.subject(data, start, record)
             if end is None:

@@ -8,6 +8,8 @@ bytes read, so bytes already decoded once decode to the same values again:
 - ``subject``: kept under the first bytes of its encoding. A hit is only taken when the
   message continues with the *whole* kept encoding (``startswith``), so a different person
   under the same first bytes is merely a miss;
+- timestamps before the subject: read as longs and turned into datetimes here, as fastavro
+  does (``epoch + timedelta``), from a table by value (events share their times);
 - the tail (every field after the subject, the payload last): kept under all its bytes, to
   the end of the message, with the ``event_type`` it was read under (a payload branch must
   match its event's type).
@@ -21,10 +23,12 @@ with other records: callers must treat them as read-only, as the pipeline does. 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 __all__ = ["DecodeMemo"]
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _KEY = 32  # bytes of a subject's encoding that key it: its person id and what follows
 
 
@@ -35,6 +39,16 @@ class DecodeMemo:
         self.limit = limit
         self._subjects: dict[bytes, tuple[bytes, dict[str, Any]]] = {}
         self._tails: dict[bytes, tuple[str, dict[str, Any], dict[str, Any]]] = {}
+        self._stamps: dict[int, datetime] = {}
+
+    def stamp(self, millis: int) -> datetime:
+        """The datetime of a timestamp-millis value, exactly as fastavro reads it."""
+        at = self._stamps.get(millis)
+        if at is None:
+            if len(self._stamps) >= self.limit:
+                self._stamps.clear()
+            at = self._stamps[millis] = _EPOCH + timedelta(microseconds=millis * 1000)
+        return at
 
     def subject(self, data: bytes, start: int, record: dict[str, Any]) -> int | None:
         """Set ``record["subject"]`` if the bytes at ``start`` are a kept one; its end, or None."""
