@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, NamedTuple, Protocol
 
 from hub.errors import DecodeError
@@ -144,6 +145,8 @@ class Pipeline:
         self.serde = serde or default_serde()
         self.entries = TimelineWriter(self.serde)
         self.memo = DecodeMemo()  # a person's subject and common event tails, decoded once
+        # Events share their times, and the memo hands out one datetime per time.
+        self._millis = lru_cache(maxsize=65_536)(_ms)
         self._window_shape = (dedupe_bucket_size, dedupe_buckets)
         self.windows: dict[int, DedupeWindow] = {}
         self.timelines: dict[int, TimelineState] = {}
@@ -221,8 +224,9 @@ class Pipeline:
         out.counts[("match", res.match.outcome)] += 1
         if res.links or res.proposal is not None:  # else no link and no review: most events
             self._publish_identity(event, res, now, out)
+        millis = self._millis
         item = TimelineItem(
-            _ms(event["occurred_at"]), _ms(event["recorded_at"]), event["event_id"],
+            millis(event["occurred_at"]), millis(event["recorded_at"]), event["event_id"],
             f"{raw.topic}:{raw.partition}:{raw.offset}",
         )  # fmt: skip
         if not self._add_to_timeline(raw.partition, res.child_id, item):
