@@ -44,6 +44,10 @@ def _long(n: int) -> bytes:
     if 0 <= n < 64:
         return _ONE_BYTE[n]
     n = (n << 1) ^ (n >> 63)
+    if n < 0x80:
+        return bytes((n,))
+    if n < 0x4000:  # two bytes: event lengths, most offsets in a partition's first 8,192
+        return bytes(((n & 0x7F) | 0x80, n >> 7))
     out = bytearray()
     while n >= 0x80:
         out.append((n & 0x7F) | 0x80)

@@ -5,8 +5,10 @@ with ``model_construct``, ``timeline_entry_avro`` with the event's bytes, ``Serd
 """
 
 from datetime import UTC, datetime, timedelta, timezone
+from io import BytesIO
 
 import pytest
+from fastavro import schemaless_writer
 
 from hub.models import (
     ExplanationItem,
@@ -17,6 +19,7 @@ from hub.models import (
 )
 from hub.models.timeline import EntryFlag
 from schemas.catalogue import TIMELINE_ENTRY
+from schemas.entries import _long
 from schemas.serde import TimelineWriter, decode, default_serde, timeline_entry_avro
 
 EXPLAINED = MatchExplanation(
@@ -98,3 +101,11 @@ def test_an_unpinned_schema_version_uses_the_generic_writer() -> None:
 
 def test_the_pinned_version_is_the_current_one() -> None:
     assert TimelineWriter(default_serde()).fast, "timeline_entry changed: update schemas.entries"
+
+
+def test_longs_are_fastavros_varints() -> None:
+    values = [*range(-20_000, 20_000, 7), 2**40, -(2**40), 2**63 - 1, -(2**63)]
+    for n in values:
+        out = BytesIO()
+        schemaless_writer(out, "long", n)
+        assert _long(n) == out.getvalue(), n
