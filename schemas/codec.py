@@ -3,7 +3,8 @@
 An event is written and read in two parts, the envelope and then the payload union (its last
 field) by hand: ``event_type`` gives the branch index directly (no search of the branches) and,
 on read, the index says which record follows. The bytes are exactly fastavro's. Read plans are
-cached per (writer fingerprint, reader version); see ``schemas.plans``.
+cached per (writer fingerprint, reader version); see ``schemas.plans``. A ``DecodeMemo``
+passed to ``decode`` lets repeated subjects and event tails be read once (``schemas.memo``).
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from fastavro.read import SchemaResolutionError
 
 from schemas.catalogue import EVENT, Catalogue, SchemaVersion
 from schemas.engine import PLAIN, PUBLIC, WRITE, compiled_engine
+from schemas.memo import DecodeMemo
 from schemas.plans import Layout, ReadPlan, make_layout, read_plan
 from schemas.wire import (
     HEADER_SIZE,
     MARKER,
     PAYLOAD,
+    SUBJECT,
     BadMarker,
     CorruptBody,
     Decoded,
@@ -107,11 +110,21 @@ class Serde:
             raise UnknownFingerprint(fingerprint)
         return sv
 
-    def decode(self, data: bytes, reader_version: int | None = None) -> Decoded:
-        """Decode ``data``, resolving its writer schema to ``reader_version`` (default current)."""
+    def decode(
+        self, data: bytes, reader_version: int | None = None, memo: DecodeMemo | None = None
+    ) -> Decoded:
+        """Decode ``data``, resolving its writer schema to ``reader_version`` (default current).
+
+        With a ``memo``, parts of events already decoded are taken from it (read-only records,
+        see `DecodeMemo`); the result is the same.
+        """
         plan = self._plans.get((bytes(data[2:HEADER_SIZE]), reader_version))
         if plan is None or data[:2] != MARKER:
             plan = self._plan(data, reader_version)
+        if memo is not None and plan.parts is not None and isinstance(data, bytes):
+            record = self._read_with_memo(data, plan, memo)
+            if record is not None:
+                return Decoded(plan.reader.subject, plan.reader.version, record)
         buf = BytesIO(data)
         buf.seek(HEADER_SIZE)
         record = self._read_body(buf, plan, len(data))
@@ -120,6 +133,40 @@ class Serde:
                 f"{len(data) - buf.tell()} trailing bytes after the {plan.writer} body"
             )
         return Decoded(plan.reader.subject, plan.reader.version, record)
+
+    def _read_with_memo(self, data: bytes, plan: ReadPlan, memo: DecodeMemo) -> Any:
+        """The event read in three parts, the subject and tail from ``memo`` when kept there.
+
+        None on any failure: the caller then reads it the ordinary way, which raises the
+        error it always raised.
+        """
+        assert plan.parts is not None
+        before, subject, after, stamps = plan.parts
+        read, named = self._engine.read, plan.named
+        try:
+            buf = BytesIO(data)
+            buf.seek(HEADER_SIZE)
+            record = read(buf, before, named, None, PLAIN)
+            for name in stamps:
+                record[name] = memo.stamp(record[name])
+            start = buf.tell()
+            end = memo.subject(data, start, record)
+            if end is None:
+                record[SUBJECT] = read(buf, subject, named, None, PLAIN)
+                end = buf.tell()
+                memo.keep_subject(data, start, end, record[SUBJECT])
+            if memo.tail(data, end, record, PAYLOAD):
+                return record
+            buf.seek(end)
+            fields = read(buf, after, named, None, PLAIN)
+            record.update(fields)
+            record[PAYLOAD] = self._read_payload(buf, plan, record["event_type"])
+        except Exception:  # the ordinary read says what is wrong
+            return None
+        if buf.tell() != len(data):
+            return None
+        memo.keep_tail(data, end, record["event_type"], fields, record[PAYLOAD])
+        return record
 
     def _plan(self, data: bytes, reader_version: int | None) -> ReadPlan:
         writer = self.peek(data)

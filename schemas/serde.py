@@ -29,7 +29,9 @@ Why it is fast (figures: ``bench/serde.py``). fastavro's cost is per field, so a
 
 Layout: ``schemas.wire`` (header, ``Decoded``, errors), ``schemas.engine`` (per-value fastavro
 calls and their probe), ``schemas.plans`` (layouts and read plans), ``schemas.codec``
-(``Serde``). This module is the one public entry point; import from it, not from those.
+(``Serde``), ``schemas.entries`` (timeline entries written from their values,
+``TimelineWriter``), ``schemas.memo`` (repeated event parts read once, ``DecodeMemo``). This
+module is the one public entry point; import from it, not from those.
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ from schemas.catalogue import (
     default_catalogue,
 )
 from schemas.codec import Serde
+from schemas.entries import TimelineWriter
+from schemas.memo import DecodeMemo
 from schemas.wire import (
     HEADER_SIZE,
     MARKER,
@@ -86,10 +90,12 @@ __all__ = [
     "MARKER",
     "BadMarker",
     "CorruptBody",
+    "DecodeMemo",
     "Decoded",
     "EncodeError",
     "ReaderMismatch",
     "Serde",
+    "TimelineWriter",
     "TruncatedMessage",
     "UnknownFingerprint",
     "decode",

@@ -1,7 +1,8 @@
 """Single-object wire format: header constants, the decoded result and the typed serde errors.
 
 ``MARKER`` + 8-byte writer fingerprint make the ``HEADER_SIZE``-byte header; ``PAYLOAD`` is the
-event's last field, its union of payload records. All are re-exported by ``schemas.serde``.
+event's last field, its union of payload records, and ``SUBJECT`` its person record. All are
+re-exported by ``schemas.serde``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ __all__ = [
     "HEADER_SIZE",
     "MARKER",
     "PAYLOAD",
+    "SUBJECT",
     "BadMarker",
     "CorruptBody",
     "Decoded",
@@ -26,6 +28,7 @@ __all__ = [
 MARKER = b"\xc3\x01"
 HEADER_SIZE = 10  # marker + 8-byte fingerprint
 PAYLOAD = "payload"
+SUBJECT = "subject"
 
 
 class UnknownFingerprint(DecodeError):

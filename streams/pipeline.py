@@ -16,10 +16,13 @@ record's `PersonSnapshot` on its ``src:`` link. An unmerge schedules timeline mo
 the tables can only be written while one of that partition's events is current.
 """
 
+import gc
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, NamedTuple, Protocol
 
 from hub.errors import DecodeError
@@ -28,12 +31,19 @@ from hub.identity.resolve import Matcher, Resolution, resolve
 from hub.intake.deadletter import dead_letter_id
 from hub.intake.dedupe import DedupeWindow
 from hub.intake.validate import DEFAULT_POLICY, Accepted, IntakePolicy, Rejected, validate
-from hub.models import DeadLetter, IdentityLink, MatchInfo, Provenance, TimelineEntry
+from hub.models import DeadLetter, IdentityLink, MatchInfo
 from hub.models.timeline import EntryFlag
 from hub.timeline.buckets import TimelineItem, TimelineState, bucket_key
 from hub.timeline.summary import summarise
-from schemas.catalogue import DEADLETTER, EVENT, IDENTITY_LINK, TIMELINE_ENTRY
-from schemas.serde import Serde, default_serde, encode_model, timeline_entry_avro, to_avro
+from schemas.catalogue import DEADLETTER, EVENT, IDENTITY_LINK
+from schemas.serde import (
+    DecodeMemo,
+    Serde,
+    TimelineWriter,
+    default_serde,
+    encode_model,
+    to_avro,
+)
 from streams.identity import ReviewMatcher
 from streams.topics import HubTopics
 
@@ -88,6 +98,26 @@ def link_message(link: IdentityLink, serde: Serde | None = None) -> tuple[bytes,
     return link.key.encode(), (serde or default_serde()).encode(IDENTITY_LINK, record)
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a batch runs.
+
+    A batch allocates a score of dicts and tuples per event and frees nearly all of them by
+    reference counting, but the allocations alone set the collector off about ten times per
+    batch, and now and then for a full pass over the whole crosswalk, index and timeline
+    state: 10-15% of the core's time (bench/pipeline_core.py). Nothing here makes cycles
+    but an exception's traceback, which waits until the batch ends.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def _ms(value: datetime) -> int:
     return int(value.timestamp() * 1000)
 
@@ -113,6 +143,10 @@ class Pipeline:
         self.topics, self.loader, self.matcher, self.policy = topics, loader, matcher, policy
         self.crosswalk = crosswalk if crosswalk is not None else Crosswalk()
         self.serde = serde or default_serde()
+        self.entries = TimelineWriter(self.serde)
+        self.memo = DecodeMemo()  # a person's subject and common event tails, decoded once
+        # Events share their times, and the memo hands out one datetime per time.
+        self._millis = lru_cache(maxsize=65_536)(_ms)
         self._window_shape = (dedupe_bucket_size, dedupe_buckets)
         self.windows: dict[int, DedupeWindow] = {}
         self.timelines: dict[int, TimelineState] = {}
@@ -147,12 +181,13 @@ class Pipeline:
     def process(self, records: Sequence[Raw], now: datetime) -> BatchResult:
         """Run one batch; never raises for a bad message."""
         out = BatchResult()
-        if self.pending_moves:
-            self._apply_moves({raw.partition for raw in records})
-        for raw in records:
-            out.last_offsets[(raw.topic, raw.partition)] = raw.offset
-            self._one(raw, now, out)
-        self._collect_changes(out)
+        with _collector_paused():
+            if self.pending_moves:
+                self._apply_moves({raw.partition for raw in records})
+            for raw in records:
+                out.last_offsets[(raw.topic, raw.partition)] = raw.offset
+                self._one(raw, now, out)
+            self._collect_changes(out)
         return out
 
     def _one(self, raw: Raw, now: datetime, out: BatchResult) -> None:
@@ -160,7 +195,7 @@ class Pipeline:
         out.counts[("ingested", kind)] += 1
         event_id = None
         try:
-            subject, _, record = self.serde.decode(raw.value)
+            subject, _, record = self.serde.decode(raw.value, None, self.memo)
             if subject != EVENT:
                 self._reject(raw, Rejected("not_an_event", f"a {subject} record"), now, out)
                 return
@@ -169,7 +204,7 @@ class Pipeline:
             if isinstance(verdict, Rejected):
                 self._reject(raw, verdict, now, out, record)
                 return
-            self._accept(raw, verdict, now, out)
+            self._accept(raw, verdict, now, out, kind)
         except DecodeError as exc:
             self._reject(raw, Rejected("decode", str(exc), type(exc).__name__), now, out)
         except Exception as exc:  # a bug must not stop the worker: count and dead-letter
@@ -179,8 +214,7 @@ class Pipeline:
             detail = f"unexpected {type(exc).__name__} while processing"
             self._reject(raw, Rejected("internal_error", detail, type(exc).__name__), now, out)
 
-    def _accept(self, raw: Raw, ok: Accepted, now: datetime, out: BatchResult) -> None:
-        kind = self.topics.agency_of(raw.topic)
+    def _accept(self, raw: Raw, ok: Accepted, now: datetime, out: BatchResult, kind: str) -> None:
         event = ok.event
         out.counts[("validated", kind)] += 1
         if not self.window(raw.partition).add(event["event_id"]):
@@ -188,12 +222,11 @@ class Pipeline:
             return
         _, res = resolve(self.crosswalk, event, ok.keys, now, self.matcher)
         out.counts[("match", res.match.outcome)] += 1
-        for link in self._identity_outputs(event, res, now, out):
-            out.links.append(link_message(link, self.serde))
-            if link.kind == "MERGE":
-                out.counts[("merge", "")] += 1
+        if res.links or res.proposal is not None:  # else no link and no review: most events
+            self._publish_identity(event, res, now, out)
+        millis = self._millis
         item = TimelineItem(
-            _ms(event["occurred_at"]), _ms(event["recorded_at"]), event["event_id"],
+            millis(event["occurred_at"]), millis(event["recorded_at"]), event["event_id"],
             f"{raw.topic}:{raw.partition}:{raw.offset}",
         )  # fmt: skip
         if not self._add_to_timeline(raw.partition, res.child_id, item):
@@ -203,6 +236,14 @@ class Pipeline:
         out.timeline.append(self._entry(raw, event, res.child_id, res.match, flags, now))
         out.entry_timestamps_ms.append(raw.timestamp_ms or 0)
         out.counts[("entry", kind)] += 1
+
+    def _publish_identity(
+        self, event: Any, res: Resolution, now: datetime, out: BatchResult
+    ) -> None:
+        for link in self._identity_outputs(event, res, now, out):
+            out.links.append(link_message(link, self.serde))
+            if link.kind == "MERGE":
+                out.counts[("merge", "")] += 1
 
     def _identity_outputs(
         self, event: Any, res: Resolution, now: datetime, out: BatchResult
@@ -222,17 +263,25 @@ class Pipeline:
             for link in res.links
         ]  # fmt: skip
 
-    def _ensure_bucket(self, partition: int, child_id: str, occurred_ms: int) -> None:
+    def _ensure_bucket(self, partition: int, child_id: str, occurred_ms: int) -> str:
+        """Load the bucket ``child_id``'s entry at ``occurred_ms`` goes in; returns its key."""
         state = self.timeline(partition)
         key = bucket_key(child_id, occurred_ms)
         if key not in state.buckets:
-            stored = self.loader.timeline_bucket(partition, key)
-            if stored:
-                state.load(key, stored)
+            self._load_bucket(state, partition, key)
+        return key
+
+    def _load_bucket(self, state: TimelineState, partition: int, key: str) -> None:
+        stored = self.loader.timeline_bucket(partition, key)
+        if stored:
+            state.load(key, stored)
 
     def _add_to_timeline(self, partition: int, child_id: str, item: TimelineItem) -> bool:
-        self._ensure_bucket(partition, child_id, item.occurred_ms)
-        return self.timeline(partition).add(child_id, item)
+        state = self.timeline(partition)
+        key = bucket_key(child_id, item.occurred_ms)
+        if key not in state.buckets:
+            self._load_bucket(state, partition, key)
+        return state.add(child_id, item, key)
 
     def _entry(
         self,
@@ -243,17 +292,14 @@ class Pipeline:
         flags: tuple[EntryFlag, ...],
         now: datetime,
     ) -> tuple[bytes, bytes]:
-        provenance = Provenance.model_construct(
-            event_id=event["event_id"], topic=raw.topic, partition=raw.partition,
-            offset=raw.offset, match=match,
+        event_id = event["event_id"]
+        summary = summarise(event["event_type"], event.get("payload"))
+        where = (event_id, raw.topic, raw.partition, raw.offset)
+        # raw.value: the entry carries the event's original bytes, never a re-encode
+        value = self.entries.encode(
+            event_id, child_id, raw.value, summary, where, match, flags, now
         )  # fmt: skip
-        entry = TimelineEntry.model_construct(
-            entry_id=event["event_id"], child_id=child_id, event=None,
-            summary=summarise(event["event_type"], event.get("payload")),
-            provenance=provenance, flags=flags, published_at=now,
-        )  # fmt: skip
-        record = timeline_entry_avro(entry, raw.value)  # the original bytes: no re-encode
-        return child_id.encode(), self.serde.encode(TIMELINE_ENTRY, record)
+        return child_id.encode(), value
 
     def _reject(
         self,

@@ -19,7 +19,7 @@ crosswalk is updated in place (it is large) and returned for the pure-core signa
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from hub.identity.crosswalk import Crosswalk, child_id_for, merge_link
 from hub.intake.validate import SubjectKeys
@@ -32,6 +32,7 @@ _BY_RULE = {
     rule: MatchInfo(outcome="LINK_IDENTIFIER", rule=rule)
     for rule in ("source_person", "nhs_number", "upn")
 }
+_BY_SOURCE = _BY_RULE["source_person"]
 _NEW = MatchInfo(outcome="NEW_CHILD", rule="new")
 
 
@@ -55,8 +56,7 @@ class Matcher(Protocol):
     def observe(self, child_id: str, event: Mapping[str, Any]) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Resolution:
+class Resolution(NamedTuple):  # a tuple, not a frozen dataclass: built once per event, 2x faster
     """The child an event belongs to, how it was matched, and the links to publish."""
 
     child_id: str
@@ -145,6 +145,23 @@ def _link_new_keys(
     return links, conflict
 
 
+def _settled(cw: Crosswalk, keys: SubjectKeys) -> str | None:
+    """The child every key of the subject is already linked to, if one is (most events).
+
+    Then the general path decides nothing: the source person rule stands, the matcher is not
+    asked, nothing merges and nothing is linked; only an NHS number the child cannot hold
+    still flags a conflict. Checking that first keeps the common case cheap.
+    """
+    child = cw.lookup(keys.source) if keys.source else None
+    if child is None:
+        return None
+    if keys.nhs_number and cw.lookup(f"nhs:{keys.nhs_number}") != child:
+        return None
+    if keys.upn and cw.lookup(f"upn:{keys.upn}") != child:
+        return None
+    return child
+
+
 def resolve(
     cw: Crosswalk,
     event: Mapping[str, Any],
@@ -153,6 +170,13 @@ def resolve(
     matcher: Matcher | None = None,
 ) -> tuple[Crosswalk, Resolution]:
     """Resolve ``keys`` to a child, updating ``cw``; links to publish are in the result."""
+    child = _settled(cw, keys)
+    if child is not None:
+        conflict = bool(keys.nhs_number) and not cw.can_hold_nhs(child, keys.nhs_number or "")
+        if matcher is not None:
+            matcher.observe(child, event)
+        flags = (EntryFlag.IDENTIFIER_CONFLICT,) if conflict else ()
+        return cw, Resolution(cw.root(child), _BY_SOURCE, (), flags)
     found = _known(cw, keys)
     proposal = _ask(event, keys, found, matcher)
     links: list[IdentityLink] = []

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -42,8 +42,9 @@ class IntakePolicy(BaseModel):
     earliest_birth: date = date(1990, 1, 1)
 
 
-@dataclass(frozen=True, slots=True)
-class SubjectKeys:
+# SubjectKeys, Accepted: immutable tuples rather than frozen dataclasses, which take twice as
+# long to build (one of each per event).
+class SubjectKeys(NamedTuple):
     """The subject's link keys: the source person key and the trusted identifiers."""
 
     source: str | None  # None when the source sent a blank person id
@@ -57,8 +58,7 @@ class SubjectKeys:
         return f"nhs:{self.nhs_number}" if self.nhs_number else f"upn:{self.upn}"
 
 
-@dataclass(frozen=True, slots=True)
-class Accepted:
+class Accepted(NamedTuple):
     """An event fit for matching and the timeline, with its keys and data-quality flags."""
 
     event: Mapping[str, Any]

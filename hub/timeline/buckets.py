@@ -46,14 +46,15 @@ def _month_of_day(day: int) -> str:
 
 def bucket_key(child_id: str, occurred_ms: int) -> str:
     """``<child_id>|<YYYY-MM>``: the bucket an entry occurring at ``occurred_ms`` belongs in."""
-    return f"{child_id}|{month_of(occurred_ms)}"
+    return f"{child_id}|{_month_of_day(occurred_ms // _DAY_MS)}"  # month_of, one call less
 
 
 def insert(bucket: list[TimelineItem], item: TimelineItem) -> bool:
     """Insert ``item`` in order; False (and no change) when its entry id is already there."""
     entry_id = item.entry_id
-    if any(existing.entry_id == entry_id for existing in bucket):
-        return False
+    for existing in bucket:  # a bucket is one child's month: a plain scan beats a set
+        if existing[2] == entry_id:
+            return False
     insort(bucket, item)
     return True
 
@@ -72,9 +73,12 @@ class TimelineState:
         child, _, month = key.partition("|")
         self._months.setdefault(child, set()).add(month)
 
-    def add(self, child_id: str, item: TimelineItem) -> bool:
-        """Put ``item`` on ``child_id``'s timeline; False if it was already there."""
-        key = bucket_key(child_id, item.occurred_ms)
+    def add(self, child_id: str, item: TimelineItem, key: str | None = None) -> bool:
+        """Put ``item`` on ``child_id``'s timeline; False if it was already there.
+
+        ``key``: its `bucket_key`, when the caller has it already.
+        """
+        key = key or bucket_key(child_id, item.occurred_ms)
         bucket = self.buckets.get(key)
         if bucket is None:
             bucket = self.buckets[key] = []
