@@ -7,8 +7,9 @@ broker at ``SEND_HUB_KAFKA_BOOTSTRAP`` if set, else starts one (like the tests).
    time from the worker being ready until every entry is on ``send.timeline`` -> events/s;
 2. the reference over the same topics: a bare aiokafka consumer decoding every message with
    the serde (no processing) -> events/s, and the worker/reference ratio;
-3. the pipeline core alone (decode..timeline, in this process, no Kafka) -> events/s, which
-   splits the worker's time into "our code" and "Kafka and transactions";
+3. the pipeline core alone (decode..timeline, matching on, in this process, no Kafka;
+   `bench/pipeline_core.py`) -> events/s, which splits the worker's time into "our code"
+   and "Kafka and transactions";
 4. steady state: new events published at R/s for S seconds while the worker keeps up;
    p50/p99 of ingest record timestamp -> timeline record timestamp;
 5. the worker's peak RSS;
@@ -45,7 +46,6 @@ from infra.credentials import Principal, credentials_path
 from infra.security import KafkaConnection, connection_for
 from infra.topics import ensure_hub_topics
 from schemas.serde import decode, default_serde, encode_model
-from streams.pipeline import Pipeline, Raw
 from streams.runner import READY_FILE_ENV, start_worker_process, wait_ready
 from streams.topics import hub_topics
 
@@ -179,23 +179,10 @@ async def _reference(settings: Settings, total: int) -> float:
 
 
 def _core(settings: Settings, messages: list[Message]) -> float:
-    """The pipeline core in this process over the same bytes: events/s."""
+    """The pipeline core in this process over the same bytes, matching on: events/s."""
+    from pipeline_core import core_rate
 
-    class NoState:
-        def dedupe_buckets(self, partition: int) -> list[tuple[int, list[str]]]:
-            return []
-
-        def timeline_bucket(self, partition: int, key: str) -> None:
-            return None
-
-    from datetime import UTC, datetime
-
-    raws = [Raw(t, hash(k) % 4, i, 0, k, v) for i, (t, k, v, _) in enumerate(messages)]
-    pipeline = Pipeline(hub_topics(settings), NoState())
-    start = time.perf_counter()
-    for i in range(0, len(raws), 2000):
-        pipeline.process(raws[i : i + 2000], datetime.now(UTC))
-    return len(raws) / (time.perf_counter() - start)
+    return core_rate(messages, settings, matching=True)
 
 
 def _peers(settings: Settings, total: int, reference: float) -> None:
