@@ -69,7 +69,9 @@ def _source(kind: AgencyKind, org: str, record: str) -> Source:
 
 def _person_events(k: int, nhs: str, per_kind: int) -> list[Event]:
     """One child seen by a school (NHS number + UPN), a health trust (NHS) and social care (UPN)."""
-    upn = make_upn(888, 2001, 20, k, False)
+    # a UPN's serial has three digits: the establishment changes every 1,000 people, so no two
+    # people share a UPN (a shared one links them in whichever order their events come)
+    upn = make_upn(888, 2001 + k // 1000, 20, k % 1000, False)
     subjects = {
         AgencyKind.EDUCATION: Subject(source_person_id=f"s{k}", nhs_number=nhs, upn=upn),
         AgencyKind.HEALTH: Subject(source_person_id=f"h{k}", nhs_number=nhs),
