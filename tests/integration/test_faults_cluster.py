@@ -197,7 +197,8 @@ def _where_duplicated(settings: Settings, ids: list[str]) -> str:
     )  # fmt: skip
     return "; ".join(
         f"{i}: timeline partition/offsets {[(p, o) for p, o, e in on_timeline if e == i]}, "
-        f"{ingested[i]} cop(ies) on its ingest topic" for i in sorted(twice)[:5]
+        f"{ingested[i]} cop(ies) on its ingest topic"
+        for i in sorted(twice)[:5]
     )
 
 

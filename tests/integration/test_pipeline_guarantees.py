@@ -151,9 +151,7 @@ def test_stopped_mid_stream_then_restart_loses_and_duplicates_nothing(
     assert all(len(c) == 1 for c in children_of.values())
     assert set(children_of) == expected
     copies = Counter(e.entry_id for e in found)
-    print(
-        f"\nkilled after {before} entries of {len(expected)}"
-    )
+    print(f"\nkilled after {before} entries of {len(expected)}")
     assert not copies - Counter(copies.keys()), "a read_committed reader saw an entry twice"
     assert len(grouping(settings, found)) == PEOPLE  # each person's three sources are one child
 

@@ -108,20 +108,31 @@ def test_each_node_is_a_voter_with_the_single_brokers_security_and_replicated_to
     single = _props(server_properties(KafkaLayout(tmp_path, 19092, 19093), passwords))
     assert props["node.id"] == "2" and props["process.roles"] == "broker,controller"
     assert props["controller.quorum.voters"] == (
-        "1@127.0.0.1:19093,2@127.0.0.1:30001,3@127.0.0.1:30003")
+        "1@127.0.0.1:19093,2@127.0.0.1:30001,3@127.0.0.1:30003"
+    )
     assert props["listeners"] == "CLIENT://127.0.0.1:30000,CONTROLLER://127.0.0.1:30001"
     assert props["log.dirs"] == str(cluster.nodes[1].data_dir)
-    security = [k for k in single if "sasl" in k or "authorizer" in k or "super" in k
-                or k in ("allow.everyone.if.no.acl.found", "listener.security.protocol.map")]
+    security = [
+        k
+        for k in single
+        if "sasl" in k
+        or "authorizer" in k
+        or "super" in k
+        or k in ("allow.everyone.if.no.acl.found", "listener.security.protocol.map")
+    ]
     assert security and all(props[k] == single[k] for k in security)
-    for key in ("default.replication.factor", "offsets.topic.replication.factor",
-                "transaction.state.log.replication.factor"):
+    for key in (
+        "default.replication.factor",
+        "offsets.topic.replication.factor",
+        "transaction.state.log.replication.factor",
+    ):
         assert props[key] == "3", key
     assert props["min.insync.replicas"] == props["transaction.state.log.min.isr"] == "2"
 
 
-def test_hub_topics_with_three_replicas_need_two_in_sync_and_single_broker_ones_are_unchanged(
-) -> None:
+def test_hub_topics_with_three_replicas_need_two_in_sync_and_single_broker_ones_are_unchanged() -> (
+    None
+):
     settings = Settings(topic_prefix="t")
     for spec in hub_topic_specs(settings, 3):
         assert spec.replication == 3 and spec.configs["min.insync.replicas"] == "2"
