@@ -30,11 +30,14 @@ import os
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer
+from confluent_kafka import Consumer
+from confluent_kafka import TopicPartition as ConfluentTP
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from connectors.sdk import partition_key
@@ -50,6 +53,8 @@ from streams.runner import READY_FILE_ENV, start_worker_process, wait_ready
 from streams.topics import hub_topics
 
 __all__ = ["main"]
+
+_BEGINNING, _END = -2, -1  # librdkafka's logical offsets OFFSET_BEGINNING and OFFSET_END
 
 _KIND_TOPIC = {
     "EDUCATION": "ingest.education", "HEALTH": "ingest.health",
@@ -131,28 +136,53 @@ def _start_worker(
     return proc, time.perf_counter() - started
 
 
+def _timeline_reader(settings: Settings, start: int) -> Consumer:
+    """A ``read_committed`` confluent-kafka reader of every timeline partition from ``start``.
+
+    librdkafka, so that counting the worker's output costs the shared 2 cores little (a
+    kafka-python reader took a large share of a core from the worker it measured).
+    """
+    consumer = Consumer(_admin(settings.kafka_bootstrap).librdkafka() | {
+        "group.id": f"bench-{uuid.uuid4().hex}", "enable.auto.commit": False,
+        "isolation.level": "read_committed", "fetch.wait.max.ms": 10,
+    })  # fmt: skip
+    topic = settings.topic("timeline")
+    partitions = consumer.list_topics(topic, timeout=30).topics[topic].partitions
+    consumer.assign([ConfluentTP(topic, p, start) for p in sorted(partitions)])
+    return consumer
+
+
 def _replay(settings: Settings, proc_start: float, expected: int, timeout: float) -> float:
     """Seconds from ``proc_start`` until ``expected`` entries are on the timeline topic.
 
     Counted by a ``read_committed`` reader (end offsets would also count transaction markers).
     """
-    consumer = KafkaConsumer(
-        **_admin(settings.kafka_bootstrap).kafka_python(), group_id=None,
-        isolation_level="read_committed", enable_auto_commit=False,
-    )  # fmt: skip
-    tps = _tps(consumer, settings.topic("timeline"))
-    consumer.assign(tps)
-    consumer.seek_to_beginning(*tps)
-    seen = 0
+    consumer, seen = _timeline_reader(settings, _BEGINNING), 0
     try:
         while seen < expected:
             if time.perf_counter() - proc_start > timeout:
                 raise SystemExit(f"timeline has {seen}/{expected}")
-            for messages in consumer.poll(timeout_ms=50, max_records=50_000).values():
-                seen += len(messages)
+            seen += sum(1 for m in consumer.consume(10_000, 0.05) if m.error() is None)
         return time.perf_counter() - proc_start
     finally:
         consumer.close()
+
+
+class _Arrivals(threading.Thread):
+    """Notes the wall time at which each new timeline entry became visible (read_committed)."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(daemon=True)
+        self.consumer = _timeline_reader(settings, _END)
+        self.seen: dict[str, float] = {}
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            for m in self.consumer.consume(10_000, 0.02):
+                if m.error() is None:
+                    self.seen[decode(m.value()).record["entry_id"]] = time.time()
+        self.consumer.close()
 
 
 async def _reference(settings: Settings, total: int) -> float:
@@ -204,27 +234,13 @@ def _peers(settings: Settings, total: int, reference: float) -> None:
             print(f"{name}: {rate:,.0f} events/s = {rate / reference:.2f} x reference")
 
 
-def _latencies(settings: Settings, sent: dict[str, float], timeout: float) -> list[float]:
-    """Ingest send time -> timeline record timestamp, for every event in ``sent``."""
-    consumer = KafkaConsumer(
-        **_admin(settings.kafka_bootstrap).kafka_python(), group_id=None,
-        isolation_level="read_committed",
-    )  # fmt: skip
-    tps = _tps(consumer, settings.topic("timeline"))
-    consumer.assign(tps)
-    consumer.seek_to_beginning(*tps)
-    out: dict[str, float] = {}
+def _latencies(arrivals: _Arrivals, sent: dict[str, float], timeout: float) -> list[float]:
+    """Publish time -> visible to a read_committed reader, for every event in ``sent``."""
     deadline = time.monotonic() + timeout
-    try:
-        while len(out) < len(sent) and time.monotonic() < deadline:
-            for messages in consumer.poll(timeout_ms=500, max_records=10_000).values():
-                for m in messages:
-                    entry_id = decode(m.value).record["entry_id"]
-                    if entry_id in sent:
-                        out[entry_id] = m.timestamp / 1000 - sent[entry_id]
-    finally:
-        consumer.close()
-    return sorted(out.values())
+    while not set(sent) <= set(arrivals.seen) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    arrivals.done.set()
+    return sorted(arrivals.seen[i] - sent[i] for i in sent if i in arrivals.seen)
 
 
 def _accepted(messages: list[Message]) -> int:
@@ -294,8 +310,10 @@ def _prepare(args: argparse.Namespace, tmp: Path, bootstrap: str) -> tuple[Setti
 
 def _steady(args: argparse.Namespace, settings: Settings, events: list[Event]) -> None:
     steady = _messages(settings, _fresh(events[: int(args.rate * args.seconds)], "steady"))
+    arrivals = _Arrivals(settings)
+    arrivals.start()
     sent = _publish(settings.kafka_bootstrap, steady, rate=args.rate)
-    lat = _latencies(settings, sent, timeout=60)
+    lat = _latencies(arrivals, sent, timeout=60)
     print(f"steady {args.rate:.0f}/s for {args.seconds:.0f} s: {len(lat)}/{len(sent)} on "
           f"timelines; latency p50 {_pct(lat, 0.5) * 1000:.0f} ms, "
           f"p99 {_pct(lat, 0.99) * 1000:.0f} ms (target p99 <= 250 ms)")  # fmt: skip
