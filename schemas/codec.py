@@ -16,7 +16,7 @@ from typing import Any
 from fastavro.read import SchemaResolutionError
 
 from schemas.catalogue import EVENT, Catalogue, SchemaVersion
-from schemas.engine import PLAIN, PUBLIC, WRITE, compiled_engine
+from schemas.engine import ENGINE, read_long, read_value, write_value
 from schemas.memo import DecodeMemo
 from schemas.plans import Layout, ReadPlan, make_layout, read_plan
 from schemas.wire import (
@@ -54,17 +54,14 @@ _BAD_RECORD = (ValueError, TypeError, KeyError, AttributeError, OverflowError, I
 class Serde:
     """Encoder/decoder over one catalogue; caches read plans per (fingerprint, version).
 
-    ``fast=False`` uses only fastavro's public API (the reference the fast path is tested
-    against); ``engine`` names the one in use.
+    ``fast=False`` reads and writes every record whole, in one fastavro call (the reference
+    the split path is tested against); ``engine`` names the fastavro API in use.
     """
 
     def __init__(self, catalogue: Catalogue, *, fast: bool = True) -> None:
         self.catalogue = catalogue
-        engine = compiled_engine() if fast else None
-        self._engine = engine or PUBLIC
-        self.engine = self._engine.name
-        split = self._engine.read_long is not None
-        self._layouts = {sv: make_layout(sv, split) for sv in catalogue}
+        self.engine = ENGINE
+        self._layouts = {sv: make_layout(sv, fast) for sv in catalogue}
         self._writers: dict[tuple[str, int | None], Layout] = {}
         self._plans: dict[tuple[bytes, int | None], ReadPlan] = {}
 
@@ -74,27 +71,27 @@ class Serde:
         if layout is None:
             layout = self._layouts[self.catalogue.get(subject, version)]
             self._writers[(subject, version)] = layout
-        out = bytearray(layout.header)
+        out = BytesIO()
+        out.write(layout.header)
         try:
             self._write(out, layout, record)
         except _BAD_RECORD as exc:
             raise EncodeError(f"record does not fit {layout.sv}: {exc}") from exc
-        return bytes(out)
+        return out.getvalue()
 
-    def _write(self, out: bytearray, layout: Layout, record: dict[str, Any]) -> None:
-        write = self._engine.write
+    def _write(self, out: BytesIO, layout: Layout, record: dict[str, Any]) -> None:
         payload = record.get(PAYLOAD)
         if layout.branches and isinstance(payload, dict):
-            write(out, record, layout.head, layout.named, "", WRITE)  # checks event_type
+            write_value(out, layout.head, record)  # checks event_type
             branch = layout.by_type.get(record["event_type"])
             if branch is None:
                 raise KeyError(f"no payload branch for event_type {record['event_type']!r}")
-            out += branch.prefix
-            write(out, payload, branch.schema, layout.named, PAYLOAD, WRITE)
+            out.write(branch.prefix)
+            write_value(out, branch.schema, payload)
         else:
             if layout.sv.subject == EVENT:
                 record = _select_payload_branch(record, layout.sv)
-            write(out, record, layout.sv.schema, layout.named, "", WRITE)
+            write_value(out, layout.sv.schema, record)
 
     def peek(self, data: bytes) -> SchemaVersion:
         """The writer schema of ``data``, from its header alone."""
@@ -142,23 +139,22 @@ class Serde:
         """
         assert plan.parts is not None
         before, subject, after, stamps = plan.parts
-        read, named = self._engine.read, plan.named
         try:
             buf = BytesIO(data)
             buf.seek(HEADER_SIZE)
-            record = read(buf, before, named, None, PLAIN)
+            record = read_value(buf, before)
             for name in stamps:
                 record[name] = memo.stamp(record[name])
             start = buf.tell()
             end = memo.subject(data, start, record)
             if end is None:
-                record[SUBJECT] = read(buf, subject, named, None, PLAIN)
+                record[SUBJECT] = read_value(buf, subject)
                 end = buf.tell()
                 memo.keep_subject(data, start, end, record[SUBJECT])
             if memo.tail(data, end, record, PAYLOAD):
                 return record
             buf.seek(end)
-            fields = read(buf, after, named, None, PLAIN)
+            fields = read_value(buf, after)
             record.update(fields)
             record[PAYLOAD] = self._read_payload(buf, plan, record["event_type"])
         except Exception:  # the ordinary read says what is wrong
@@ -176,9 +172,8 @@ class Serde:
         return plan
 
     def _read_body(self, buf: BytesIO, plan: ReadPlan, size: int) -> dict[str, Any]:
-        read = self._engine.read
         try:
-            record = read(buf, plan.schema, plan.named, plan.reader_schema, plan.options)
+            record = read_value(buf, plan.schema, plan.reader_schema, **plan.options)
             if plan.branches:
                 record[PAYLOAD] = self._read_payload(buf, plan, record["event_type"])
         except SchemaResolutionError as exc:
@@ -194,8 +189,7 @@ class Serde:
         return record
 
     def _read_payload(self, buf: BytesIO, plan: ReadPlan, event_type: str) -> Any:
-        assert self._engine.read_long is not None  # split plans exist only with it
-        index = self._engine.read_long(buf)
+        index = read_long(buf)
         if not 0 <= index < len(plan.branches):
             raise CorruptBody(f"{plan.writer} payload branch {index} is out of range")
         branch = plan.branches[index]
@@ -203,7 +197,7 @@ class Serde:
             raise CorruptBody(f"payload {branch.name} does not match event_type {event_type}")
         if branch.missing:
             raise ReaderMismatch(f"{plan.reader} cannot read {plan.writer} data: {branch.missing}")
-        return self._engine.read(buf, branch.schema, plan.named, branch.reader_schema, PLAIN)
+        return read_value(buf, branch.schema, branch.reader_schema)
 
 
 def _select_payload_branch(record: dict[str, Any], sv: SchemaVersion) -> dict[str, Any]:

@@ -3,7 +3,9 @@
 A ``Layout`` prepares one catalogued version once: its header, its named-type table and, for an
 event whose last field is the payload union of records, the split into envelope (``head``) and
 payload branches, so the writer picks a branch by ``event_type`` and the reader by the union
-index. A ``ReadPlan`` pairs a writer layout with a reader layout and resolves only the parts
+index. Every part has a schema of its own (``schemas.engine.standalone``): fastavro's public
+reader and writer take it as it is, and copy only the named types that part refers to. A
+``ReadPlan`` pairs a writer layout with a reader layout and resolves only the parts
 whose shapes differ: same version, no resolution; across versions the envelope and each payload
 branch are compared once, so old bytes of an unchanged event type read as fast as new ones.
 """
@@ -15,7 +17,7 @@ from typing import Any, NamedTuple
 from fastavro import parse_schema
 
 from schemas.catalogue import EVENT, SchemaVersion
-from schemas.engine import NAMED, PLAIN
+from schemas.engine import NAMED, PLAIN, standalone
 from schemas.wire import MARKER, PAYLOAD, SUBJECT
 
 __all__ = ["Branch", "Layout", "ReadBranch", "ReadPlan", "make_layout", "read_plan"]
@@ -27,7 +29,7 @@ class Branch(NamedTuple):
     name: str  # full record name (fastavro's tuple notation names a branch by it)
     event_type: str  # short name: the ``event_type`` that selects this branch
     prefix: bytes  # the union index as written: a zig-zag varint
-    schema: dict[str, Any]
+    schema: dict[str, Any]  # standalone (see the module docstring), as are all parts below
 
 
 class Parts(NamedTuple):
@@ -66,18 +68,21 @@ def make_layout(sv: SchemaVersion, split: bool) -> Layout:
     if not all(isinstance(r, dict) and r.get("type") == "record" for r in records):
         return whole
     branches = tuple(
-        Branch(r["name"], r["name"].rpartition(".")[2], _varint(2 * i), r)  # zig-zag of i >= 0
-        for i, r in enumerate(records)
+        Branch(r["name"], r["name"].rpartition(".")[2], _varint(2 * i), standalone(r, named))
+        for i, r in enumerate(records)  # the prefix: zig-zag of i >= 0
     )
     head = {"type": "record", "name": sv.name, "fields": fields[:-1]}
     by_type = {b.event_type: b for b in branches}
-    return whole._replace(head=head, branches=branches, by_type=by_type, parts=_parts(head))
+    parts = _parts(head, named)
+    return whole._replace(
+        head=standalone(head, named), branches=branches, by_type=by_type, parts=parts
+    )
 
 
 _MILLIS = {"type": "long", "logicalType": "timestamp-millis"}
 
 
-def _parts(head: dict[str, Any]) -> Parts | None:
+def _parts(head: dict[str, Any], named: dict[str, Any]) -> Parts | None:
     """The head cut around its ``subject`` record field.
 
     Timestamps before the subject are read as longs: a `DecodeMemo` turns them into the
@@ -92,7 +97,9 @@ def _parts(head: dict[str, Any]) -> Parts | None:
     plain = [{**f, "type": "long"} if f["name"] in stamps else f for f in fields[:i]]
     before = {"type": "record", "name": f"{head['name']}_before", "fields": plain}
     after = {"type": "record", "name": f"{head['name']}_after", "fields": fields[i + 1 :]}
-    return Parts(before, fields[i]["type"], after, stamps)
+    subject = fields[i]["type"]
+    before, subject, after = (standalone(p, named) for p in (before, subject, after))
+    return Parts(before, subject, after, stamps)
 
 
 def _varint(n: int) -> bytes:
@@ -119,7 +126,6 @@ class ReadPlan(NamedTuple):
 
     writer: SchemaVersion
     reader: SchemaVersion
-    named: dict[str, dict[str, Any]]  # fastavro's {"writer": ..., "reader": ...} name tables
     schema: dict[str, Any]  # writer head (split event) or whole writer schema
     reader_schema: dict[str, Any] | None  # None: no resolution needed
     branches: tuple[ReadBranch, ...]  # () when the record is read whole
@@ -130,18 +136,17 @@ class ReadPlan(NamedTuple):
 
 def read_plan(w: Layout, r: Layout) -> ReadPlan:
     """Resolve only the parts whose shapes differ between writer and reader."""
-    named = {"writer": w.named, "reader": r.named}
     same = w.sv is r.sv
     if w.branches and r.branches:
         head_same = same or _shape(w.head, w.named) == _shape(r.head, r.named)
         branches = tuple(_read_branch(b, w, r, same) for b in w.branches)
         head_reader = None if head_same else r.head
         parts = w.parts if same else None
-        return ReadPlan(w.sv, r.sv, named, w.head, head_reader, branches, PLAIN, False, parts)
+        return ReadPlan(w.sv, r.sv, w.head, head_reader, branches, PLAIN, False, parts)
     unwrap = w.sv.subject == EVENT
     reader_schema = None if same else r.sv.schema
     options = NAMED if unwrap else PLAIN
-    return ReadPlan(w.sv, r.sv, named, w.sv.schema, reader_schema, (), options, unwrap)
+    return ReadPlan(w.sv, r.sv, w.sv.schema, reader_schema, (), options, unwrap)
 
 
 def _read_branch(b: Branch, w: Layout, r: Layout, same: bool) -> ReadBranch:

@@ -15,23 +15,23 @@ works on ``Decoded.record`` dicts -- no pydantic on the hot path. ``decode_event
 
 Why it is fast (figures: ``bench/serde.py``). fastavro's cost is per field, so an event
 (~35 fields) costs what it costs; this module adds about a microsecond per call on top:
-- schemas are parsed once: ``Serde`` calls fastavro's compiled per-value reader and writer with
-  named-type tables built up front, skipping the schema parsing and option set-up that every
-  ``schemaless_reader``/``schemaless_writer`` call repeats. A start-up probe checks that those
-  internals still behave like the public API; if not, the public API is used (``Serde.engine``).
+- schemas are parsed once, and only fastavro's public API is used (``Serde.engine``):
+  ``schemaless_reader``/``schemaless_writer`` take a parsed schema without parsing it again,
+  copying only its named-type table per call, so each part of an event that is read or written
+  on its own has a schema whose table holds just the names it refers to (``schemas.engine``).
 - an event is written and read in two parts, the envelope and then the payload union (its last
-  field) by hand: ``event_type`` gives the branch index directly (no search of 43 branches)
+  field) by hand: ``event_type`` gives the branch index directly (no search of ~55 branches)
   and, on read, the index says which record follows (no branch-name bookkeeping on every union
   in the event). The bytes are exactly fastavro's.
 - read plans are cached per (writer fingerprint, reader version). Same version: no schema
   resolution. Across versions only what differs is resolved: the envelope and each payload
   branch are compared once, so old bytes of an unchanged event type read as fast as new ones.
 
-Layout: ``schemas.wire`` (header, ``Decoded``, errors), ``schemas.engine`` (per-value fastavro
-calls and their probe), ``schemas.plans`` (layouts and read plans), ``schemas.codec``
-(``Serde``), ``schemas.entries`` (timeline entries written from their values,
-``TimelineWriter``), ``schemas.memo`` (repeated event parts read once, ``DecodeMemo``). This
-module is the one public entry point; import from it, not from those.
+Layout: ``schemas.wire`` (header, ``Decoded``, errors), ``schemas.engine`` (what the fastavro
+calls need: part schemas of their own, the union index), ``schemas.plans`` (layouts and read
+plans), ``schemas.codec`` (``Serde``), ``schemas.entries`` (timeline entries written from their
+values, ``TimelineWriter``), ``schemas.memo`` (repeated event parts read once, ``DecodeMemo``).
+This module is the one public entry point; import from it, not from those.
 """
 
 from __future__ import annotations
