@@ -99,8 +99,9 @@ class HubWorker:
         )  # fmt: skip
         self.sender = BatchSender(self.kafka)  # follower MERGEs and decisions (not the intake)
         self.intake = IntakeLoop(
-            self.kafka, self.topics, self.pipeline, self.state, self._options(), self._observe
-        )
+            self.kafka, self.topics, self.pipeline, self.state, self._options(), self._observe,
+            sending=self.follower.expect,
+        )  # fmt: skip
         self.reviews, self.decisions = self._review_parts(f"{app_id(settings, ws)}-decisions")
         self.clock_stage = self._clock_stage(folder)
 

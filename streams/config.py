@@ -16,7 +16,9 @@ class WorkerSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="SEND_HUB_WORKER_", frozen=True, extra="ignore")
 
-    batch_size: int = 2000  # events per take_events batch
+    # events per batch at most (a replay fills them; live traffic waits batch_within); one
+    # transaction each, so bigger batches spread its fixed cost (2,000 -> 5,000: ~+20% replay)
+    batch_size: int = 5000
     batch_within: float = 0.05  # seconds to wait for a batch to fill (latency bound)
     store: Literal["rocksdb", "memory"] = "rocksdb"
     metrics_port: int = 9108  # Prometheus /metrics on loopback; 0 disables

@@ -60,7 +60,7 @@ class IntakeOptions:
     group_id: str  # the consumer group, also the prefix of the transactional id
     transactional_id: str  # stable per worker instance (see `streams.instance`)
     changelogs: dict[str, str]  # store -> changelog topic
-    batch_size: int = 2000
+    batch_size: int = 5000
     batch_wait_ms: int = 50
     session_timeout_ms: int = 10_000
     cache_buckets: int = 200_000  # timeline buckets kept in memory
@@ -107,13 +107,16 @@ class IntakeLoop:
     def __init__(
         self, kafka: KafkaConnection, topics: HubTopics, pipeline: Pipeline, state: LocalState,
         options: IntakeOptions, observe: Observe,
+        sending: Callable[[list[tuple[bytes, bytes]]], None] = lambda links: None,
     ) -> None:  # fmt: skip
         self.topics, self.pipeline, self.state = topics, pipeline, state
         self.options, self.observe = options, observe
+        self.sending = sending  # told a batch's links before its transaction starts
         self.consumer, self.producer, self.restorer = _clients(kafka, options)
         self.ready = asyncio.Event()  # set once the first assignment is set up
         self.batches = 0
         self.records = 0  # ingest records in committed batches (batch fill = records / batches)
+        self.full = 0  # committed batches of the configured size
         self.epoch = 0  # bumped by every rebalance callback
         self.assignment: set[tuple[str, int]] = set()  # written by the callbacks
         self.owned: set[int] = set()  # partition numbers whose state is set up
@@ -158,6 +161,7 @@ class IntakeLoop:
         batch = self._process(raws, started)
         # The previous batch's transaction ran while this one was processed.
         await self.drain()
+        self.sending(batch.result.links)
         self._pending = (self._commits.submit(self._commit, batch), batch)
 
     def _process(self, raws: list[Raw], started: float) -> _Batch:
@@ -183,6 +187,7 @@ class IntakeLoop:
         self.pipeline.trim(self.options.cache_buckets)
         self.batches += 1
         self.records += batch.size
+        self.full += batch.size >= self.options.batch_size
         self.observe(batch.result, batch.started)
 
     def _commit(self, batch: _Batch) -> None:
@@ -278,7 +283,10 @@ class IntakeLoop:
 
     def _close(self) -> None:
         mean = self.records / self.batches if self.batches else 0.0
-        log.info("intake: %d batches, %.0f records per batch", self.batches, mean)
+        log.info(
+            "intake: %d batches (%d of the full %d records), %.0f records per batch",
+            self.batches, self.full, self.options.batch_size, mean,
+        )  # fmt: skip
         self.consumer.close()  # leaves the group: the partitions move on at once
         self.restorer.close()
         self.producer.flush(_TIMEOUT_S)
