@@ -23,6 +23,7 @@ from typing import Any
 from hub.models import MatchInfo
 from schemas.catalogue import TIMELINE_ENTRY
 from schemas.codec import Serde
+from schemas.plans import varint
 
 __all__ = ["TimelineWriter"]
 
@@ -48,12 +49,7 @@ def _long(n: int) -> bytes:
         return bytes((n,))
     if n < 0x4000:  # two bytes: event lengths, most offsets in a partition's first 8,192
         return bytes(((n & 0x7F) | 0x80, n >> 7))
-    out = bytearray()
-    while n >= 0x80:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
+    return varint(n)
 
 
 def _str(value: str) -> bytes:

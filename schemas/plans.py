@@ -20,7 +20,7 @@ from schemas.catalogue import EVENT, SchemaVersion
 from schemas.engine import NAMED, PLAIN, standalone
 from schemas.wire import MARKER, PAYLOAD, SUBJECT
 
-__all__ = ["Branch", "Layout", "ReadBranch", "ReadPlan", "make_layout", "read_plan"]
+__all__ = ["Branch", "Layout", "ReadBranch", "ReadPlan", "make_layout", "read_plan", "varint"]
 
 
 class Branch(NamedTuple):
@@ -68,7 +68,7 @@ def make_layout(sv: SchemaVersion, split: bool) -> Layout:
     if not all(isinstance(r, dict) and r.get("type") == "record" for r in records):
         return whole
     branches = tuple(
-        Branch(r["name"], r["name"].rpartition(".")[2], _varint(2 * i), standalone(r, named))
+        Branch(r["name"], r["name"].rpartition(".")[2], varint(2 * i), standalone(r, named))
         for i, r in enumerate(records)  # the prefix: zig-zag of i >= 0
     )
     head = {"type": "record", "name": sv.name, "fields": fields[:-1]}
@@ -102,7 +102,8 @@ def _parts(head: dict[str, Any], named: dict[str, Any]) -> Parts | None:
     return Parts(before, subject, after, stamps)
 
 
-def _varint(n: int) -> bytes:
+def varint(n: int) -> bytes:
+    """A little-endian base-128 varint of ``n`` >= 0 (Avro longs after zig-zag)."""
     out = bytearray()
     while n >= 0x80:
         out.append((n & 0x7F) | 0x80)
