@@ -6,6 +6,7 @@ Kept here because only the stream worker reads them; defaults suit one worker on
 from functools import lru_cache
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["WorkerSettings", "get_worker_settings"]
@@ -34,7 +35,7 @@ class WorkerSettings(BaseSettings):
     app_id: str | None = None  # consumer group id and id prefix; default "<prefix>-hub"
     # This worker's part of its transactional id (stable across its restarts, unique among
     # running workers); default "<host name>-<slot>" (see streams/instance.py).
-    instance_id: str | None = None
+    instance_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._-]{1,100}$")
     log_level: str = "warn"
 
 

@@ -5,9 +5,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from hub.errors import ConfigError
 from streams import instance
+from streams.config import WorkerSettings
 from streams.instance import claim_slot, slots_dir
 
 
@@ -52,3 +54,12 @@ def test_too_many_workers_on_one_host_is_one_clear_error(
     with pytest.raises(ConfigError, match="workers share"):
         claim_slot(tmp_path)
     held.release()
+
+
+@pytest.mark.parametrize("value", ["", "a b", "x" * 101, "../../etc", "w\n1"])
+def test_an_instance_id_that_is_not_a_plain_name_is_refused(value: str) -> None:
+    # it becomes part of the worker's transactional id, under the worker's ACL prefix: only a
+    # plain name (an id with spaces, separators or line breaks is a careless copy)
+    with pytest.raises(ValidationError):
+        WorkerSettings(instance_id=value)
+    assert WorkerSettings(instance_id="pod-3").instance_id == "pod-3"
