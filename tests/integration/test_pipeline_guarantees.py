@@ -111,7 +111,8 @@ def _population(people: int, per_kind: int) -> list[Event]:
     return sorted(events, key=lambda e: (e.occurred_at, e.source.agency_kind.value))
 
 
-PEOPLE = 1200  # enough events (28,800) that the kill lands mid-stream on a quiet machine
+PEOPLE = 4000  # 96,000 events: the worker (~20,000/s) follows the publisher (~15,000/s), so
+# the stop at a quarter lands while three quarters are still to publish
 
 
 @pytest.mark.parametrize(
