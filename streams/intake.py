@@ -46,7 +46,12 @@ __all__ = ["BatchFailed", "IntakeLoop", "IntakeOptions"]
 
 log = logging.getLogger(__name__)
 Observe = Callable[[BatchResult, float], None]
-_TIMEOUT_S = 60.0  # a transaction step or an offsets read; beyond it the batch fails
+_TIMEOUT_S = 30.0  # a transaction step or an offsets read; beyond it the batch fails
+# A whole transaction (produce, offsets, commit), enforced here: librdkafka's
+# send_offsets_to_transaction can ignore its timeout and block for good when the group
+# coordinator's broker died (librdkafka issues 5456 and 5511, open). A stuck batch then
+# stops the worker (exit 1) for its supervisor to restart it, instead of a silent hang.
+_TRANSACTION_LIMIT_S = 2.5 * _TIMEOUT_S
 
 
 class BatchFailed(HubError):
@@ -123,6 +128,7 @@ class IntakeLoop:
         self._stop = asyncio.Event()
         self._commits = ThreadPoolExecutor(1, thread_name_prefix="intake-commit")
         self._pending: tuple[Future[None], _Batch] | None = None
+        self.stuck = False  # a transaction never returned: its thread cannot be joined
 
     def stop(self) -> None:
         """Finish the batch in flight, then leave the group (SIGTERM)."""
@@ -180,7 +186,11 @@ class IntakeLoop:
         if pending is None:
             return
         future, batch = pending
-        await asyncio.wrap_future(future)  # BatchFailed propagates: the worker stops
+        try:  # BatchFailed propagates: the worker stops
+            await asyncio.wait_for(asyncio.wrap_future(future), _TRANSACTION_LIMIT_S)
+        except TimeoutError as exc:
+            self.stuck = True
+            raise BatchFailed(f"a transaction took over {_TRANSACTION_LIMIT_S:.0f} s") from exc
         for stores in batch.records.values():
             for records in stores.values():
                 self.state.write(records)
@@ -289,8 +299,9 @@ class IntakeLoop:
         )  # fmt: skip
         self.consumer.close()  # leaves the group: the partitions move on at once
         self.restorer.close()
-        self.producer.flush(_TIMEOUT_S)
-        self._commits.shutdown(wait=True)
+        if not self.stuck:
+            self.producer.flush(_TIMEOUT_S)
+        self._commits.shutdown(wait=not self.stuck)
 
     def lag(self) -> dict[str, int]:
         """Messages behind the high watermark per ingest topic (from the last fetches)."""

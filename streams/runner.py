@@ -76,6 +76,9 @@ async def _serve(settings: Settings, ws: WorkerSettings, ready: Path | None) -> 
         # batch's outputs or this worker was fenced. Its offsets were not committed.
         log.critical("stopping the worker: a batch failed with %s", exc)
         metrics.WORKER_ERRORS.labels(stage="batch").inc()
+        if hub.intake.stuck:  # a client thread that never returns would block the exit
+            logging.shutdown()
+            os._exit(1)
         return 1
     finally:
         if announce is not None:
