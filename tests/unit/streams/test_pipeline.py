@@ -24,6 +24,8 @@ EDU = "t.ingest.education"
 
 
 class MemoryLoader:
+    """State saved from earlier batches (what the worker's tables would hold)."""
+
     def __init__(self) -> None:
         self.dedupe: dict[int, dict[int, list[str]]] = {}
         self.buckets: dict[tuple[int, str], list[TimelineItem]] = {}
@@ -36,7 +38,10 @@ class MemoryLoader:
 
     def save(self, result: BatchResult) -> None:
         for partition, changes in result.changes.items():
-            self.dedupe.setdefault(partition, {}).update(changes.dedupe)
+            held = self.dedupe.setdefault(partition, {})
+            held.update(changes.dedupe)
+            for number in changes.dedupe_evicted:
+                held.pop(number, None)
             for key, items in changes.timeline.items():
                 self.buckets[(partition, key)] = list(items)
 

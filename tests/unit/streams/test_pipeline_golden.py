@@ -17,7 +17,7 @@ import hashlib
 import json
 import tempfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -28,11 +28,11 @@ from connectors.simulator import simulate
 from connectors.simulator.replay import publish_simulation
 from hub.config import Settings
 from hub.models import Event, IdentityLink, MatchInfo
-from hub.timeline.buckets import TimelineItem
 from schemas.serde import encode_model
 from streams.identity import ReviewMatcher
 from streams.pipeline import BatchResult, Pipeline, Raw
 from streams.topics import hub_topics
+from tests.unit.streams.test_pipeline import MemoryLoader
 
 GOLDEN = Path(__file__).parents[2] / "fixtures" / "pipeline_golden.json"
 NOW = datetime(2026, 4, 1, tzinfo=UTC)  # mid-simulation: later events are future-dated
@@ -43,29 +43,6 @@ _TOPIC = {
     "EDUCATION": "g.ingest.education", "HEALTH": "g.ingest.health",
     "SOCIAL_CARE": "g.ingest.social_care", "LOCAL_AUTHORITY": "g.ingest.local_authority",
 }  # fmt: skip
-
-
-class Loader:
-    """State saved from earlier batches (what the worker's tables would hold)."""
-
-    def __init__(self) -> None:
-        self.dedupe: dict[int, dict[int, list[str]]] = {}
-        self.buckets: dict[tuple[int, str], list[TimelineItem]] = {}
-
-    def dedupe_buckets(self, partition: int) -> Iterable[tuple[int, list[str]]]:
-        return sorted(self.dedupe.get(partition, {}).items())
-
-    def timeline_bucket(self, partition: int, key: str) -> list[TimelineItem] | None:
-        return self.buckets.get((partition, key))
-
-    def save(self, result: BatchResult) -> None:
-        for partition, changes in result.changes.items():
-            held = self.dedupe.setdefault(partition, {})
-            held.update(changes.dedupe)
-            for number in changes.dedupe_evicted:
-                held.pop(number, None)
-            for key, items in changes.timeline.items():
-                self.buckets[(partition, key)] = list(items)
 
 
 def _simulated() -> list[Event]:
@@ -133,7 +110,7 @@ def _sections(result: BatchResult) -> Iterator[tuple[str, Any]]:
     yield "changes", changes
 
 
-def _run(pipeline: Pipeline, raws: tuple[Raw, ...], loader: Loader) -> dict[str, str]:
+def _run(pipeline: Pipeline, raws: tuple[Raw, ...], loader: MemoryLoader) -> dict[str, str]:
     """Digest per output section over every batch (taken at once: state lists are live)."""
     hashes: dict[str, Any] = {}
     for i in range(0, len(raws), BATCH):
@@ -149,7 +126,7 @@ def golden_digests() -> dict[str, Any]:
     raws = golden_input()
     out: dict[str, Any] = {"input": hashlib.sha256(b"".join(r.value for r in raws)).hexdigest()}
     for matching in (True, False):
-        loader = Loader()
+        loader = MemoryLoader()
         pipeline = Pipeline(TOPICS, loader)
         pipeline.matcher = ReviewMatcher(pipeline.crosswalk) if matching else None
         out[f"matching_{'on' if matching else 'off'}"] = _run(pipeline, raws, loader)
