@@ -5,57 +5,51 @@ with the range assignor, so a member gets the same partition number of every top
 equal partition counts): partition number p owns its changelog partition p and its state.
 
 Per batch (``consume``, up to the configured size): `Pipeline.process` runs the records, then
-in ONE transaction the worker's producer sends the outputs (timeline entries, links, dead
-letters, reviews), the state changes to the changelogs and the next input offsets
-(``send_offsets_to_transaction`` with the consumer's group metadata, KIP-447). Only after the
+the batch goes to the `CommitQueue`, whose thread commits it in a Kafka transaction with its
+outputs (timeline entries, links, dead letters, reviews), its state changes to the
+changelogs and the next input offsets (``send_offsets_to_transaction`` with the consumer's
+group metadata, KIP-447), while this loop goes on with the next batches. Only after the
 commit is the local state copy written. A ``read_committed`` reader therefore sees a batch's
 outputs exactly once or not at all, and a restarted worker resumes from offsets that match
-its changelogs. The transaction of batch n runs in a commit thread while batch n+1 is
-processed; batch n+1's transaction begins once n's committed (one open at a time).
+its changelogs. While a transaction runs, up to ``max_ahead`` more batches are processed;
+the next transaction carries all of them (one open at a time, batches in order).
 
 Fencing: the group metadata carries the consumer's generation, so the broker refuses the
 offsets of a worker that lost its partitions (a zombie): its transaction aborts and it stops.
 The transactional id is stable per worker instance (`streams.instance`), so a restarted
 worker's ``init_transactions`` aborts what its killed predecessor left open at once.
 
-Rebalances (eager): ``on_revoke`` waits for the transaction in flight, so no batch straddles
-a generation. ``on_assign`` takes the partitions paused; the loop then drops what that
+Rebalances (eager): ``on_revoke`` waits until every processed batch committed, so no batch
+straddles a generation. ``on_assign`` takes the partitions paused; the loop then drops what that
 ``consume`` call returned (fetched before the rebalance: it comes again), reads the committed
 offsets (waiting for a previous owner's open transaction), restores every owned partition's
 state from its changelogs, and resumes.
 """
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from confluent_kafka import Consumer, KafkaException, Message, Producer, TopicPartition
 
-from hub.errors import HubError
 from infra.security import KafkaConnection
+from streams.commits import (
+    TIMEOUT_S,
+    TRANSACTION_LIMIT_S,
+    BatchFailed,
+    CommitQueue,
+    ProcessedBatch,
+)
 from streams.pipeline import BatchResult, Pipeline, Raw
 from streams.state import LocalState, changelog_messages, restore_partition
-from streams.state import Message as Record
 from streams.topics import HubTopics
 
-__all__ = ["BatchFailed", "IntakeLoop", "IntakeOptions"]
+__all__ = ["IntakeLoop", "IntakeOptions"]
 
 log = logging.getLogger(__name__)
 Observe = Callable[[BatchResult, float], None]
-_TIMEOUT_S = 30.0  # a transaction step or an offsets read; beyond it the batch fails
-# A whole transaction (produce, offsets, commit), enforced here: librdkafka's
-# send_offsets_to_transaction can ignore its timeout and block for good when the group
-# coordinator's broker died (librdkafka issues 5456 and 5511, open). A stuck batch then
-# stops the worker (exit 1) for its supervisor to restart it, instead of a silent hang.
-_TRANSACTION_LIMIT_S = 2.5 * _TIMEOUT_S
-
-
-class BatchFailed(HubError):
-    """A batch's transaction could not commit (refused outputs, fenced): the worker stops."""
 
 
 @dataclass(frozen=True)
@@ -67,19 +61,10 @@ class IntakeOptions:
     changelogs: dict[str, str]  # store -> changelog topic
     batch_size: int = 5000
     batch_wait_ms: int = 50
+    max_ahead: int = 3  # batches processed ahead of their commit (see `CommitQueue`)
     session_timeout_ms: int = 10_000
     cache_buckets: int = 200_000  # timeline buckets kept in memory
     persist_timeline: bool = True  # off: only the dedupe window guards against repeats
-
-
-@dataclass
-class _Batch:
-    """A processed batch on its way to the broker."""
-
-    result: BatchResult
-    records: dict[int, dict[str, list[Record]]]  # partition -> store -> changelog records
-    started: float
-    size: int  # ingest records
 
 
 def _clients(kafka: KafkaConnection, options: IntakeOptions) -> tuple[Consumer, Producer, Consumer]:
@@ -126,8 +111,9 @@ class IntakeLoop:
         self.assignment: set[tuple[str, int]] = set()  # written by the callbacks
         self.owned: set[int] = set()  # partition numbers whose state is set up
         self._stop = asyncio.Event()
-        self._commits = ThreadPoolExecutor(1, thread_name_prefix="intake-commit")
-        self._pending: tuple[Future[None], _Batch] | None = None
+        self.commits = CommitQueue(
+            self.producer, self.consumer, topics, options.changelogs, options.max_ahead
+        )
         self.stuck = False  # a transaction never returned: its thread cannot be joined
 
     def stop(self) -> None:
@@ -137,7 +123,7 @@ class IntakeLoop:
     async def run(self) -> None:
         """Consume until `stop`; `BatchFailed` when a batch cannot commit."""
         try:
-            await asyncio.to_thread(self.producer.init_transactions, _TIMEOUT_S)
+            await asyncio.to_thread(self.producer.init_transactions, TIMEOUT_S)
         except KafkaException as exc:
             raise BatchFailed(f"no transactional producer: {exc.args[0].str()}") from exc
         self.consumer.subscribe(
@@ -161,16 +147,16 @@ class IntakeLoop:
             return
         raws = _raws(messages)
         if not raws:
-            await self.drain()  # idle: nothing to overlap the commit with
+            await self.drain()  # idle: nothing to overlap the commits with
             return
-        started = asyncio.get_running_loop().time()
-        batch = self._process(raws, started)
-        # The previous batch's transaction ran while this one was processed.
-        await self.drain()
+        batch = self._process(raws, asyncio.get_running_loop().time())
+        self._apply(self.commits.completed())
+        while self.commits.full:  # the transactions lag: wait for the oldest
+            await self._wait_oldest()
         self.sending(batch.result.links)
-        self._pending = (self._commits.submit(self._commit, batch), batch)
+        self.commits.submit(batch)
 
-    def _process(self, raws: list[Raw], started: float) -> _Batch:
+    def _process(self, raws: list[Raw], started: float) -> ProcessedBatch:
         result = self.pipeline.process(raws, datetime.now(UTC))
         if not self.options.persist_timeline:
             for change in result.changes.values():
@@ -178,87 +164,44 @@ class IntakeLoop:
         # Serialised now: the state's lists are shared with the pipeline, and the next batch
         # (processed while this one commits) changes them.
         records = {p: changelog_messages(p, c) for p, c in result.changes.items()}
-        return _Batch(result, records, started, len(raws))
+        return ProcessedBatch(result, records, started, len(raws))
 
     async def drain(self) -> None:
-        """Wait for the batch being committed, then write its state to the local copy."""
-        pending, self._pending = self._pending, None
-        if pending is None:
+        """Wait until every processed batch committed, and write their state."""
+        while self.commits.oldest is not None:
+            await self._wait_oldest()
+
+    async def _wait_oldest(self) -> None:
+        """Wait for the oldest transaction, then apply what committed (`BatchFailed` on failure)."""
+        future = self.commits.oldest
+        if future is None:
             return
-        future, batch = pending
-        try:  # BatchFailed propagates: the worker stops
-            await asyncio.wait_for(asyncio.wrap_future(future), _TRANSACTION_LIMIT_S)
+        try:
+            await asyncio.wait_for(asyncio.wrap_future(future), TRANSACTION_LIMIT_S)
         except TimeoutError as exc:
             self.stuck = True
-            raise BatchFailed(f"a transaction took over {_TRANSACTION_LIMIT_S:.0f} s") from exc
-        for stores in batch.records.values():
-            for records in stores.values():
-                self.state.write(records)
-        self.pipeline.trim(self.options.cache_buckets)
-        self.batches += 1
-        self.records += batch.size
-        self.full += batch.size >= self.options.batch_size
-        self.observe(batch.result, batch.started)
+            raise BatchFailed(f"a transaction took over {TRANSACTION_LIMIT_S:.0f} s") from exc
+        self._apply(self.commits.completed())  # BatchFailed propagates: the worker stops
 
-    def _commit(self, batch: _Batch) -> None:
-        """In the commit thread: outputs, changelog records and offsets in one transaction."""
-        producer = self.producer
-        try:
-            producer.begin_transaction()
-            self._produce(batch)
-            offsets = [
-                TopicPartition(topic, partition, offset + 1)
-                for (topic, partition), offset in batch.result.last_offsets.items()
-            ]  # fmt: skip
-            metadata = self.consumer.consumer_group_metadata()
-            producer.send_offsets_to_transaction(offsets, metadata, _TIMEOUT_S)
-            producer.commit_transaction(_TIMEOUT_S)
-        except KafkaException as exc:
-            error = exc.args[0]
-            self._abort(error)
-            raise BatchFailed(f"{error.name()}: {error.str()}") from exc
-
-    def _produce(self, batch: _Batch) -> None:
-        result, topics = batch.result, self.topics
-        for topic, messages in (
-            (topics.links, result.links), (topics.timeline, result.timeline),
-            (topics.deadletter, result.deadletters), (topics.review, result.reviews),
-        ):  # fmt: skip
-            for key, value in messages:
-                self._send(topic, key, value, -1)
-        for partition, stores in batch.records.items():
-            for store, records in stores.items():
-                topic = self.options.changelogs[store]
-                for key, record in records:
-                    self._send(topic, key, record, partition)
-
-    def _send(self, topic: str, key: bytes, value: bytes | None, partition: int) -> None:
-        """Queue one record (-1: the key's partition, as Java's murmur2 partitioner puts it)."""
-        while True:
-            try:
-                self.producer.produce(topic, value, key, partition)
-                return
-            except BufferError:  # the local queue is full: let deliveries drain it
-                self.producer.poll(0.05)
-
-    def _abort(self, error: object) -> None:
-        """Abort the open transaction if it can be (a fenced or fatal producer cannot)."""
-        if getattr(error, "txn_requires_abort", lambda: False)():
-            try:
-                self.producer.abort_transaction(_TIMEOUT_S)
-            except KafkaException as exc:  # the original failure is what matters
-                log.warning("could not abort a transaction: %s", exc.args[0].name())
+    def _apply(self, committed: list[ProcessedBatch]) -> None:
+        """After their commit: the batches' state to the local copy, their counts to metrics."""
+        for batch in committed:
+            for stores in batch.records.values():
+                for records in stores.values():
+                    self.state.write(records)
+            self.batches += 1
+            self.records += batch.size
+            self.full += batch.size >= self.options.batch_size
+            self.observe(batch.result, batch.started)
+        if committed:
+            self.pipeline.trim(self.options.cache_buckets)
 
     # -- rebalances: the callbacks run inside ``consume`` (in its thread) ------------------
 
-    def _wait_commit(self) -> None:
-        pending = self._pending
-        if pending is not None:
-            with contextlib.suppress(BatchFailed):  # `drain` raises it again
-                pending[0].result()
-
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        self._wait_commit()  # the batch in flight commits under the generation it came from
+        # Every processed batch commits under the generation it came from (a failure is
+        # raised by the loop's next wait).
+        self.commits.wait_all()
         self.assignment = set()
         self.epoch += 1
         consumer.unassign()
@@ -280,7 +223,7 @@ class IntakeLoop:
         self.owned = set()
         tps = [TopicPartition(topic, partition) for topic, partition in assignment]
         if tps:  # read_committed: waits for a previous owner's pending offsets
-            await asyncio.to_thread(self.consumer.committed, tps, _TIMEOUT_S)
+            await asyncio.to_thread(self.consumer.committed, tps, TIMEOUT_S)
         for partition in sorted(owned):
             restored = await asyncio.to_thread(
                 restore_partition, self.state, self.restorer, self.options.changelogs, partition
@@ -300,8 +243,8 @@ class IntakeLoop:
         self.consumer.close()  # leaves the group: the partitions move on at once
         self.restorer.close()
         if not self.stuck:
-            self.producer.flush(_TIMEOUT_S)
-        self._commits.shutdown(wait=not self.stuck)
+            self.producer.flush(TIMEOUT_S)
+        self.commits.close(self.stuck)
 
     def lag(self) -> dict[str, int]:
         """Messages behind the high watermark per ingest topic (from the last fetches)."""

@@ -31,8 +31,8 @@ from infra.credentials import Principal
 from infra.security import connection_for
 from infra.topics import TopicSpec, create_topics, ensure_hub_topics
 from streams.app import HubWorker, app_id, changelog_topics
+from streams.commits import BatchFailed
 from streams.config import WorkerSettings, get_worker_settings
-from streams.intake import BatchFailed
 
 __all__ = ["READY_FILE_ENV", "run_worker", "start_worker_process", "wait_ready"]
 
