@@ -32,7 +32,13 @@ __all__ = [
     "stop_pid",
 ]
 
-JVM_OPTIONS = ("-Xms256m", "-Xmx512m", "-XX:+ExitOnOutOfMemoryError", "-Djava.awt.headless=true")
+# C1 only (no C2): the brokers this runs live minutes to hours on a small machine beside the
+# hub's own processes, and C2 compiling Kafka's hot paths took as much CPU as the broker's
+# work in a replay (ADR 0013: bench/pipeline.py's broker 1.6-1.9 CPU-s -> 0.75-0.81).
+JVM_OPTIONS = (
+    "-Xms256m", "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+ExitOnOutOfMemoryError",
+    "-Djava.awt.headless=true",
+)  # fmt: skip
 _MAIN_CLASS = "kafka.Kafka"
 _PR_SET_PDEATHSIG = 1
 # Children this process launched: polling them reaps the zombie a dead child leaves behind.
