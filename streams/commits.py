@@ -19,9 +19,9 @@ committed offsets. `CommitQueue.completed` hands back the committed batches, old
 so the loop writes their state to the local copy only after their commit.
 """
 
-import contextlib
 import logging
 import threading
+import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -56,6 +56,7 @@ class ProcessedBatch:
     records: dict[int, dict[str, list[Record]]]  # partition -> store -> changelog records
     started: float
     size: int  # ingest records
+    group: object = None  # the consumer's group metadata when the batch was processed
 
 
 class CommitQueue:
@@ -72,9 +73,15 @@ class CommitQueue:
         self._queued: list[ProcessedBatch] = []  # the commit thread takes them all at once
         self._futures: deque[Future[list[ProcessedBatch]]] = deque()  # one per submit
         self._failed: BatchFailed | None = None  # set by the first failed transaction
+        self._stuck = False
 
     def submit(self, batch: ProcessedBatch) -> None:
-        """Queue ``batch`` for the next transaction (call `full` first to bound the queue)."""
+        """Queue ``batch`` for the next transaction (call `full` first to bound the queue).
+
+        The group metadata (generation) is taken now, in the thread that consumed the batch:
+        should the batch commit after a rebalance, the broker refuses it as a zombie's.
+        """
+        batch.group = self.consumer.consumer_group_metadata()
         with self._lock:
             self._queued.append(batch)
         self._futures.append(self._thread.submit(self._commit_queued))
@@ -100,23 +107,39 @@ class CommitQueue:
         """
         done: list[ProcessedBatch] = []
         while self._futures and self._futures[0].done():
+            if done and self._futures[0].exception() is not None:
+                return done  # the committed ones first; the failure on the next call
             done += self._futures[0].result()
             self._futures.popleft()
         return done
 
+    @property
+    def stuck(self) -> bool:
+        """A transaction never returned within `TRANSACTION_LIMIT_S` (see `wait_all`)."""
+        return self._stuck
+
     def wait_all(self) -> None:
         """Block until every queued batch's transaction returned (rebalance callback thread).
 
-        Failures are left for `completed` to raise; a stuck transaction is waited for at most
-        `TRANSACTION_LIMIT_S` each.
+        Failures are left for `completed` to raise. Past `TRANSACTION_LIMIT_S` in all, the
+        queue fails: nothing queued may commit after the rebalance this wait precedes.
         """
+        deadline = time.monotonic() + TRANSACTION_LIMIT_S
         for future in list(self._futures):
-            with contextlib.suppress(BatchFailed, TimeoutError):
-                future.result(TRANSACTION_LIMIT_S)
+            try:
+                future.result(max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                self._stuck = True
+                self._failed = BatchFailed(
+                    f"a transaction took over {TRANSACTION_LIMIT_S:.0f} s (at a rebalance)"
+                )
+                return
+            except BatchFailed:
+                return  # nothing after it commits (`_failed`)
 
     def close(self, stuck: bool) -> None:
         """Stop the commit thread (not waiting for it if a transaction is stuck)."""
-        self._thread.shutdown(wait=not stuck)
+        self._thread.shutdown(wait=not stuck, cancel_futures=stuck)
 
     # -- in the commit thread ---------------------------------------------------------------
 
@@ -131,6 +154,9 @@ class CommitQueue:
             except BatchFailed as exc:
                 self._failed = exc
                 raise
+            except Exception as exc:  # not the broker's refusal, but as fatal to the order
+                self._failed = BatchFailed(f"a transaction failed: {type(exc).__name__}: {exc}")
+                raise self._failed from exc
         return batches
 
     def _commit(self, batches: list[ProcessedBatch]) -> None:
@@ -144,7 +170,9 @@ class CommitQueue:
             producer.begin_transaction()
             for batch in batches:
                 self._produce(batch)
-            metadata = self.consumer.consumer_group_metadata()
+            # The oldest batch's generation: batches share a transaction only when no
+            # rebalance came between them (`wait_all` before every rebalance).
+            metadata = batches[0].group or self.consumer.consumer_group_metadata()
             producer.send_offsets_to_transaction(offsets, metadata, TIMEOUT_S)
             producer.commit_transaction(TIMEOUT_S)
         except KafkaException as exc:

@@ -114,7 +114,8 @@ class IntakeLoop:
         self.commits = CommitQueue(
             self.producer, self.consumer, topics, options.changelogs, options.max_ahead
         )
-        self.stuck = False  # a transaction never returned: its thread cannot be joined
+        self._stuck = False  # a transaction never returned: its thread cannot be joined
+        self._unapplied: list[ProcessedBatch] = []  # submitted, state not yet written
 
     def stop(self) -> None:
         """Finish the batch in flight, then leave the group (SIGTERM)."""
@@ -140,6 +141,7 @@ class IntakeLoop:
                 await asyncio.to_thread(self._close)
 
     async def _step(self) -> None:
+        self._refuse_if_stuck()
         epoch, wait = self.epoch, self.options.batch_wait_ms / 1000
         messages = await asyncio.to_thread(self.consumer.consume, self.options.batch_size, wait)
         if epoch != self.epoch:
@@ -155,6 +157,7 @@ class IntakeLoop:
             await self._wait_oldest()
         self.sending(batch.result.links)
         self.commits.submit(batch)
+        self._unapplied.append(batch)
 
     def _process(self, raws: list[Raw], started: float) -> ProcessedBatch:
         result = self.pipeline.process(raws, datetime.now(UTC))
@@ -166,9 +169,18 @@ class IntakeLoop:
         records = {p: changelog_messages(p, c) for p, c in result.changes.items()}
         return ProcessedBatch(result, records, started, len(raws))
 
+    @property
+    def stuck(self) -> bool:
+        """A transaction never returned: its thread cannot be joined (the runner exits hard)."""
+        return self._stuck or self.commits.stuck
+
+    def _refuse_if_stuck(self) -> None:
+        if self.stuck:  # e.g. seen by the rebalance callback's wait: nothing may go on
+            raise BatchFailed(f"a transaction took over {TRANSACTION_LIMIT_S:.0f} s")
+
     async def drain(self) -> None:
         """Wait until every processed batch committed, and write their state."""
-        while self.commits.oldest is not None:
+        while self.commits.oldest is not None and not self.stuck:
             await self._wait_oldest()
 
     async def _wait_oldest(self) -> None:
@@ -179,7 +191,7 @@ class IntakeLoop:
         try:
             await asyncio.wait_for(asyncio.wrap_future(future), TRANSACTION_LIMIT_S)
         except TimeoutError as exc:
-            self.stuck = True
+            self._stuck = True
             raise BatchFailed(f"a transaction took over {TRANSACTION_LIMIT_S:.0f} s") from exc
         self._apply(self.commits.completed())  # BatchFailed propagates: the worker stops
 
@@ -194,7 +206,21 @@ class IntakeLoop:
             self.full += batch.size >= self.options.batch_size
             self.observe(batch.result, batch.started)
         if committed:
-            self.pipeline.trim(self.options.cache_buckets)
+            del self._unapplied[: len(committed)]  # committed in the order submitted
+            self._trim()
+
+    def _trim(self) -> None:
+        """Bound the timeline cache, keeping the buckets of batches not yet stored."""
+        limit = self.options.cache_buckets
+        if self.pipeline.cached_buckets() <= limit:
+            return
+        pending: dict[int, set[str]] = {}
+        for batch in self._unapplied:
+            for partition, stores in batch.records.items():
+                keys = pending.setdefault(partition, set())
+                # changelog key "<p>|<child>|<month>" -> the pipeline's "<child>|<month>"
+                keys.update(key.split(b"|", 1)[1].decode() for key, _ in stores["timeline"])
+        self.pipeline.trim(limit, pending)
 
     # -- rebalances: the callbacks run inside ``consume`` (in its thread) ------------------
 
@@ -215,6 +241,7 @@ class IntakeLoop:
     async def _settle(self) -> None:
         """After a rebalance: drop old state, restore the new partitions', then resume."""
         await self.drain()
+        self._refuse_if_stuck()
         assignment = sorted(self.assignment)
         owned = {partition for _, partition in assignment}
         # Every owned partition starts afresh, also one this worker kept: it may have been

@@ -18,7 +18,7 @@ the tables can only be written while one of that partition's events is current.
 
 import gc
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -345,7 +345,16 @@ class Pipeline:
             self.windows.pop(partition, None)
             self.timelines.pop(partition, None)
 
-    def trim(self, max_buckets: int) -> None:
-        """Forget clean timeline buckets beyond ``max_buckets`` (they reload on demand)."""
-        for state in self.timelines.values():
-            state.evict(max_buckets // max(1, len(self.timelines)))
+    def cached_buckets(self) -> int:
+        """Timeline buckets held in memory, all partitions."""
+        return sum(len(state.buckets) for state in self.timelines.values())
+
+    def trim(self, max_buckets: int, pending: Mapping[int, Collection[str]] | None = None) -> None:
+        """Forget clean timeline buckets beyond ``max_buckets`` (they reload on demand).
+
+        ``pending``: per partition, buckets changed by batches whose state is not stored yet
+        (their transactions have not committed): they stay, or a reload would miss items.
+        """
+        share = max_buckets // max(1, len(self.timelines))
+        for partition, state in self.timelines.items():
+            state.evict(share, (pending or {}).get(partition, ()))

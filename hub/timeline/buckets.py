@@ -13,7 +13,7 @@ full entry is): stores keep items, the entries themselves live on ``send.timelin
 """
 
 from bisect import insort
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
 from heapq import merge
@@ -122,8 +122,12 @@ class TimelineState:
         ]
         return merge(*runs)
 
-    def evict(self, max_buckets: int) -> int:
-        """Drop the oldest clean buckets beyond ``max_buckets`` (a store still holds them)."""
+    def evict(self, max_buckets: int, keep: Collection[str] = ()) -> int:
+        """Drop the oldest clean buckets beyond ``max_buckets`` (a store still holds them).
+
+        ``keep``: buckets taken (`take_dirty`) but not yet in the store, which would reload
+        without their newest items.
+        """
         dropped = 0
         excess = len(self.buckets) - max_buckets
         if excess <= 0:
@@ -131,7 +135,7 @@ class TimelineState:
         for key in list(self.buckets):
             if dropped >= excess:
                 break
-            if key not in self._dirty:
+            if key not in self._dirty and key not in keep:
                 del self.buckets[key]
                 child, _, month = key.partition("|")
                 months = self._months.get(child)

@@ -112,6 +112,25 @@ def test_timeline_catches_duplicates_beyond_the_dedupe_window() -> None:
     assert len(result.timeline) == 2 and result.counts[("duplicate", "EDUCATION")] == 1
 
 
+def _bucket_after_trim(keep_pending: bool) -> list[str]:
+    """A child's bucket as the second batch persists it, after a trim between the batches."""
+    loader = MemoryLoader()
+    pipeline = Pipeline(TOPICS, loader)
+    first = pipeline.process(_raws([_event("r1", "p1", 3)]), NOW)  # committing, not stored
+    pending = {0: set(first.changes[0].timeline)}
+    pipeline.trim(0, pending if keep_pending else None)  # a cache of no buckets at all
+    second = pipeline.process(_raws([_event("r2", "p1", 2)], start=1), NOW)
+    (items,) = second.changes[0].timeline.values()
+    return [item.entry_id for item in items]
+
+
+def test_a_trim_keeps_buckets_whose_batch_is_not_stored_yet() -> None:
+    # Evicted while batch 1's transaction was still committing, the bucket would reload from
+    # the store without batch 1's entry, and batch 2's changelog record would drop it.
+    assert len(_bucket_after_trim(keep_pending=True)) == 2
+    assert len(_bucket_after_trim(keep_pending=False)) == 1  # what the pending set prevents
+
+
 def test_revoked_partition_state_is_reloaded_not_trusted() -> None:
     loader = MemoryLoader()
     pipeline = Pipeline(TOPICS, loader)

@@ -73,3 +73,11 @@ def test_eviction_keeps_unsaved_buckets() -> None:
     state.take_dirty()
     state.add("C9", TimelineItem(T0, T0, "e9"))
     assert state.evict(2) == 4 and "C9|2025-01" in state.buckets
+
+
+def test_eviction_keeps_buckets_named_as_pending() -> None:
+    state = TimelineState()
+    for i in range(3):
+        state.add(f"C{i}", TimelineItem(T0, T0, f"e{i}"))
+    state.take_dirty()  # saved to the changelog, but not yet to the store
+    assert state.evict(0, keep={"C1|2025-01"}) == 2 and list(state.buckets) == ["C1|2025-01"]
