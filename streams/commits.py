@@ -150,7 +150,7 @@ class CommitQueue:
             raise self._failed  # an earlier batch never committed: nothing after it may
         if batches:
             try:
-                self._commit(batches)
+                self._transact(batches)
             except BatchFailed as exc:
                 self._failed = exc
                 raise
@@ -159,7 +159,7 @@ class CommitQueue:
                 raise self._failed from exc
         return batches
 
-    def _commit(self, batches: list[ProcessedBatch]) -> None:
+    def _transact(self, batches: list[ProcessedBatch]) -> None:
         """Outputs, changelog records and offsets of ``batches`` in one transaction."""
         producer = self.producer
         last: dict[tuple[str, int], int] = {}
