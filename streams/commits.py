@@ -92,10 +92,6 @@ class CommitQueue:
         return len(self._futures) >= self.max_ahead
 
     @property
-    def idle(self) -> bool:
-        return not self._futures
-
-    @property
     def oldest(self) -> "Future[list[ProcessedBatch]] | None":
         """The oldest transaction not yet handed back by `completed` (None: all are)."""
         return self._futures[0] if self._futures else None
@@ -172,8 +168,7 @@ class CommitQueue:
                 self._produce(batch)
             # The oldest batch's generation: batches share a transaction only when no
             # rebalance came between them (`wait_all` before every rebalance).
-            metadata = batches[0].group or self.consumer.consumer_group_metadata()
-            producer.send_offsets_to_transaction(offsets, metadata, TIMEOUT_S)
+            producer.send_offsets_to_transaction(offsets, batches[0].group, TIMEOUT_S)
             producer.commit_transaction(TIMEOUT_S)
         except KafkaException as exc:
             error = exc.args[0]

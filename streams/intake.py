@@ -216,10 +216,8 @@ class IntakeLoop:
             return
         pending: dict[int, set[str]] = {}
         for batch in self._unapplied:
-            for partition, stores in batch.records.items():
-                keys = pending.setdefault(partition, set())
-                # changelog key "<p>|<child>|<month>" -> the pipeline's "<child>|<month>"
-                keys.update(key.split(b"|", 1)[1].decode() for key, _ in stores["timeline"])
+            for partition, changes in batch.result.changes.items():
+                pending.setdefault(partition, set()).update(changes.timeline)
         self.pipeline.trim(limit, pending)
 
     # -- rebalances: the callbacks run inside ``consume`` (in its thread) ------------------

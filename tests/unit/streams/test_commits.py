@@ -103,7 +103,7 @@ def offsets_sent(producer: RecordingProducer, transactions: int) -> None:
 def wait_done(commits: CommitQueue) -> list[ProcessedBatch]:
     done: list[ProcessedBatch] = []
     deadline = time.monotonic() + 5
-    while not commits.idle and time.monotonic() < deadline:
+    while commits.oldest is not None and time.monotonic() < deadline:
         done += commits.completed()
         time.sleep(0.005)
     return done
